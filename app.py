@@ -1,0 +1,149 @@
+"""Application factory: Flask server + Dash pages. `server` is what gunicorn serves."""
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Dash, dcc, html
+from flask import Flask
+
+from settings import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parent
+
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="fr">
+  <head>
+    {%metas%}
+    <title>{%title%}</title>
+    {%favicon%}
+    {%css%}
+  </head>
+  <body>
+    <a class="visually-hidden-focusable skip-link" href="#contenu">Aller au contenu</a>
+    {%app_entry%}
+    <footer>
+      {%config%}
+      {%scripts%}
+      {%renderer%}
+    </footer>
+  </body>
+</html>"""
+
+_CALLBACK_SNAPSHOT: tuple[dict, list] | None = None
+
+
+def _register_callbacks() -> None:
+    """Import the callbacks once; hand a fresh copy of them to every Dash app this process builds.
+
+    `dash.callback` registers into a global list that the first app consumes; tests and tools that
+    build several apps in one process need the same callbacks on each.
+    """
+    global _CALLBACK_SNAPSHOT
+    from dash import _callback
+
+    if _CALLBACK_SNAPSHOT is None:
+        import callbacks  # noqa: F401 - registers every callback with dash.callback
+
+        _CALLBACK_SNAPSHOT = (dict(_callback.GLOBAL_CALLBACK_MAP), list(_callback.GLOBAL_CALLBACK_LIST))
+    _callback.GLOBAL_CALLBACK_MAP.update(_CALLBACK_SNAPSHOT[0])
+    _callback.GLOBAL_CALLBACK_LIST[:] = list(_CALLBACK_SNAPSHOT[1])
+
+
+def _flask_config(settings: Settings) -> dict:
+    return {
+        "SECRET_KEY": settings.secret_key,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.is_production,
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings.session_idle_minutes),
+        "WTF_CSRF_TIME_LIMIT": 3600,
+        "CACHE_TYPE": "RedisCache" if settings.redis_url else "SimpleCache",
+        "CACHE_REDIS_URL": settings.redis_url,
+        "CACHE_DEFAULT_TIMEOUT": 300,
+        "CACHE_KEY_PREFIX": "emeuse:",
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "application/json",
+                               "application/geo+json"],
+        "EMEUSE_SETTINGS": settings,
+    }
+
+
+def app_layout():
+    """Per-request shell: navigation for the signed-in user, then the current page."""
+    from flask_login import current_user
+
+    from components import ids
+    from components.navbar import navbar
+    from server.auth import current_scope
+
+    scope = current_scope()
+    store = html.Div([dcc.Store(id=ids.FILTERS_QUERY), dcc.Store(id=ids.FILTERS_QUERY_APPLIED)])
+    if scope is None:
+        return html.Div([store, dash.page_container])
+    return html.Div([
+        navbar(scope=scope, user_name=current_user.full_name),
+        html.Main(dbc.Container(dash.page_container, fluid=True), id="contenu", tabIndex="-1"),
+        store,
+    ])
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the Flask server with its Dash app; `overrides` replaces settings fields (tests)."""
+    settings = get_settings() if not overrides else Settings(**{**get_settings().model_dump(), **overrides})
+    logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
+
+    from server import auth, cli, database, guard, health
+    from server.extensions import cache, compress, login_manager
+
+    server = Flask(__name__, template_folder=str(ROOT / "server" / "templates"))
+    server.config.update(_flask_config(settings))
+    login_manager.init_app(server)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Merci de vous connecter pour accéder à cette page."
+    cache.init_app(server)
+    compress.init_app(server)
+    database.init_app(server, settings)
+    server.register_blueprint(auth.bp)
+    server.register_blueprint(health.bp)
+    guard.install(server)
+    cli.register(server)
+    database.prepare_database(server, settings)
+
+    _register_callbacks()
+    dash_app = Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder=str(ROOT / "pages"),
+        assets_folder=str(ROOT / "assets"),
+        title="e-Meuse Santé",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    dash_app.index_string = INDEX_STRING
+    dash_app.layout = app_layout
+    server.extensions["emeuse.dash"] = dash_app
+    return server
+
+
+def demo_logins_text() -> str:
+    from data.demo import demo_accounts
+
+    lines = ["Comptes de démonstration (base de démo uniquement) :"]
+    lines += [f"  {a.email:<42} {a.password:<28} {a.role}" + (f" ({a.college})" if a.college else "")
+              for a in demo_accounts()]
+    return "\n".join(lines)
+
+
+server = create_app() if os.environ.get("EMEUSE_NO_MODULE_APP") != "1" else None
+
+if __name__ == "__main__":
+    port = int(os.environ.get("PORT", "8050"))
+    print(demo_logins_text(), flush=True)
+    print(f"e-Meuse Santé : http://127.0.0.1:{port}", flush=True)
+    server.run(host="127.0.0.1", port=port, debug=get_settings().debug)

@@ -1,0 +1,75 @@
+"""Overview callbacks: filters → KPIs, GP-density map and the canonical URL query."""
+from __future__ import annotations
+
+from datetime import date
+
+from dash import Input, Output, callback
+from flask import current_app
+
+from callbacks._access import require_scope
+from components import ids
+from components.choropleth import commune_choropleth
+from components.formatting import fmt_number
+from components.kpi_card import kpi_row
+from data.filters import parse_filters
+from data.models import Dataset, Level
+from data.queries.overview import gp_density_map, overview_kpis
+from server.database import db_session
+from server.health import geojson_url
+
+GP_DENSITY_ZMAX = 20.0  # colour scale capped so rural differences stay visible
+
+
+@callback(
+    Output(ids.OVERVIEW_KPIS, "children"),
+    Output(ids.OVERVIEW_MAP, "figure"),
+    Output(ids.OVERVIEW_MAP_CAPTION, "children"),
+    Output(ids.FILTERS_QUERY, "data"),
+    Input(ids.FILTER_DEPARTEMENTS, "value"),
+    Input(ids.FILTER_MONTH_FROM, "value"),
+    Input(ids.FILTER_MONTH_TO, "value"),
+)
+def update_overview(departements: list[str] | None, month_from: str | None, month_to: str | None):
+    scope = require_scope()
+    settings = current_app.config["EMEUSE_SETTINGS"]
+    filters = parse_filters({"dep": ",".join(departements or []), "du": month_from, "au": month_to},
+                            today=date.today(), territory=settings.departements)
+    session = db_session()
+    kpis = overview_kpis(session, scope=scope, filters=filters)
+    df = gp_density_map(session, scope=scope, filters=filters)
+    if df.empty:
+        figure = {"data": [], "layout": {"annotations": [{"text": "Aucune donnée pour ce filtre", "showarrow": False}],
+                                         "xaxis": {"visible": False}, "yaxis": {"visible": False}}}
+        caption = "Aucune donnée de démographie médicale accessible pour ce filtre."
+    else:
+        summary = scope.level(Dataset.WORKFORCE) == Level.SUMMARY
+        hover = [f"{'Département ' + area + ' : ' if summary else ''}{fmt_number(d, 1)} médecins pour 10 000 hab."
+                 f"<br>{fmt_number(g)} médecins généralistes · {fmt_number(p)} habitants"
+                 for area, d, g, p in zip(df["area_name"], df["density"], df["gps"], df["population"], strict=True)]
+        figure = commune_choropleth(
+            geojson_url=geojson_url(), codes=df["insee"].tolist(),
+            values=[None if v != v else v for v in df["density"].tolist()],
+            hover_values=hover, colorbar_title="Médecins / 10 000 hab.",
+            bounds=(df["lat"].tolist(), df["lon"].tolist()), zmax=GP_DENSITY_ZMAX,
+            tile_url=settings.map_tile_url)
+        caption = density_caption(df, summary=summary, on=filters.period.end)
+    return kpi_row(kpis), figure, caption, filters.to_query()
+
+
+def density_caption(df, *, summary: bool, on: date) -> str:
+    """Text alternative of the map: what it shows and its key figures."""
+    from components.formatting import fmt_date
+
+    if summary:
+        parts = [f"{name} : {fmt_number(d, 1)}" for name, d in
+                 df.drop_duplicates("departement")[["area_name", "density"]].itertuples(index=False)]
+        return (f"Carte au niveau départemental (niveau de détail « synthèse ») au {fmt_date(on)}. "
+                f"Médecins généralistes pour 10 000 habitants — " + " ; ".join(parts) + ".")
+    without = int((df["gps"] == 0).sum())
+    pop_without = int(df.loc[df["gps"] == 0, "population"].sum())
+    total_gps, total_pop = int(df["gps"].sum()), int(df["population"].sum())
+    return (f"Carte de {fmt_number(len(df))} communes au {fmt_date(on)} : {fmt_number(total_gps)} médecins "
+            f"généralistes pour {fmt_number(total_pop)} habitants, soit "
+            f"{fmt_number(total_gps / total_pop * 10_000 if total_pop else None, 1)} pour 10 000. "
+            f"{fmt_number(without)} communes ({fmt_number(pop_without)} habitants) n'ont aucun médecin "
+            f"généraliste installé.")

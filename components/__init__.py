@@ -1,0 +1,1 @@
+"""Layout and figure builders (pure functions: data in, component or figure out)."""

@@ -1,0 +1,32 @@
+"""Shared filter bar (départements, period): labelled, keyboard-reachable controls."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components import ids
+from data.filters import Filters, month_label, month_options
+
+
+def filter_bar(*, filters: Filters, departements: dict[str, str]) -> dbc.Card:
+    months = [{"label": month_label(m), "value": m.strftime("%Y-%m")} for m in month_options(filters.today)]
+    return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col([
+            html.Label("Départements", htmlFor=ids.FILTER_DEPARTEMENTS, className="form-label"),
+            dcc.Dropdown(id=ids.FILTER_DEPARTEMENTS, multi=True,
+                         options=[{"label": f"{name} ({code})", "value": code}
+                                  for code, name in departements.items()],
+                         value=list(filters.departements), placeholder="Tout le territoire",
+                         searchable=True, clearable=True),
+        ], md=6),
+        dbc.Col([
+            html.Label("Du", htmlFor=ids.FILTER_MONTH_FROM, className="form-label"),
+            dcc.Dropdown(id=ids.FILTER_MONTH_FROM, options=months, clearable=False,
+                         value=filters.month_from.strftime("%Y-%m")),
+        ], md=3),
+        dbc.Col([
+            html.Label("Au", htmlFor=ids.FILTER_MONTH_TO, className="form-label"),
+            dcc.Dropdown(id=ids.FILTER_MONTH_TO, options=months, clearable=False,
+                         value=filters.month_to.strftime("%Y-%m")),
+        ], md=3),
+    ], className="g-3")), className="mb-3 filter-bar", role="search")

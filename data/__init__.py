@@ -1,0 +1,1 @@
+"""Data layer: models, queries, ingestion, demo generator, geography (no Dash or Flask imports)."""

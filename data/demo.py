@@ -1,0 +1,542 @@
+"""Deterministic demo data: realistic programme activity on the real communes.
+
+Same seed, end date, years and départements → the same rows. Usage:
+    python -m data.demo --years 2 --departements 52 54 55
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import math
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
+
+from data import rollups
+from data.access import COLLEGES
+from data.geography import CommuneRow, haversine_km, load_territory, read_communes
+from data.models import (
+    AuditEvent,
+    BiologyResult,
+    College,
+    Device,
+    DeviceStatus,
+    FeedKind,
+    FeedSource,
+    Grant,
+    HealthProfessional,
+    MobileStop,
+    MobileUnit,
+    ProgrammeIndicatorValue,
+    Role,
+    SchemaInfo,
+    Site,
+    TeleconsultationSession,
+    VehiclePosition,
+)
+from data.terminology import AGE_BANDS, BIOLOGY_TESTS, EXPERIMENTS, REQUESTER_TYPES
+from data.users import create_user, utcnow
+
+PARIS = ZoneInfo("Europe/Paris")
+DEFAULT_SEED = 20261122
+BATCH = 5000
+
+# Default grants per college (dataset → level); admins and ARS officers see everything.
+DEFAULT_GRANTS: dict[str, dict[str, str]] = {
+    "financeurs": {"teleconsultation": "summary", "mobile": "summary", "biology": "summary",
+                   "workforce": "summary", "coverage": "summary", "programme": "detail", "feeds": "none"},
+    "collectivites": {"teleconsultation": "detail", "mobile": "detail", "biology": "summary",
+                      "workforce": "detail", "coverage": "detail", "programme": "summary", "feeds": "none"},
+    "entreprises": {"teleconsultation": "summary", "mobile": "summary", "biology": "summary",
+                    "workforce": "none", "coverage": "none", "programme": "summary", "feeds": "detail"},
+    "usagers": {"teleconsultation": "summary", "mobile": "summary", "biology": "none",
+                "workforce": "summary", "coverage": "summary", "programme": "summary", "feeds": "none"},
+    "professionnels": {"teleconsultation": "detail", "mobile": "detail", "biology": "detail",
+                       "workforce": "detail", "coverage": "detail", "programme": "summary", "feeds": "none"},
+    "etablissements": {"teleconsultation": "detail", "mobile": "summary", "biology": "detail",
+                       "workforce": "summary", "coverage": "summary", "programme": "summary",
+                       "feeds": "summary"},
+    "recherche": {"teleconsultation": "summary", "mobile": "summary", "biology": "summary",
+                  "workforce": "summary", "coverage": "summary", "programme": "detail", "feeds": "none"},
+}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    password: str
+    full_name: str
+    role: str
+    college: str | None
+
+
+def demo_accounts() -> list[DemoAccount]:
+    """One account per college, an ARS officer and an administrator (demo database only)."""
+    accounts = [DemoAccount(f"{slug}@demo.e-meuse-sante.fr", f"demo-{slug}-2026", f"Démo {label}",
+                            Role.MEMBER.value, slug) for slug, label in COLLEGES.items()]
+    accounts.append(DemoAccount("ars@demo.e-meuse-sante.fr", "demo-ars-grand-est-2026",
+                                "Officier ARS Grand Est (démo)", Role.ARS.value, None))
+    accounts.append(DemoAccount("admin@demo.e-meuse-sante.fr", "demo-admin-2026",
+                                "Administrateur (démo)", Role.ADMIN.value, None))
+    return accounts
+
+
+# Named EHPADs of the programme (Meuse), placed on their real communes.
+NAMED_EHPADS = (
+    ("EHPAD-55-BLANPAIN", "EHPAD Blanpain-Couchot", "55029", 96),
+    ("EHPAD-55-VAUCOULEURS-VOID", "EHPAD Vaucouleurs-Void", "55533", 110),
+    ("EHPAD-55-LIGNY", "EHPAD de Ligny-en-Barrois", "55291", 80),
+)
+MOBILE_BASES = (
+    ("CMM-52-NORD", "Cabinet médical mobile — Nord Haute-Marne", "52250"),   # Joinville
+    ("CMM-52-SUD", "Cabinet médical mobile — Sud Haute-Marne", "52269"),     # Langres
+)
+EHPADS_PER_10K = 1.6
+DEVICE_MODELS = {"inr": "CoaguChek Pro II", "crp": "Afinion 2", "hba1c": "Afinion 2",
+                 "hb": "i-STAT", "k": "i-STAT", "creat": "i-STAT"}
+
+
+def to_utc(local: datetime) -> datetime:
+    """Local Paris wall time → naive UTC (storage convention)."""
+    return local.replace(tzinfo=PARIS).astimezone(UTC).replace(tzinfo=None)
+
+
+def rpps_hash(rpps: str) -> str:
+    return hashlib.sha256(f"rpps:{rpps}".encode()).hexdigest()
+
+
+def _days(start: date, end: date) -> Iterator[date]:
+    d = start
+    while d <= end:
+        yield d
+        d += timedelta(days=1)
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    """Knuth's method; lam is small here."""
+    if lam <= 0:
+        return 0
+    threshold, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= threshold:
+            return k
+        k += 1
+
+
+class DemoGenerator:
+    """Builds every demo table from one seeded random generator."""
+
+    def __init__(self, session: Session, *, seed: int, end: date, years: int,
+                 departements: tuple[str, ...]) -> None:
+        self.s = session
+        self.rng = random.Random(seed)
+        self.end = end
+        self.start = date(end.year - years, end.month, 1)  # whole months, `years` back
+        self.deps = departements
+        self.communes: list[CommuneRow] = []
+        self.sources: dict[str, int] = {}
+        self.received = to_utc(datetime.combine(end, datetime.min.time()) + timedelta(hours=23))
+        self.counts: dict[str, int] = {}
+
+    # -- helpers --------------------------------------------------------------------------
+    def _bulk(self, model, rows: list[dict]) -> None:
+        for i in range(0, len(rows), BATCH):
+            self.s.execute(insert(model), rows[i:i + BATCH])
+        self.counts[model.__tablename__] = self.counts.get(model.__tablename__, 0) + len(rows)
+
+    def _near(self, origin: CommuneRow, radius_km: float, max_pop: int | None = None) -> list[CommuneRow]:
+        return [c for c in self.communes
+                if c.insee != origin.insee and haversine_km(origin.lat, origin.lon, c.lat, c.lon) <= radius_km
+                and (max_pop is None or c.population <= max_pop)]
+
+    def _weighted_commune(self, candidates: list[CommuneRow]) -> CommuneRow:
+        return self.rng.choices(candidates, weights=[max(c.population, 1) for c in candidates])[0]
+
+    # -- reference data -------------------------------------------------------------------
+    def reference(self) -> None:
+        load_territory(self.s, departements=self.deps)
+        self.communes = read_communes(departements=self.deps)
+        self.by_insee = {c.insee: c for c in self.communes}
+        self.s.add_all(College(slug=slug, label=label) for slug, label in COLLEGES.items())
+        self.s.flush()
+        self.s.add_all(Grant(college_slug=c, dataset=d, level=lvl)
+                       for c, grants in DEFAULT_GRANTS.items() for d, lvl in grants.items())
+        for acc in demo_accounts():
+            create_user(self.s, email=acc.email, full_name=acc.full_name, password=acc.password,
+                        role=acc.role, college=acc.college)
+        now = utcnow()
+        for kind, name in ((FeedKind.TELECONSULTATION, "Démo — plateforme de téléconsultation"),
+                           (FeedKind.MOBILE, "Démo — télématique des cabinets mobiles"),
+                           (FeedKind.BIOLOGY, "Démo — passerelle des automates de biologie"),
+                           (FeedKind.WORKFORCE, "Démo — extraction RPPS"),
+                           (FeedKind.PROGRAMME, "Démo — évaluation du programme")):
+            src = FeedSource(name=name, feed_kind=kind.value, created_at=now)
+            self.s.add(src)
+            self.s.flush()
+            self.sources[kind.value] = src.id
+
+    def sites(self) -> None:
+        rng = self.rng
+        sites: list[dict] = []
+        used = set()
+        for code, name, insee, residents in NAMED_EHPADS:
+            if insee in self.by_insee:
+                sites.append(dict(code=code, name=name, kind="ehpad", commune_insee=insee,
+                                  residents=residents, teleconsultation=True,
+                                  opened_on=self.start))
+                used.add(insee)
+        for dep in self.deps:
+            dep_communes = [c for c in self.communes if c.departement == dep]
+            pop = sum(c.population for c in dep_communes)
+            target = max(3, round(pop / 10_000 * EHPADS_PER_10K * (0.6 if dep == "54" else 1.0)))
+            towns = sorted((c for c in dep_communes if c.population >= 700 and c.insee not in used),
+                           key=lambda c: -c.population)
+            picks = towns[: target * 2]
+            rng.shuffle(picks)
+            share_tc = 0.8 if dep == "55" else 0.5
+            for c in picks[: max(0, target - sum(1 for s in sites if s["commune_insee"][:2] == dep))]:
+                used.add(c.insee)
+                active = rng.random() < share_tc
+                opened = self.start + timedelta(days=rng.randint(0, 500)) if active else None
+                sites.append(dict(code=f"EHPAD-{c.insee}", name=f"EHPAD de {c.name}", kind="ehpad",
+                                  commune_insee=c.insee, residents=rng.randint(45, 110),
+                                  teleconsultation=active, opened_on=opened))
+            for c in [t for t in towns if t.insee not in used][: 4 if dep != "54" else 6]:
+                kind = rng.choice(["centre_sante", "centre_sante", "pharmacie"])
+                label = "Maison de santé" if kind == "centre_sante" else "Pharmacie"
+                sites.append(dict(code=f"{kind.upper()}-{c.insee}", name=f"{label} de {c.name}", kind=kind,
+                                  commune_insee=c.insee, residents=None, teleconsultation=True,
+                                  opened_on=self.start + timedelta(days=rng.randint(0, 300))))
+        self._bulk(Site, sites)
+        self.site_rows = [dict(r, id=i + 1) for i, r in enumerate(sites)]
+
+    # -- teleconsultation -----------------------------------------------------------------
+    def teleconsultations(self) -> None:
+        rng = self.rng
+        rows = []
+        src = self.sources[FeedKind.TELECONSULTATION.value]
+        specialties = ["medecine_generale", "geriatrie", "dermatologie", "cardiologie", "psychiatrie",
+                       "plaies_cicatrisation", "neurologie", "endocrinologie"]
+        weights_ehpad = [30, 18, 14, 10, 10, 12, 3, 3]
+        weights_other = [55, 2, 15, 10, 8, 3, 4, 3]
+        nearby = {s["commune_insee"]: self._near(self.by_insee[s["commune_insee"]], 15)
+                  for s in self.site_rows}
+        n = 0
+        for site in self.site_rows:
+            if not site["teleconsultation"] or site["opened_on"] is None:
+                continue
+            is_ehpad = site["kind"] == "ehpad"
+            base_rate = (site["residents"] or 60) / 100 * 0.9 if is_ehpad else 1.6
+            for d in _days(max(site["opened_on"], self.start), self.end):
+                if d.weekday() >= 5:
+                    continue
+                ramp = min(1.0, 0.4 + (d - site["opened_on"]).days / 365)
+                for _ in range(_poisson(rng, base_rate * ramp)):
+                    n += 1
+                    start_local = datetime.combine(d, datetime.min.time()) + timedelta(
+                        hours=rng.randint(8, 17), minutes=rng.choice([0, 15, 30, 45]))
+                    age_progress = (d - self.start).days / max(1, (self.end - self.start).days)
+                    failure_p = 0.06 - 0.035 * age_progress  # connectivity improves over time
+                    r = rng.random()
+                    status = ("technical_failure" if r < failure_p else
+                              "cancelled" if r < failure_p + 0.05 else
+                              "no_show" if r < failure_p + 0.05 + (0.01 if is_ehpad else 0.06) else
+                              "completed")
+                    if is_ehpad:
+                        band = rng.choices(AGE_BANDS, weights=[0, 0, 1, 8, 36, 55])[0]
+                        commune = site["commune_insee"]
+                    else:
+                        band = rng.choices(AGE_BANDS, weights=[10, 16, 22, 24, 18, 10])[0]
+                        commune = (self._weighted_commune(nearby[site["commune_insee"]]).insee
+                                   if nearby[site["commune_insee"]] and rng.random() < 0.6
+                                   else site["commune_insee"])
+                    completed = status == "completed"
+                    rows.append(dict(
+                        source_id=src, source_event_id=f"TC-{site['code']}-{n:07d}", received_at=self.received,
+                        site_id=site["id"], started_at=to_utc(start_local), day=d,
+                        duration_min=max(5, int(rng.lognormvariate(math.log(18), 0.4))) if completed else None,
+                        specialty=rng.choices(specialties, weights=weights_ehpad if is_ehpad else weights_other)[0],
+                        requester_type=rng.choices(REQUESTER_TYPES, weights=[55, 20, 15, 10] if is_ehpad
+                                                   else [20, 0, 50, 30])[0],
+                        patient_age_band=band, patient_commune_insee=commune, status=status,
+                        outcome=rng.choices(["resolved", "follow_up", "referral", "emergency_transfer"],
+                                            weights=[62, 25, 10, 3])[0] if completed else None,
+                    ))
+        self._bulk(TeleconsultationSession, rows)
+
+    # -- mobile offices -------------------------------------------------------------------
+    def mobile(self) -> None:
+        rng = self.rng
+        src = self.sources[FeedKind.MOBILE.value]
+        units = [(code, name, insee) for code, name, insee in MOBILE_BASES if insee in self.by_insee]
+        self._bulk(MobileUnit, [dict(code=c, name=n, departement_code=self.by_insee[i].departement)
+                                for c, n, i in units])
+        stops, positions = [], []
+        horizon = self.end + timedelta(days=14)  # next two weeks are planned, not yet done
+        for unit_id, (code, _name, base_insee) in enumerate(units, start=1):
+            base = self.by_insee[base_insee]
+            villages = sorted(self._near(base, 28, max_pop=1200), key=lambda c: c.insee)
+            rng.shuffle(villages)
+            # Weekly round: Monday..Friday, morning and afternoon stops in 10 villages.
+            round_ = villages[:10]
+            n = 0
+            for d in _days(self.start, horizon):
+                if d.weekday() >= 5:
+                    continue
+                for half in (0, 1):
+                    village = round_[(d.weekday() * 2 + half) % len(round_)]
+                    n += 1
+                    arrival = datetime.combine(d, datetime.min.time()) + timedelta(hours=9 if half == 0 else 14)
+                    departure = arrival + timedelta(hours=3)
+                    future = d > self.end
+                    cancelled = not future and rng.random() < 0.07
+                    status = "planned" if future else "cancelled" if cancelled else "completed"
+                    slots = 12
+                    weeks_in = (d - self.start).days / 7
+                    consults = 0 if status != "completed" else min(slots, max(0, int(rng.gauss(9.5, 1.8))))
+                    new_p = 0 if consults == 0 else min(consults, _poisson(rng, max(0.4, 3.0 - weeks_in * 0.02)))
+                    late = timedelta(minutes=rng.randint(-5, 25))
+                    stops.append(dict(
+                        source_id=src, source_event_id=f"{code}-STOP-{n:06d}", received_at=self.received,
+                        unit_id=unit_id, commune_insee=village.insee, day=d,
+                        planned_arrival=to_utc(arrival), planned_departure=to_utc(departure),
+                        actual_arrival=to_utc(arrival + late) if status == "completed" else None,
+                        actual_departure=to_utc(departure + late) if status == "completed" else None,
+                        status=status, slots_offered=slots if status != "cancelled" else 0,
+                        consultations=consults, new_patients=new_p))
+                    if status == "completed" and d > self.end - timedelta(days=60):
+                        # GPS track of the last two months: leaving base, halfway, at the stop.
+                        for k, frac in enumerate((0.0, 0.5, 1.0)):
+                            t = arrival - timedelta(minutes=int(40 * (1 - frac)))
+                            positions.append(dict(
+                                source_id=src, source_event_id=f"{code}-POS-{n:06d}-{k}",
+                                received_at=self.received, unit_id=unit_id, recorded_at=to_utc(t), day=d,
+                                lat=round(base.lat + (village.lat - base.lat) * frac, 5),
+                                lon=round(base.lon + (village.lon - base.lon) * frac, 5)))
+        self._bulk(MobileStop, stops)
+        self._bulk(VehiclePosition, positions)
+
+    # -- point-of-care biology --------------------------------------------------------------
+    def biology(self) -> None:
+        rng = self.rng
+        src = self.sources[FeedKind.BIOLOGY.value]
+        ehpads = [s for s in self.site_rows if s["kind"] == "ehpad"]
+        named = [s for s in ehpads if s["code"] in {e[0] for e in NAMED_EHPADS}]
+        others = [s for s in ehpads if s not in named and s["commune_insee"][:2] in ("55", "52")]
+        equipped = named + others[:9]
+        devices, results, statuses = [], [], []
+        device_id = 0
+        silent_device = None
+        for site in equipped:
+            installed = self.start + timedelta(days=rng.randint(0, 200)) if site not in named else self.start
+            for model in sorted(set(DEVICE_MODELS.values())):
+                device_id += 1
+                devices.append(dict(serial=f"POC-{site['code']}-{model.replace(' ', '')}", model=model,
+                                    site_id=site["id"]))
+                tests = [t for t in BIOLOGY_TESTS if DEVICE_MODELS[t.key] == model]
+                # One device goes silent 9 days before the end: it must show as such.
+                stops_on = self.end - timedelta(days=9) if silent_device is None and site not in named else None
+                if stops_on:
+                    silent_device = device_id
+                n = 0
+                for d in _days(installed, stops_on or self.end):
+                    if d.weekday() == 6:
+                        continue
+                    for test in tests:
+                        for _ in range(_poisson(rng, (site["residents"] or 60) / 150)):
+                            n += 1
+                            value = self._bio_value(test.key)
+                            sampled = datetime.combine(d, datetime.min.time()) + timedelta(
+                                hours=rng.randint(7, 11), minutes=rng.randint(0, 59))
+                            resulted = sampled + timedelta(minutes=rng.randint(3, 14))
+                            transmitted = (resulted + timedelta(minutes=int(rng.expovariate(1 / 20)) + 1)
+                                           if rng.random() > 0.02 else None)
+                            results.append(dict(
+                                source_id=src, source_event_id=f"BIO-{device_id}-{n:07d}",
+                                received_at=self.received, device_id=device_id, site_id=site["id"],
+                                loinc=test.loinc, value=value, unit=test.unit, ref_low=test.ref_low,
+                                ref_high=test.ref_high, abnormal=not (test.ref_low <= value <= test.ref_high),
+                                sampled_at=to_utc(sampled), resulted_at=to_utc(resulted),
+                                transmitted_at=to_utc(transmitted) if transmitted else None, day=d))
+                    status_time = datetime.combine(d, datetime.min.time()) + timedelta(hours=6)
+                    statuses.append(dict(
+                        source_id=src, source_event_id=f"DEV-{device_id}-{d.isoformat()}",
+                        received_at=self.received, device_id=device_id, recorded_at=to_utc(status_time), day=d,
+                        battery_pct=rng.randint(35, 100),
+                        qc_status="failed" if rng.random() < 0.025 else "passed",
+                        error_code="E-QC-LOT" if rng.random() < 0.01 else None))
+        self._bulk(Device, devices)
+        self._bulk(BiologyResult, results)
+        self._bulk(DeviceStatus, statuses)
+
+    def _bio_value(self, key: str) -> float:
+        g = self.rng.gauss
+        if key == "inr":
+            return round(max(0.9, g(2.55, 0.6)), 1)
+        if key == "crp":
+            return round(max(0.5, self.rng.lognormvariate(math.log(4), 1.0)), 1)
+        if key == "hba1c":
+            return round(max(4.2, g(6.9, 0.9)), 1)
+        if key == "hb":
+            return round(max(7.0, g(12.6, 1.4)), 1)
+        if key == "k":
+            return round(max(2.6, g(4.3, 0.5)), 1)
+        return round(max(35.0, g(98, 28)), 0)
+
+    # -- workforce ------------------------------------------------------------------------
+    def workforce(self) -> None:
+        rng = self.rng
+        src = self.sources[FeedKind.WORKFORCE.value]
+        # Density per 10,000 inhabitants by profession; Meurthe-et-Moselle (Nancy) is better served.
+        density = {"medecin_gp": (6.6, 9.8), "medecin_spe": (2.5, 9.0), "infirmier": (14.0, 12.5),
+                   "pharmacien": (6.0, 6.8), "chirurgien_dentiste": (3.6, 5.6),
+                   "masseur_kinesitherapeute": (7.0, 11.0), "sage_femme": (1.2, 2.0)}
+        specialties_spe = ["cardiologie", "psychiatrie", "ophtalmologie", "pediatrie", "gynecologie",
+                           "dermatologie", "geriatrie"]
+        rows = []
+        n = 0
+        for dep in self.deps:
+            dep_communes = [c for c in self.communes if c.departement == dep]
+            pop = sum(c.population for c in dep_communes)
+            towns = [c for c in dep_communes if c.population >= 500] or dep_communes
+            big = [c for c in dep_communes if c.population >= 5000] or towns
+            for key, (rural, urban) in density.items():
+                per10k = urban if dep == "54" else rural
+                count = round(pop / 10_000 * per10k)
+                # Departures over the period exceed arrivals: extra practitioners who left.
+                leavers_extra = round(count * (0.14 if dep != "54" else 0.08))
+                for i in range(count + leavers_extra):
+                    n += 1
+                    profession = "medecin" if key.startswith("medecin") else key
+                    specialty = ("medecine_generale" if key == "medecin_gp" else
+                                 rng.choice(specialties_spe) if key == "medecin_spe" else None)
+                    commune = self._weighted_commune(big if key == "medecin_spe" else towns)
+                    old_share = 0.46 if dep != "54" else 0.31
+                    if key == "medecin_gp" and rng.random() < old_share:
+                        birth_year = rng.randint(self.end.year - 72, self.end.year - 60)
+                    else:
+                        birth_year = rng.randint(self.end.year - 59, self.end.year - 29)
+                    age_at_end = self.end.year - birth_year
+                    arrival_in_period = i < count and rng.random() < (0.05 if dep != "54" else 0.08)
+                    if arrival_in_period:
+                        start = self.start + timedelta(days=rng.randint(0, (self.end - self.start).days))
+                    else:
+                        start = date(max(birth_year + 27, self.end.year - 40), rng.randint(1, 12), 1)
+                        start = min(start, self.start - timedelta(days=30))
+                    end = None
+                    if i >= count:  # a departure during the period (retirement most of the time)
+                        end = self.start + timedelta(days=rng.randint(10, (self.end - self.start).days))
+                        if key == "medecin_gp" and age_at_end < 62:
+                            birth_year = rng.randint(self.end.year - 72, self.end.year - 64)
+                    rpps = f"10{n:09d}"
+                    rows.append(dict(
+                        source_id=src, source_event_id=f"RPPS-{rpps}", received_at=self.received,
+                        rpps_hash=rpps_hash(rpps), profession=profession, specialty=specialty,
+                        commune_insee=commune.insee, birth_year=birth_year, activity_start=start,
+                        activity_end=end, fte=rng.choice([1.0, 1.0, 1.0, 0.8, 0.5])))
+        self._bulk(HealthProfessional, rows)
+
+    # -- programme indicators ------------------------------------------------------------
+    def programme(self) -> None:
+        rng = self.rng
+        src = self.sources[FeedKind.PROGRAMME.value]
+        indicators = [
+            ("prevention_ados", "utilisateurs_actifs", "adolescents", 400, 900),
+            ("soins_domicile", "mois_vie_autonome_domicile", "mois (moyenne)", 14, 20),
+            ("nutrition_domicile", "personnes_agees_depistees_pct", "%", 25, 60),
+            ("perinatalite", "femmes_accompagnees", "femmes", 60, 140),
+            ("snacs", "ruptures_parcours_pour_1000", "pour 1 000 patients", 48, 30),
+            ("teleconsultation", "renoncement_soins_pct", "%", 17, 11),
+            ("installation_etudiants", "boursiers_installes", "étudiants", 0, 12),
+        ]
+        assert {i[0] for i in indicators} <= set(EXPERIMENTS)
+        rows = []
+        q = date(self.start.year, 3 * ((self.start.month - 1) // 3) + 1, 1)
+        quarters = []
+        while q <= self.end:
+            nxt = date(q.year + (q.month + 3 > 12), (q.month + 3 - 1) % 12 + 1, 1)
+            quarters.append((q, nxt - timedelta(days=1)))
+            q = nxt
+        for dep in self.deps:
+            scale = 2.5 if dep == "54" else 1.0
+            for experiment, indicator, unit, start_v, target_v in indicators:
+                for k, (q0, q1) in enumerate(quarters):
+                    progress = (k + 1) / len(quarters)
+                    noise = rng.gauss(0, abs(target_v - start_v) * 0.06)
+                    value = start_v + (target_v - start_v) * progress * rng.uniform(0.75, 1.0) + noise
+                    if unit in ("adolescents", "femmes", "étudiants"):
+                        value *= scale
+                    if indicator == "boursiers_installes":
+                        value = round(value)
+                    rows.append(dict(
+                        source_id=src, source_event_id=f"IND-{experiment}-{indicator}-{dep}-{q0.isoformat()}",
+                        received_at=self.received, experiment=experiment, indicator=indicator,
+                        territory_level="departement", territory_code=dep, departement_code=dep,
+                        period_start=q0, period_end=q1, value=round(max(0.0, value), 1),
+                        target=round(target_v * (scale if unit in ("adolescents", "femmes", "étudiants") else 1), 1),
+                        unit=unit))
+        self._bulk(ProgrammeIndicatorValue, rows)
+
+
+def clear(session: Session) -> None:
+    """Empty every table the generator fills (children first)."""
+    from data.models import Base
+
+    for table in reversed(Base.metadata.sorted_tables):
+        if table.name != "alembic_version":
+            session.execute(delete(table))
+
+
+def generate(session: Session, *, seed: int = DEFAULT_SEED, end: date | None = None, years: int = 2,
+             departements: tuple[str, ...] = ("52", "54", "55")) -> dict[str, int]:
+    """Fill an empty (or emptied) database; returns row counts per table."""
+    end = end or (datetime.now(PARIS).date() - timedelta(days=1))
+    clear(session)
+    gen = DemoGenerator(session, seed=seed, end=end, years=years, departements=departements)
+    gen.reference()
+    gen.sites()
+    gen.teleconsultations()
+    gen.mobile()
+    gen.biology()
+    gen.workforce()
+    gen.programme()
+    counts = dict(gen.counts)
+    counts.update(rollups.rebuild_all(session))
+    session.merge(SchemaInfo(key="demo", value=f"seed={seed};end={end.isoformat()};years={years};"
+                                                f"departements={','.join(departements)}"))
+    session.add(AuditEvent(at=utcnow(), actor="système", action="demo.generate", target="database",
+                           detail={"seed": seed, "end": end.isoformat(), "years": years}))
+    return counts
+
+
+def main(argv: list[str] | None = None) -> None:
+    from data.db import make_engine, make_session_factory, session_scope, upgrade
+    from settings import get_settings
+
+    parser = argparse.ArgumentParser(description="Fill the configured database with demo data.")
+    parser.add_argument("--years", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--end", type=date.fromisoformat, default=None)
+    parser.add_argument("--departements", nargs="+", default=None)
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    t0 = time.perf_counter()
+    with session_scope(make_session_factory(engine)) as session:
+        counts = generate(session, seed=args.seed, end=args.end, years=args.years,
+                          departements=tuple(args.departements or settings.departements))
+    for table, n in counts.items():
+        print(f"{table}: {n}")
+    print(f"demo data generated in {time.perf_counter() - t0:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

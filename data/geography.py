@@ -1,0 +1,93 @@
+"""Territory reference data: loads the committed commune files into the database."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from data.models import Commune, Departement, Epci
+
+GEO_DIR = Path(__file__).resolve().parent / "geo"
+GEOJSON_NAME = "communes.geojson"
+
+
+@dataclass(frozen=True)
+class CommuneRow:
+    insee: str
+    name: str
+    population: int
+    departement: str
+    epci: str
+    lat: float
+    lon: float
+    area_km2: float
+
+
+def read_communes(geo_dir: Path = GEO_DIR, departements: tuple[str, ...] | None = None) -> list[CommuneRow]:
+    """The committed communes, optionally only those of some départements."""
+    with open(geo_dir / "communes.csv", encoding="utf-8") as fh:
+        rows = [
+            CommuneRow(r["insee"], r["name"], int(r["population"]), r["departement"], r["epci"],
+                       float(r["lat"]), float(r["lon"]), float(r["area_km2"]))
+            for r in csv.DictReader(fh)
+        ]
+    if departements is not None:
+        rows = [r for r in rows if r.departement in departements]
+    return rows
+
+
+def _read_pairs(path: Path) -> dict[str, str]:
+    with open(path, encoding="utf-8") as fh:
+        return {r["code"]: r["name"] for r in csv.DictReader(fh)}
+
+
+def load_territory(session: Session, *, departements: tuple[str, ...], geo_dir: Path = GEO_DIR) -> int:
+    """Replace the territory tables with the configured départements; returns the commune count."""
+    dep_names = _read_pairs(geo_dir / "departements.csv")
+    missing = [d for d in departements if d not in dep_names]
+    if missing:
+        raise ValueError(
+            f"départements {missing} are not in {geo_dir}; rebuild with "
+            f"`python -m data.geo_build --departements {' '.join(departements)}`"
+        )
+    communes = read_communes(geo_dir, departements)
+    epci_names = _read_pairs(geo_dir / "epci.csv")
+    used_epci = sorted({c.epci for c in communes if c.epci})
+    session.execute(delete(Commune))
+    session.execute(delete(Epci))
+    session.execute(delete(Departement))
+    session.add_all(Departement(code=d, name=dep_names[d]) for d in departements)
+    session.add_all(Epci(code=e, name=epci_names.get(e, e)) for e in used_epci)
+    session.flush()
+    session.add_all(
+        Commune(insee=c.insee, name=c.name, population=c.population, departement_code=c.departement,
+                epci_code=c.epci or None, lat=c.lat, lon=c.lon, area_km2=c.area_km2)
+        for c in communes
+    )
+    session.flush()
+    return len(communes)
+
+
+def departement_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(Departement.code, Departement.name).order_by(Departement.code)).all())
+
+
+@lru_cache(maxsize=4)
+def geojson_fingerprint(path: Path) -> str:
+    """Short content hash, used in the asset URL so browsers may cache the geometry forever."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    r = 6371.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))

@@ -1,0 +1,411 @@
+"""Database schema (SQLAlchemy 2 typed ORM): territory, sites, feeds, access, audit and rollups.
+
+Conventions: timestamps are stored as naive UTC datetimes; every event table also stores `day`, the
+event's local (Europe/Paris) calendar date, so rollups group by a plain column on every engine.
+Every event carries its source's own id, unique per source: re-delivery can never duplicate a row.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class FeedKind(enum.StrEnum):
+    TELECONSULTATION = "teleconsultation"
+    MOBILE = "mobile"
+    BIOLOGY = "biology"
+    WORKFORCE = "workforce"
+    PROGRAMME = "programme"
+
+
+class Dataset(enum.StrEnum):
+    """What a grant is about (DESIGN.md §4)."""
+
+    TELECONSULTATION = "teleconsultation"
+    MOBILE = "mobile"
+    BIOLOGY = "biology"
+    WORKFORCE = "workforce"
+    COVERAGE = "coverage"
+    PROGRAMME = "programme"
+    FEEDS = "feeds"
+
+
+class Level(enum.StrEnum):
+    NONE = "none"
+    SUMMARY = "summary"
+    DETAIL = "detail"
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    ARS = "ars"
+    ADMIN = "admin"
+
+
+# --- territory -------------------------------------------------------------------------------
+
+class Departement(Base):
+    __tablename__ = "departement"
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+
+class Epci(Base):
+    __tablename__ = "epci"
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Commune(Base):
+    __tablename__ = "commune"
+    insee: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    population: Mapped[int] = mapped_column(Integer)
+    departement_code: Mapped[str] = mapped_column(ForeignKey("departement.code"), index=True)
+    epci_code: Mapped[str | None] = mapped_column(ForeignKey("epci.code"), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    area_km2: Mapped[float] = mapped_column(Float)
+
+
+# --- places and equipment --------------------------------------------------------------------
+
+class Site(Base):
+    """A place where care happens: EHPAD, health centre, pharmacy, hospital."""
+
+    __tablename__ = "site"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))  # ehpad | centre_sante | pharmacie | hopital
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("commune.insee"), index=True)
+    residents: Mapped[int | None] = mapped_column(Integer)  # EHPAD beds/residents
+    teleconsultation: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Device(Base):
+    """A point-of-care biology analyser installed in a site."""
+
+    __tablename__ = "device"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(60), unique=True)
+    model: Mapped[str] = mapped_column(String(80))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    site: Mapped[Site] = relationship()
+
+
+class MobileUnit(Base):
+    """A mobile medical office (vehicle)."""
+
+    __tablename__ = "mobile_unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    departement_code: Mapped[str] = mapped_column(ForeignKey("departement.code"))
+
+
+# --- feed sources and rejects ----------------------------------------------------------------
+
+class FeedSource(Base):
+    """A sender of one feed kind, authenticated by an API key stored only as a hash."""
+
+    __tablename__ = "feed_source"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    feed_kind: Mapped[str] = mapped_column(String(30))
+    key_prefix: Mapped[str | None] = mapped_column(String(16))
+    key_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
+    site_codes: Mapped[list | None] = mapped_column(JSON)  # optional scope to some sites
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RejectedPayload(Base):
+    """A payload (or batch item) that failed validation, kept verbatim with its reason."""
+
+    __tablename__ = "rejected_payload"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("feed_source.id"), index=True)
+    feed_kind: Mapped[str] = mapped_column(String(30))
+    received_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    field_path: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(100), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
+
+
+# --- feed events -----------------------------------------------------------------------------
+
+class TeleconsultationSession(Base):
+    __tablename__ = "teleconsultation_session"
+    __table_args__ = (UniqueConstraint("source_id", "source_event_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("feed_source.id"))
+    source_event_id: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    duration_min: Mapped[int | None] = mapped_column(Integer)
+    specialty: Mapped[str] = mapped_column(String(40))
+    requester_type: Mapped[str] = mapped_column(String(40))
+    patient_age_band: Mapped[str] = mapped_column(String(10))
+    patient_commune_insee: Mapped[str | None] = mapped_column(ForeignKey("commune.insee"))
+    status: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(30))
+
+
+class MobileStop(Base):
+    __tablename__ = "mobile_stop"
+    __table_args__ = (UniqueConstraint("source_id", "source_event_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("feed_source.id"))
+    source_event_id: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("mobile_unit.id"), index=True)
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("commune.insee"), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    planned_arrival: Mapped[datetime] = mapped_column(DateTime)
+    planned_departure: Mapped[datetime] = mapped_column(DateTime)
+    actual_arrival: Mapped[datetime | None] = mapped_column(DateTime)
+    actual_departure: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20))  # planned | completed | cancelled
+    slots_offered: Mapped[int] = mapped_column(Integer, default=0)
+    consultations: Mapped[int] = mapped_column(Integer, default=0)
+    new_patients: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VehiclePosition(Base):
+    __tablename__ = "vehicle_position"
+    __table_args__ = (
+        UniqueConstraint("source_id", "source_event_id"),
+        Index("ix_vehicle_position_unit_time", "unit_id", "recorded_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("feed_source.id"))
+    source_event_id: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("mobile_unit.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    day: Mapped[date] = mapped_column(Date)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class BiologyResult(Base):
+    __tablename__ = "biology_result"
+    __table_args__ = (UniqueConstraint("source_id", "source_event_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("feed_source.id"))
+    source_event_id: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    loinc: Mapped[str] = mapped_column(String(10))
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(20))
+    ref_low: Mapped[float | None] = mapped_column(Float)
+    ref_high: Mapped[float | None] = mapped_column(Float)
+    abnormal: Mapped[bool] = mapped_column(Boolean)
+    sampled_at: Mapped[datetime] = mapped_column(DateTime)
+    resulted_at: Mapped[datetime] = mapped_column(DateTime)
+    transmitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    day: Mapped[date] = mapped_column(Date, index=True)
+
+
+class DeviceStatus(Base):
+    __tablename__ = "device_status"
+    __table_args__ = (
+        UniqueConstraint("source_id", "source_event_id"),
+        Index("ix_device_status_device_time", "device_id", "recorded_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("feed_source.id"))
+    source_event_id: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    day: Mapped[date] = mapped_column(Date)
+    battery_pct: Mapped[int | None] = mapped_column(Integer)
+    qc_status: Mapped[str] = mapped_column(String(20))  # passed | failed | not_run
+    error_code: Mapped[str | None] = mapped_column(String(40))
+
+
+class HealthProfessional(Base):
+    """A practitioner of the workforce registry; the RPPS number is only ever stored hashed."""
+
+    __tablename__ = "health_professional"
+    __table_args__ = (UniqueConstraint("source_id", "source_event_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("feed_source.id"))
+    source_event_id: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    rpps_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    profession: Mapped[str] = mapped_column(String(40), index=True)
+    specialty: Mapped[str | None] = mapped_column(String(60))
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("commune.insee"), index=True)
+    birth_year: Mapped[int] = mapped_column(Integer)
+    activity_start: Mapped[date] = mapped_column(Date)
+    activity_end: Mapped[date | None] = mapped_column(Date)
+    fte: Mapped[float] = mapped_column(Float, default=1.0)
+
+
+class ProgrammeIndicatorValue(Base):
+    __tablename__ = "programme_indicator_value"
+    __table_args__ = (UniqueConstraint("source_id", "source_event_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("feed_source.id"))
+    source_event_id: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    experiment: Mapped[str] = mapped_column(String(40), index=True)
+    indicator: Mapped[str] = mapped_column(String(60))
+    territory_level: Mapped[str] = mapped_column(String(20))  # departement | epci | commune
+    territory_code: Mapped[str] = mapped_column(String(9))
+    departement_code: Mapped[str] = mapped_column(ForeignKey("departement.code"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(30))
+
+
+# --- access and audit ------------------------------------------------------------------------
+
+class College(Base):
+    __tablename__ = "college"
+    slug: Mapped[str] = mapped_column(String(30), primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(10), default=Role.MEMBER.value)
+    college_slug: Mapped[str | None] = mapped_column(ForeignKey("college.slug"))
+    departements: Mapped[list | None] = mapped_column(JSON)  # None = the whole territory
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Grant(Base):
+    """What level of detail a college may see of a dataset."""
+
+    __tablename__ = "access_grant"
+    college_slug: Mapped[str] = mapped_column(ForeignKey("college.slug"), primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(30), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), default=Level.NONE.value)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict | None] = mapped_column(JSON)
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class SchemaInfo(Base):
+    """Marks what the demo loader did, so first start fills the database exactly once."""
+
+    __tablename__ = "schema_info"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+# --- rollups (maintained by ingestion; read by the dashboard) --------------------------------
+
+class TeleconsultationDaily(Base):
+    """day × site × specialty × status: counts and minutes of teleconsultation sessions."""
+
+    __tablename__ = "rollup_teleconsultation_daily"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    specialty: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
+    patients_75_plus: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BiologyDaily(Base):
+    """day × site × LOINC: tests, abnormal results and turnaround sums (minutes)."""
+
+    __tablename__ = "rollup_biology_daily"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    loinc: Mapped[str] = mapped_column(String(10), primary_key=True)
+    tests: Mapped[int] = mapped_column(Integer, default=0)
+    abnormal: Mapped[int] = mapped_column(Integer, default=0)
+    sample_to_result_min: Mapped[float] = mapped_column(Float, default=0)
+    result_to_lab_min: Mapped[float] = mapped_column(Float, default=0)
+    transmitted: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MobileDaily(Base):
+    """day × unit × commune × status: stops, slots, consultations, new patients."""
+
+    __tablename__ = "rollup_mobile_daily"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("mobile_unit.id"), primary_key=True)
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("commune.insee"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    stops: Mapped[int] = mapped_column(Integer, default=0)
+    slots_offered: Mapped[int] = mapped_column(Integer, default=0)
+    consultations: Mapped[int] = mapped_column(Integer, default=0)
+    new_patients: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TeleconsultationPatientMonthly(Base):
+    """month × patient commune: completed sessions, for coverage maps."""
+
+    __tablename__ = "rollup_teleconsultation_commune_monthly"
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("commune.insee"), primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+
+
+Index("ix_rollup_tc_site_day", TeleconsultationDaily.site_id, TeleconsultationDaily.day)
+Index("ix_rollup_bio_site_day", BiologyDaily.site_id, BiologyDaily.day)
+Index("ix_rollup_tc_commune_month", TeleconsultationPatientMonthly.commune_insee,
+      TeleconsultationPatientMonthly.month)

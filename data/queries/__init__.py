@@ -1,0 +1,1 @@
+"""Dashboard queries: each takes the session and the caller's scope as keyword-only arguments."""

@@ -1,0 +1,49 @@
+"""Command-line commands: `flask --app app init-db | demo-data | create-user`."""
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import click
+from flask import Flask, current_app
+
+from data import demo
+from data.db import session_scope, upgrade
+from data.users import create_user
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create or upgrade the schema (Alembic head)."""
+        upgrade(current_app.extensions["emeuse.engine"])
+        click.echo("schema up to date")
+
+    @app.cli.command("demo-data")
+    @click.option("--years", default=2, show_default=True)
+    @click.option("--seed", default=demo.DEFAULT_SEED, show_default=True)
+    @click.option("--end", default=None, help="last day (YYYY-MM-DD); yesterday by default")
+    def demo_data(years: int, seed: int, end: str | None) -> None:
+        """Replace the database content with deterministic demo data."""
+        upgrade(current_app.extensions["emeuse.engine"])
+        t0 = time.perf_counter()
+        with session_scope(current_app.extensions["emeuse.sessions"]) as session:
+            counts = demo.generate(session, seed=seed, years=years,
+                                   end=date.fromisoformat(end) if end else None,
+                                   departements=current_app.config["EMEUSE_SETTINGS"].departements)
+        for table, n in counts.items():
+            click.echo(f"{table}: {n}")
+        click.echo(f"generated in {time.perf_counter() - t0:.1f} s")
+
+    @app.cli.command("create-user")
+    @click.option("--email", required=True)
+    @click.option("--name", "full_name", required=True)
+    @click.option("--role", type=click.Choice(["member", "ars", "admin"]), default="member")
+    @click.option("--college", default=None)
+    @click.password_option()
+    def create_user_cmd(email: str, full_name: str, role: str, college: str | None, password: str) -> None:
+        """Create a user (password asked twice, never echoed)."""
+        with session_scope(current_app.extensions["emeuse.sessions"]) as session:
+            create_user(session, email=email, full_name=full_name, password=password, role=role,
+                        college=college)
+        click.echo(f"user {email} created")

@@ -1,0 +1,54 @@
+"""Database lifetime on the Flask side: one engine per app, one session per request."""
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, current_app, g
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data import demo
+from data.db import make_engine, make_session_factory, session_scope, upgrade
+from data.models import SchemaInfo, User
+from settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    app.extensions["emeuse.engine"] = engine
+    app.extensions["emeuse.sessions"] = make_session_factory(engine)
+    app.teardown_appcontext(_close_session)
+
+
+def db_session() -> Session:
+    """The current request's session, opened on first use and closed at teardown."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["emeuse.sessions"]()
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def prepare_database(app: Flask, settings: Settings) -> bool:
+    """Migrate the schema; fill demo data on first start when allowed. True when demo data was made."""
+    engine = app.extensions["emeuse.engine"]
+    upgrade(engine)
+    if not settings.demo_on_first_start:
+        return False
+    with session_scope(app.extensions["emeuse.sessions"]) as session:
+        has_users = session.scalar(select(func.count()).select_from(User))
+        if has_users or session.get(SchemaInfo, "demo") is not None:
+            return False
+        t0 = time.perf_counter()
+        counts = demo.generate(session, seed=settings.demo_seed, years=settings.demo_years,
+                               departements=settings.departements)
+    log.warning("demo data generated in %.1f s (%d teleconsultation sessions)",
+                time.perf_counter() - t0, counts.get("teleconsultation_session", 0))
+    return True

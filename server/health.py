@@ -1,0 +1,39 @@
+"""Health check for load balancers and the container, and the fingerprinted map geometry."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, send_file
+from sqlalchemy import text
+
+from data.db import schema_revision
+from data.geography import GEOJSON_NAME, geojson_fingerprint
+
+bp = Blueprint("health", __name__)
+
+
+@bp.route("/healthz")
+def healthz():
+    engine = current_app.extensions["emeuse.engine"]
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        revision = schema_revision(engine)
+    except Exception as exc:  # the point is to report, not to raise
+        return jsonify(status="error", database="unreachable", detail=type(exc).__name__), 503
+    return jsonify(status="ok", database="ok", schema=revision, engine=engine.dialect.name)
+
+
+def geojson_url() -> str:
+    """URL of the commune geometry; its fingerprint changes whenever the file does."""
+    geo_dir = current_app.config["EMEUSE_SETTINGS"].geo_dir
+    return f"/geo/communes.{geojson_fingerprint(geo_dir / GEOJSON_NAME)}.geojson"
+
+
+@bp.route("/geo/communes.<fingerprint>.geojson")
+def communes_geojson(fingerprint: str):
+    geo_dir = current_app.config["EMEUSE_SETTINGS"].geo_dir
+    path = geo_dir / GEOJSON_NAME
+    if fingerprint != geojson_fingerprint(path):
+        abort(404)
+    response = send_file(path, mimetype="application/geo+json", max_age=31536000, conditional=True)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

@@ -1,0 +1,60 @@
+"""One settings object read from the environment (pydantic-settings); no configuration needed in development."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - a marker refused in production
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; production refuses a missing/default secret key and debug mode."""
+
+    model_config = SettingsConfigDict(env_prefix="", env_file=None, extra="ignore")
+
+    env: str = "development"  # ENV: development | production | test
+    secret_key: str = DEV_SECRET_KEY
+    debug: bool = False
+    database_url: str = f"sqlite:///{ROOT / 'instance' / 'emeuse.sqlite3'}"
+    redis_url: str | None = None
+    territory_departements: str = "52,54,55"
+    geo_dir: Path = ROOT / "data" / "geo"
+    demo_on_first_start: bool = True
+    demo_years: int = 2
+    demo_seed: int = 20261122
+    map_tile_url: str | None = None
+    session_idle_minutes: int = 30
+
+    @field_validator("territory_departements")
+    @classmethod
+    def _deps(cls, value: str) -> str:
+        codes = [c.strip() for c in value.split(",") if c.strip()]
+        if not codes:
+            raise ValueError("TERRITORY_DEPARTEMENTS must list at least one département")
+        return ",".join(codes)
+
+    @model_validator(mode="after")
+    def _production_is_safe(self) -> Settings:
+        if self.env == "production":
+            if not self.secret_key or self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+                raise ValueError("SECRET_KEY must be set to a random value of 32+ characters in production")
+            if self.debug:
+                raise ValueError("DEBUG must be off in production")
+        return self
+
+    @property
+    def departements(self) -> tuple[str, ...]:
+        return tuple(self.territory_departements.split(","))
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
