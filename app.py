@@ -38,9 +38,9 @@ _CALLBACK_SNAPSHOT: tuple[dict, list] | None = None
 
 
 def _register_callbacks() -> None:
-    """Import the callbacks once; hand a fresh copy of them to every Dash app this process builds.
+    """Import the callbacks once; put them back in dash.callback's global list for each new app.
 
-    `dash.callback` registers into a global list that the first app consumes; tests and tools that
+    Dash moves that global list into the first app it sets up and empties it; tests and tools that
     build several apps in one process need the same callbacks on each.
     """
     global _CALLBACK_SNAPSHOT
@@ -127,6 +127,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     dash_app.index_string = INDEX_STRING
     dash_app.layout = app_layout
+    # Attach the callbacks now (Dash would on the first request), while the global list holds them.
+    with server.test_request_context("/"):
+        dash_app._setup_server()
     server.extensions["emeuse.dash"] = dash_app
     return server
 

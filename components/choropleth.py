@@ -8,29 +8,40 @@ from components.formatting import PLOTLY_SEPARATORS
 # Cividis: perceptually uniform and readable with colour-vision deficiencies.
 COLORSCALE = "Cividis"
 OFFLINE_STYLE = "white-bg"  # no tile server needed
+NO_VALUE_COLOUR = "#d9d9d9"
+
+
+MAP_HEIGHT_PX = 560
+MAP_WIDTH_PX = 700  # conservative: the map is usually wider
 
 
 def _view(lats: list[float], lons: list[float]) -> tuple[dict, float]:
-    """Centre and zoom that fit the given points in a ~700 px wide map."""
+    """Centre and web-Mercator zoom that fit the given points in the map's box."""
     if not lats:
         return {"lat": 48.7, "lon": 5.4}, 6.5
     lat0, lat1, lon0, lon1 = min(lats), max(lats), min(lons), max(lons)
-    span = max(lat1 - lat0, (lon1 - lon0) * math.cos(math.radians((lat0 + lat1) / 2)), 0.05)
-    zoom = max(4.0, min(10.0, math.log2(360 / span) - 1.6))
-    return {"lat": (lat0 + lat1) / 2, "lon": (lon0 + lon1) / 2}, round(zoom, 2)
+    mid = (lat0 + lat1) / 2
+    pad = 0.12  # points are inside communes: leave room for their outlines
+    lat_span, lon_span = max(lat1 - lat0, 0.02) + pad, max(lon1 - lon0, 0.02) + pad
+    tile = 512  # MapLibre's world width in px at zoom 0
+    zoom_lat = math.log2(MAP_HEIGHT_PX * 360 * math.cos(math.radians(mid)) / (tile * lat_span))
+    zoom_lon = math.log2(MAP_WIDTH_PX * 360 / (tile * lon_span))
+    zoom = max(3.0, min(11.0, min(zoom_lat, zoom_lon) - 0.1))
+    return {"lat": mid, "lon": (lon0 + lon1) / 2}, round(zoom, 2)
 
 
 def commune_choropleth(*, geojson_url: str, codes: list[str], values: list[float | None],
                        hover_values: list[str], colorbar_title: str, bounds: tuple[list[float], list[float]],
-                       zmax: float | None = None, tile_url: str | None = None) -> dict:
+                       zmax: float | None = None, tile_url: str | None = None,
+                       no_value_label: str = "Sans valeur (aucun habitant)") -> dict:
     """Choropleth of communes; hover shows the commune name (from the geometry) and a label."""
     center, zoom = _view(*bounds)
     finite = [v for v in values if v is not None]
+    missing = [c for c, v in zip(codes, values, strict=True) if v is None]
     layout_map: dict = {"style": OFFLINE_STYLE, "center": center, "zoom": zoom}
     if tile_url:
         layout_map["layers"] = [{"sourcetype": "raster", "source": [tile_url], "below": "traces"}]
-    return {
-        "data": [{
+    traces = [{
             "type": "choroplethmap",
             "geojson": geojson_url,
             "featureidkey": "properties.code",
@@ -41,14 +52,24 @@ def commune_choropleth(*, geojson_url: str, codes: list[str], values: list[float
             "zmax": zmax if zmax is not None else (max(finite) if finite else 1),
             "colorscale": COLORSCALE,
             "marker": {"line": {"width": 0.3, "color": "#ffffff"}, "opacity": 0.9},
-            "colorbar": {"title": {"text": colorbar_title}, "thickness": 14},
+            "colorbar": {"title": {"text": colorbar_title, "side": "right"}, "thickness": 14},
             "hovertemplate": "<b>%{properties.name}</b><br>%{text}<extra></extra>",
-        }],
+        }]
+    if missing:  # communes with no value (e.g. no inhabitants) stay visible in plain grey, not blank
+        traces.append({
+            "type": "choroplethmap", "geojson": geojson_url, "featureidkey": "properties.code",
+            "locations": missing, "z": [0] * len(missing), "showscale": False,
+            "colorscale": [[0, NO_VALUE_COLOUR], [1, NO_VALUE_COLOUR]],
+            "marker": {"line": {"width": 0.3, "color": "#ffffff"}},
+            "hovertemplate": "<b>%{properties.name}</b><br>" + no_value_label + "<extra></extra>",
+        })
+    return {
+        "data": traces,
         "layout": {
             "map": layout_map,
             "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
             "separators": PLOTLY_SEPARATORS,
             "uirevision": "keep-zoom",
-            "height": 560,
+            "height": MAP_HEIGHT_PX,
         },
     }

@@ -8,9 +8,9 @@ from components import ids
 from data.filters import Filters, month_label, month_options
 
 
-def filter_bar(*, filters: Filters, departements: dict[str, str]) -> dbc.Card:
+def filter_bar(*, filters: Filters, departements: dict[str, str]) -> html.Section:
     months = [{"label": month_label(m), "value": m.strftime("%Y-%m")} for m in month_options(filters.today)]
-    return dbc.Card(dbc.CardBody(dbc.Row([
+    return html.Section(dbc.Card(dbc.CardBody(dbc.Row([
         dbc.Col([
             html.Label("Départements", htmlFor=ids.FILTER_DEPARTEMENTS, className="form-label"),
             dcc.Dropdown(id=ids.FILTER_DEPARTEMENTS, multi=True,
@@ -29,4 +29,5 @@ def filter_bar(*, filters: Filters, departements: dict[str, str]) -> dbc.Card:
             dcc.Dropdown(id=ids.FILTER_MONTH_TO, options=months, clearable=False,
                          value=filters.month_to.strftime("%Y-%m")),
         ], md=3),
-    ], className="g-3")), className="mb-3 filter-bar", role="search")
+    ], className="g-3")), className="mb-3 filter-bar"), role="search",
+                        **{"aria-label": "Filtres"})

@@ -282,7 +282,8 @@ class DemoGenerator:
         horizon = self.end + timedelta(days=14)  # next two weeks are planned, not yet done
         for unit_id, (code, _name, base_insee) in enumerate(units, start=1):
             base = self.by_insee[base_insee]
-            villages = sorted(self._near(base, 28, max_pop=1200), key=lambda c: c.insee)
+            villages = sorted((c for c in self._near(base, 28, max_pop=1200) if c.departement == base.departement),
+                              key=lambda c: c.insee)
             rng.shuffle(villages)
             # Weekly round: Monday..Friday, morning and afternoon stops in 10 villages.
             round_ = villages[:10]
@@ -383,7 +384,7 @@ class DemoGenerator:
         if key == "crp":
             return round(max(0.5, self.rng.lognormvariate(math.log(4), 1.0)), 1)
         if key == "hba1c":
-            return round(max(4.2, g(6.9, 0.9)), 1)
+            return round(max(4.2, g(6.1, 0.8)), 1)
         if key == "hb":
             return round(max(7.0, g(12.6, 1.4)), 1)
         if key == "k":

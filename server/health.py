@@ -1,7 +1,11 @@
 """Health check for load balancers and the container, and the fingerprinted map geometry."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, send_file
+import gzip
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy import text
 
 from data.db import schema_revision
@@ -28,12 +32,25 @@ def geojson_url() -> str:
     return f"/geo/communes.{geojson_fingerprint(geo_dir / GEOJSON_NAME)}.geojson"
 
 
+@lru_cache(maxsize=4)
+def _geojson_bytes(path: Path) -> tuple[bytes, bytes]:
+    """The file and its gzip form, compressed once per process rather than on every request."""
+    raw = path.read_bytes()
+    return raw, gzip.compress(raw, compresslevel=9)
+
+
 @bp.route("/geo/communes.<fingerprint>.geojson")
 def communes_geojson(fingerprint: str):
     geo_dir = current_app.config["EMEUSE_SETTINGS"].geo_dir
     path = geo_dir / GEOJSON_NAME
     if fingerprint != geojson_fingerprint(path):
         abort(404)
-    response = send_file(path, mimetype="application/geo+json", max_age=31536000, conditional=True)
+    raw, packed = _geojson_bytes(path)
+    gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")
+    response = Response(packed if gzip_ok else raw, mimetype="application/geo+json")
+    if gzip_ok:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["ETag"] = f'"{fingerprint}"'
     return response

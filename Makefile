@@ -1,0 +1,44 @@
+# e-Meuse Santé — two commands: `make run` (app with demo data on SQLite) and `make test` (whole suite).
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+PORT   ?= 8050
+
+.PHONY: run test lint geo demo clean
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.run-deps
+
+## Start the app on http://127.0.0.1:$(PORT) (SQLite database created and filled with demo data on first start)
+run: $(VENV)/.run-deps
+	PORT=$(PORT) $(PY) app.py
+
+## Lint, then every test (unit, integration, browser); DATABASE_URL=postgresql+psycopg://... runs them on PostgreSQL
+test: $(VENV)/.dev-deps
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-deps
+	$(VENV)/bin/ruff check .
+
+## Rebuild the committed geography (DEPS="52 54 55" by default)
+DEPS ?= 52 54 55
+geo: $(VENV)/.dev-deps
+	$(PY) -m data.geo_build --departements $(DEPS)
+
+## Replace the database content with fresh demo data (YEARS=2 by default)
+YEARS ?= 2
+demo: $(VENV)/.run-deps
+	$(PY) -m data.demo --years $(YEARS)
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache .ruff_cache

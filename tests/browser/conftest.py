@@ -1,0 +1,40 @@
+"""Browser tests need Debian's chromium and chromium-driver: skipped outside CI when absent, fatal in CI."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+@pytest.fixture(autouse=True)
+def _chromium_available():
+    if shutil.which("chromedriver") and (shutil.which("chromium") or shutil.which("google-chrome")):
+        return
+    if os.environ.get("CI"):
+        pytest.fail("chromium and chromium-driver are required in CI (apt-get install chromium chromium-driver)")
+    pytest.skip("chromium / chromedriver not installed (browser tests run in CI)")
+
+
+@pytest.fixture()
+def served(dash_duo, app):
+    """The app under test served by dash_duo's thread server; returns its base URL.
+
+    (`start_server` would wait for the Dash page at `/`, which redirects anonymous users to /login.)
+    """
+    dash_duo.server(app.extensions["emeuse.dash"])
+    return dash_duo.server.url.rstrip("/")
+
+
+def login(dash_duo, base: str, email: str, password: str, *, expect_success: bool = True) -> None:
+    driver = dash_duo.driver
+    driver.get(base + "/login")
+    WebDriverWait(driver, 10).until(EC.presence_of_element_located((By.ID, "email")))
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "login-submit").click()
+    if expect_success:  # wait for the signed-in shell before navigating anywhere else
+        WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "logout-link")))

@@ -1,0 +1,75 @@
+"""Overview callback called as a plain function, as each kind of user."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from dash.exceptions import PreventUpdate
+
+from callbacks.overview import update_overview
+from components import ids
+
+ADMIN = "admin@demo.e-meuse-sante.fr"
+
+
+def _texts(component) -> str:
+    return json.dumps(component.to_plotly_json(), default=lambda o: o.to_plotly_json(), ensure_ascii=False)
+
+
+def test_anonymous_caller_gets_nothing(as_user):
+    with as_user(None), pytest.raises(PreventUpdate):
+        update_overview(["55"], "2026-01", "2026-06")
+
+
+def test_admin_gets_kpis_and_a_map_of_codes_and_values(as_user):
+    with as_user(ADMIN):
+        kpis, figure, caption, query = update_overview(["55"], "2026-01", "2026-06")
+    text = _texts(kpis)
+    for label in ("Téléconsultations réalisées", "Analyses de biologie délocalisée",
+                  "Consultations en cabinet mobile", "Médecins généralistes pour 10 000 habitants"):
+        assert label in text
+    trace = figure["data"][0]
+    assert isinstance(trace["geojson"], str) and trace["geojson"].startswith("/geo/communes.")
+    assert len(trace["locations"]) == 499 and all(code.startswith("55") for code in trace["locations"])
+    assert "coordinates" not in json.dumps(figure)  # no geometry in the callback response
+    assert figure["layout"]["separators"] == ", " and figure["layout"]["map"]["style"] == "white-bg"
+    assert "499 communes" in caption.replace("\u202f", " ")
+    assert query == "?dep=55&du=2026-01&au=2026-06"
+
+
+def test_summary_level_member_sees_departement_values_only(as_user):
+    with as_user("usagers@demo.e-meuse-sante.fr"):  # workforce: summary, biology: none
+        kpis, figure, caption, _ = update_overview(["55", "52"], "2026-01", "2026-06")
+    text = _texts(kpis)
+    assert "Analyses de biologie délocalisée" not in text
+    assert "Téléconsultations réalisées" in text
+    z = figure["data"][0]["z"]
+    assert len(set(z)) == 2  # one value per département, none per commune
+    assert "niveau départemental" in caption
+
+
+def test_member_without_workforce_grant_gets_an_empty_map(as_user):
+    with as_user("entreprises@demo.e-meuse-sante.fr"):  # workforce: none
+        kpis, figure, caption, _ = update_overview(None, "2026-01", "2026-06")
+    assert figure["data"] == []
+    assert "Aucune donnée" in caption
+    assert "Médecins généralistes" not in _texts(kpis)
+
+
+def test_departements_outside_the_territory_are_ignored(as_user):
+    with as_user(ADMIN):
+        _, figure, _, query = update_overview(["99", "55"], "2026-01", "2026-06")
+    assert {c[:2] for c in figure["data"][0]["locations"]} == {"55"}
+    assert query.startswith("?dep=55&")
+
+
+def test_callbacks_are_attached_to_every_app_built_in_the_process(app, database_url):
+    """dash.callback's global list is consumed by the first app; the factory hands it to each app."""
+    from app import create_app
+
+    second = create_app({"database_url": database_url, "demo_on_first_start": False, "env": "test"})
+    for server in (app, second):
+        server.test_client().get("/healthz")  # Dash attaches callbacks on the first request
+        outputs = " ".join(server.extensions["emeuse.dash"].callback_map)
+        for name in (ids.OVERVIEW_KPIS, ids.OVERVIEW_MAP, ids.OVERVIEW_MAP_CAPTION, ids.FILTERS_QUERY):
+            assert name in outputs
