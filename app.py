@@ -68,6 +68,9 @@ def _flask_config(settings: Settings) -> dict:
         "CACHE_KEY_PREFIX": "emeuse:",
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "application/json",
                                "application/geo+json"],
+        "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "EMEUSE_SETTINGS": settings,
     }
 
@@ -96,20 +99,28 @@ def create_app(overrides: dict | None = None) -> Flask:
     settings = get_settings() if not overrides else Settings(**{**get_settings().model_dump(), **overrides})
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
 
-    from server import auth, cli, database, guard, health
-    from server.extensions import cache, compress, login_manager
+    from server import account, auth, cli, database, guard, health, security
+    from server.extensions import cache, compress, csrf, limiter, login_manager
 
     server = Flask(__name__, template_folder=str(ROOT / "server" / "templates"))
     server.config.update(_flask_config(settings))
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops,
+                                   x_host=settings.proxy_hops)
     login_manager.init_app(server)
+    guard.install(server)  # first: anonymous requests are answered 401/redirect before anything else
+    csrf.init_app(server)
+    limiter.init_app(server)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Merci de vous connecter pour accéder à cette page."
     cache.init_app(server)
     compress.init_app(server)
     database.init_app(server, settings)
     server.register_blueprint(auth.bp)
+    server.register_blueprint(account.bp)
     server.register_blueprint(health.bp)
-    guard.install(server)
     cli.register(server)
     database.prepare_database(server, settings)
 
@@ -124,14 +135,42 @@ def create_app(overrides: dict | None = None) -> Flask:
         update_title=None,
         suppress_callback_exceptions=True,
         serve_locally=True,
+        csrf_token_name=security.CSRF_COOKIE,
+        csrf_header_name="X-CSRFToken",
     )
     dash_app.index_string = INDEX_STRING
     dash_app.layout = app_layout
     # Attach the callbacks now (Dash would on the first request), while the global list holds them.
+    security.install(server, secure_cookies=settings.is_production)
+    # Let Dash finish its first-request set-up now (callbacks, pages router, their inline scripts),
+    # through a public request, so the CSP can hash every inline script the page will carry.
+    server.test_client().get("/healthz")
+    _guard_page_layouts()
     with server.test_request_context("/"):
-        dash_app._setup_server()
+        hashes = set(dash_app.csp_hashes()) | set(security.inline_script_hashes(dash_app.index()))
+    server.config["EMEUSE_CSP"] = security.content_security_policy(sorted(hashes), settings.map_tile_url)
     server.extensions["emeuse.dash"] = dash_app
     return server
+
+
+def _guard_page_layouts() -> None:
+    """Every page layout checks the caller's scope first (Dash navigation does not pass the guard)."""
+    from components.page import denied
+    from server.auth import current_scope
+
+    for page in dash.page_registry.values():
+        layout = page["layout"]
+        if getattr(layout, "emeuse_guarded", False) or not callable(layout):
+            continue
+
+        def guarded(*args, _layout=layout, _dataset=page.get("dataset"), _roles=page.get("roles"), **kwargs):
+            scope = current_scope()
+            if scope is None or not scope.can_open(_dataset, _roles):
+                return denied()
+            return _layout(*args, **kwargs)
+
+        guarded.emeuse_guarded = True
+        page["layout"] = guarded
 
 
 def demo_logins_text() -> str:

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     demo_seed: int = 20261122
     map_tile_url: str | None = None
     session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    login_rate_limit: str = "10 per minute"
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
+    totp_required_roles: str = ""  # e.g. "admin,ars" to make the second factor mandatory
+    proxy_hops: int = 0  # number of trusted reverse proxies setting X-Forwarded-* headers
 
     @field_validator("territory_departements")
     @classmethod
@@ -49,6 +55,10 @@ class Settings(BaseSettings):
     @property
     def departements(self) -> tuple[str, ...]:
         return tuple(self.territory_departements.split(","))
+
+    @property
+    def totp_required_for(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.totp_required_roles.split(",") if r.strip())
 
     @property
     def is_production(self) -> bool:

@@ -16,8 +16,7 @@ def visible_pages(scope: AccessScope) -> list[dict]:
     for page in dash.page_registry.values():
         if page.get("nav") is False:
             continue
-        dataset = page.get("dataset")
-        if dataset is None or scope.can_see(dataset):
+        if scope.can_open(page.get("dataset"), page.get("roles")):
             pages.append(page)
     return sorted(pages, key=lambda p: p.get("order", 100))
 
@@ -35,6 +34,8 @@ def navbar(*, scope: AccessScope, user_name: str, query: str = "") -> dbc.Navbar
             dbc.Nav(links, navbar=True, className="me-auto", id="main-nav"),
             html.Span([html.Span(user_name, className="fw-semibold"), html.Br(),
                        html.Small(who)], className="navbar-text text-light text-end me-3 lh-sm"),
+            dbc.Button("Mon compte", href="/compte", external_link=True, color="light", size="sm",
+                       outline=True, className="me-2", id="account-link"),
             dbc.Button("Se déconnecter", href="/logout", external_link=True, color="light", size="sm",
                        outline=True, id="logout-link"),
         ], fluid=True),

@@ -44,6 +44,12 @@ class AccessScope:
             return tuple(sorted(self.departements))
         return tuple(sorted(d for d in requested if d in self.departements))
 
+    def can_open(self, dataset: str | None, roles: tuple[str, ...] | None) -> bool:
+        """Whether a page declaring this dataset and these roles may be opened."""
+        if roles and self.role not in roles:
+            return False
+        return dataset is None or self.can_see(dataset)
+
     @property
     def cache_key(self) -> str:
         levels = ",".join(f"{k}={v}" for k, v in self.levels)

@@ -322,6 +322,8 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Grant(Base):
@@ -334,7 +336,10 @@ class Grant(Base):
 
 
 class AuditEvent(Base):
+    """Append-only journal: the app inserts rows and never updates or deletes them."""
+
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_action_actor_at", "action", "actor", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)

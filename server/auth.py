@@ -1,23 +1,30 @@
-"""Sign-in, sign-out and the caller's access scope (flask-login, hashed passwords, CSRF token)."""
+"""Sign-in (password, then TOTP when enrolled), sign-out and the caller's access scope."""
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from urllib.parse import urlparse
 
+import pyotp
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 
+from data import audit
 from data.access import AccessScope, scope_for_user
-from data.models import AuditEvent, User
+from data.models import User
 from data.users import get_by_email, utcnow, verify_password
 from server.database import db_session
-from server.extensions import login_manager
+from server.extensions import limiter, login_manager
+from server.guard import start_session
 
 bp = Blueprint("auth", __name__)
 
 BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+LOCKED = ("Trop d'échecs de connexion pour ce compte depuis votre poste. "
+          "Réessayez dans {minutes} minutes.")
 INACTIVE = "Ce compte est désactivé. Contactez un administrateur."
-CSRF_EXPIRED = "Le formulaire a expiré. Merci de réessayer."
+BAD_CODE = "Code de vérification incorrect ou expiré."
+PENDING_TTL_SECONDS = 300
 
 
 class LoginUser(UserMixin):
@@ -56,51 +63,83 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return "/"
     parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
 
 
 def _audit(action: str, *, user: User | None, actor: str, detail: dict | None = None) -> None:
     s = db_session()
-    s.add(AuditEvent(at=utcnow(), user_id=user.id if user else None, actor=actor, action=action,
-                     target="session", detail=detail, ip=request.remote_addr))
+    audit.record(s, action=action, actor=actor or "(vide)", user_id=user.id if user else None, target="session",
+                 detail=detail, ip=request.remote_addr)
     s.commit()
 
 
+def _finish_login(user: User):
+    session.clear()  # a fresh session: nothing from before sign-in survives
+    login_user(LoginUser(user))
+    start_session(user.id)
+    user.last_login_at = utcnow()
+    _audit("login.success", user=user, actor=user.email)
+    return redirect(_safe_next(request.args.get("next")))
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["EMEUSE_SETTINGS"].login_rate_limit
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
 def login():
-    error = None
-    email = ""
-    status = 200
+    settings = current_app.config["EMEUSE_SETTINGS"]
+    error, email, status = None, "", 200
     if request.method == "POST":
-        email = (request.form.get("email") or "").strip()
+        email = (request.form.get("email") or "").strip().lower()[:200]
         password = request.form.get("password") or ""
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except CSRFError:
-            error, status = CSRF_EXPIRED, 400
-        except Exception:  # flask-wtf raises ValidationError for a missing/invalid token
-            error, status = CSRF_EXPIRED, 400
+        window = timedelta(minutes=settings.lockout_minutes)
+        if audit.recent_failures(db_session(), actor=email, ip=request.remote_addr, window=window) \
+                >= settings.lockout_failures:
+            _audit("login.lockout", user=None, actor=email)
+            error, status = LOCKED.format(minutes=settings.lockout_minutes), 429
         else:
             user = get_by_email(db_session(), email=email) if email else None
             if user is None or not verify_password(user, password):
-                _audit("login.failure", user=user, actor=email[:200] or "(vide)")
+                _audit("login.failure", user=user, actor=email)
                 error, status = BAD_CREDENTIALS, 401
             elif not user.active:
                 _audit("login.inactive", user=user, actor=user.email)
                 error, status = INACTIVE, 403
+            elif user.totp_secret:
+                session.clear()
+                session["pending_user_id"] = user.id
+                session["pending_at"] = int(time.time())
+                return redirect(url_for("auth.login_totp", next=request.args.get("next")))
             else:
-                session.clear()  # a fresh session on login
-                login_user(LoginUser(user))
-                user.last_login_at = utcnow()
-                _audit("login.success", user=user, actor=user.email)
-                return redirect(_safe_next(request.args.get("next")))
-    notice = None
-    if request.args.get("reason") == "expired":
-        notice = "Votre session a expiré. Merci de vous reconnecter."
-    return render_template("login.html", error=error, notice=notice, email=email,
-                           csrf_token=generate_csrf()), status
+                return _finish_login(user)
+    notice = "Votre session a expiré. Merci de vous reconnecter." if request.args.get("reason") == "expired" else None
+    return render_template("login.html", error=error, notice=notice, email=email), status
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def login_totp():
+    user_id, pending_at = session.get("pending_user_id"), session.get("pending_at", 0)
+    if not user_id or time.time() - pending_at > PENDING_TTL_SECONDS:
+        session.clear()
+        return redirect(url_for("auth.login", reason="expired"))
+    user = db_session().get(User, user_id)
+    if user is None or not user.active or not user.totp_secret:
+        session.clear()
+        return redirect(url_for("auth.login"))
+    error, status = None, 200
+    if request.method == "POST":
+        code = (request.form.get("code") or "").replace(" ", "")
+        if pyotp.TOTP(user.totp_secret).verify(code, valid_window=1):
+            return _finish_login(user)
+        _audit("login.totp_failure", user=user, actor=user.email)
+        _audit("login.failure", user=user, actor=user.email, detail={"step": "totp"})
+        error, status = BAD_CODE, 401
+    return render_template("login_totp.html", error=error), status
 
 
 @bp.route("/logout")

@@ -1,31 +1,109 @@
-"""The request guard: no anonymous request reaches a page, a layout or a callback."""
+"""The request guard: one place deciding whether a request may go on.
+
+No anonymous request reaches a page, a layout or a callback; expired sessions end; a user who must
+change a password or enrol a second factor is sent to their account page; a page the user may not
+open is answered 403 with a French page (Dash navigation is checked again in the page layout).
+"""
 from __future__ import annotations
 
+import time
 from urllib.parse import quote
 
-from flask import Flask, jsonify, redirect, request
-from flask_login import current_user
+from flask import Flask, current_app, jsonify, redirect, render_template, request, session
+from flask_login import current_user, logout_user
 
-# Paths served without a session: sign-in, health, static files, the shared map geometry.
 PUBLIC_PREFIXES = ("/login", "/healthz", "/assets/", "/_dash-component-suites/", "/geo/",
-                   "/_favicon.ico", "/favicon.ico")
-# Dash's JSON endpoints: answered 401 (never redirected to an HTML page) when anonymous.
+                   "/_favicon.ico", "/favicon.ico", "/api/")
 DASH_API_PREFIXES = ("/_dash-update-component", "/_dash-layout", "/_dash-dependencies", "/_reload-hash")
+ACCOUNT_PREFIXES = ("/compte", "/logout")
+SEEN_REFRESH_SECONDS = 60
 
 
 def is_public(path: str) -> bool:
     return path.startswith(PUBLIC_PREFIXES)
 
 
+def wants_json() -> bool:
+    return request.path.startswith(DASH_API_PREFIXES) or request.path.startswith("/api/") or (
+        request.method != "GET" and not request.path.startswith(("/login", "/compte")))
+
+
+def _refuse(status: int, code: str, message: str, redirect_to: str | None = None):
+    if wants_json():
+        response = jsonify(error=code, message=message)
+        response.status_code = status
+        return response
+    if redirect_to:
+        return redirect(redirect_to)
+    return render_template("error.html", title="Accès refusé", message=message, status=status), status
+
+
+def start_session(user_id: int) -> None:
+    now = int(time.time())
+    session["auth_at"] = now
+    session["seen_at"] = now
+    session.permanent = True
+
+
+def _expired() -> bool:
+    settings = current_app.config["EMEUSE_SETTINGS"]
+    now = int(time.time())
+    auth_at, seen_at = session.get("auth_at"), session.get("seen_at")
+    if auth_at is None or seen_at is None:
+        return True
+    if now - auth_at > settings.session_absolute_hours * 3600:
+        return True
+    if now - seen_at > settings.session_idle_minutes * 60:
+        return True
+    if now - seen_at > SEEN_REFRESH_SECONDS:
+        session["seen_at"] = now
+    return False
+
+
+def _page_for_path(path: str) -> dict | None:
+    import dash
+
+    for page in dash.page_registry.values():
+        if page.get("path") == path or page.get("relative_path") == path:
+            return page
+    return None
+
+
 def install(server: Flask) -> None:
     @server.before_request
     def _require_login():
         path = request.path
-        if is_public(path) or current_user.is_authenticated:
+        if is_public(path):
             return None
-        if path.startswith(DASH_API_PREFIXES) or request.method != "GET":
-            response = jsonify(error="authentification requise",
-                               message="Votre session a expiré ou vous n'êtes pas connecté.")
-            response.status_code = 401
-            return response
-        return redirect(f"/login?next={quote(request.full_path.rstrip('?'), safe='/?=&')}")
+        if not current_user.is_authenticated:
+            return _refuse(401, "authentification requise", "Votre session a expiré ou vous n'êtes pas connecté.",
+                           redirect_to=f"/login?next={quote(request.full_path.rstrip('?'), safe='/?=&,')}")
+        if _expired():
+            from data import audit
+            from server.database import db_session
+
+            audit.record(db_session(), action="session.expired", actor=current_user.email,
+                         user_id=int(current_user.id), ip=request.remote_addr)
+            db_session().commit()
+            logout_user()
+            session.clear()
+            return _refuse(401, "session expirée", "Votre session a expiré. Merci de vous reconnecter.",
+                           redirect_to="/login?reason=expired")
+        if path.startswith(ACCOUNT_PREFIXES):
+            return None
+        record = current_user.record
+        if record.must_change_password:
+            return _refuse(403, "mot de passe à changer", "Merci de choisir un nouveau mot de passe.",
+                           redirect_to="/compte?raison=mot-de-passe")
+        required = current_app.config["EMEUSE_SETTINGS"].totp_required_for
+        if record.role in required and not record.totp_secret:
+            return _refuse(403, "double authentification requise",
+                           "La double authentification est obligatoire pour votre rôle.",
+                           redirect_to="/compte?raison=2fa")
+        page = _page_for_path(path)
+        if page is not None and request.method == "GET":
+            from server.auth import current_scope
+
+            if not current_scope().can_open(page.get("dataset"), page.get("roles")):
+                return _refuse(403, "accès refusé", "Votre profil ne permet pas de consulter cette page.")
+        return None

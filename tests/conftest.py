@@ -79,7 +79,7 @@ def app(database_url, demo_counts):
     from app import create_app
 
     server = create_app({"database_url": database_url, "demo_on_first_start": False, "env": "test",
-                         "secret_key": "test-secret-key-" + "x" * 32})
+                         "secret_key": "test-secret-key-" + "x" * 32, "login_rate_limit": "1000 per minute"})
     server.config.update(TESTING=True)
     return server
 

@@ -10,7 +10,12 @@ from data.models import AuditEvent
 def test_healthz_is_public_and_reports_the_schema(client):
     r = client.get("/healthz")
     assert r.status_code == 200
-    assert r.json["status"] == "ok" and r.json["database"] == "ok" and r.json["schema"] == "0001"
+    from alembic.script import ScriptDirectory
+
+    from data.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert r.json["status"] == "ok" and r.json["database"] == "ok" and r.json["schema"] == head
 
 
 @pytest.mark.parametrize("path", ["/", "/?dep=55", "/teleconsultation", "/nimporte-quoi"])

@@ -1,0 +1,91 @@
+"""/compte: change one's own password; enrol or remove the second factor (TOTP)."""
+from __future__ import annotations
+
+import pyotp
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from data import admin, audit
+from data.users import verify_password
+from server.database import db_session
+
+bp = Blueprint("account", __name__)
+ISSUER = "e-Meuse Santé"
+
+
+def _context(**extra):
+    settings = current_app.config["EMEUSE_SETTINGS"]
+    user = current_user.record
+    pending = session.get("totp_pending_secret")
+    return dict(user=user, reason=request.args.get("raison"),
+                totp_required=user.role in settings.totp_required_for,
+                pending_secret=pending,
+                pending_uri=pyotp.TOTP(pending).provisioning_uri(name=user.email, issuer_name=ISSUER)
+                if pending else None, **extra)
+
+
+@bp.route("/compte")
+def account():
+    return render_template("account.html", **_context())
+
+
+@bp.route("/compte/mot-de-passe", methods=["POST"])
+def change_password():
+    user = current_user.record
+    current = request.form.get("current_password") or ""
+    new, confirm = request.form.get("new_password") or "", request.form.get("confirm_password") or ""
+    errors = []
+    if not verify_password(user, current):
+        errors.append("Le mot de passe actuel est incorrect.")
+    elif new != confirm:
+        errors.append("Les deux saisies du nouveau mot de passe diffèrent.")
+    elif new == current:
+        errors.append("Le nouveau mot de passe doit être différent de l'actuel.")
+    else:
+        errors = admin.change_own_password(db_session(), user=user, new_password=new, ip=request.remote_addr)
+    if errors:
+        return render_template("account.html", **_context(password_errors=errors)), 400
+    db_session().commit()
+    flash("Votre mot de passe a été changé.", "success")
+    return redirect(url_for("account.account"))
+
+
+@bp.route("/compte/2fa/preparer", methods=["POST"])
+def totp_prepare():
+    session["totp_pending_secret"] = pyotp.random_base32()
+    return redirect(url_for("account.account") + "#double-authentification")
+
+
+@bp.route("/compte/2fa/activer", methods=["POST"])
+def totp_enable():
+    secret = session.get("totp_pending_secret")
+    code = (request.form.get("code") or "").replace(" ", "")
+    if not secret or not pyotp.TOTP(secret).verify(code, valid_window=1):
+        return render_template("account.html", **_context(totp_error="Code incorrect : vérifiez l'heure de "
+                                                                        "votre téléphone et réessayez.")), 400
+    user = current_user.record
+    user.totp_secret = secret
+    session.pop("totp_pending_secret", None)
+    audit.record(db_session(), action="totp.enable", actor=user.email, user_id=user.id, target=user.email,
+                 ip=request.remote_addr)
+    db_session().commit()
+    flash("La double authentification est activée.", "success")
+    return redirect(url_for("account.account"))
+
+
+@bp.route("/compte/2fa/desactiver", methods=["POST"])
+def totp_disable():
+    user = current_user.record
+    settings = current_app.config["EMEUSE_SETTINGS"]
+    if user.role in settings.totp_required_for:
+        return render_template("account.html", **_context(
+            totp_error="La double authentification est obligatoire pour votre rôle.")), 403
+    code = (request.form.get("code") or "").replace(" ", "")
+    if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify(code, valid_window=1):
+        return render_template("account.html", **_context(totp_error="Code incorrect.")), 400
+    user.totp_secret = None
+    audit.record(db_session(), action="totp.disable", actor=user.email, user_id=user.id, target=user.email,
+                 ip=request.remote_addr)
+    db_session().commit()
+    flash("La double authentification est désactivée.", "info")
+    return redirect(url_for("account.account"))
