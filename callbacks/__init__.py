@@ -1,2 +1,2 @@
 """Callbacks, one module per page (registered with the global `dash.callback`)."""
-from callbacks import common, overview  # noqa: F401
+from callbacks import admin, common, overview  # noqa: F401

@@ -1,15 +1,46 @@
-"""Authorisation inside callbacks: the scope comes from the session, never from the browser."""
+"""Authorisation inside callbacks: the scope comes from the session, never from the browser.
+
+Every server callback is wrapped by `guarded`, which also records it in REGISTRY, so a test can
+enumerate all of them and call each as an anonymous user, a user without the grant and one with it.
+"""
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from dash.exceptions import PreventUpdate
 
-from data.access import AccessScope
 from server.auth import current_scope
 
 
-def require_scope() -> AccessScope:
-    """The caller's scope; anonymous callers get nothing (the guard answers 401 before this)."""
-    scope = current_scope()
-    if scope is None:
-        raise PreventUpdate
-    return scope
+@dataclass(frozen=True)
+class GuardedCallback:
+    func: Callable
+    dataset: str | None
+    roles: tuple[str, ...] | None
+    sample_args: tuple = ()
+    has_data: Callable[[Any], bool] = field(default=lambda result: result is not None)
+
+
+REGISTRY: list[GuardedCallback] = []
+
+
+def guarded(*, dataset: str | None = None, roles: tuple[str, ...] | None = None, sample_args: tuple = (),
+            has_data: Callable[[Any], bool] | None = None):
+    """Run the callback only for a signed-in caller allowed on `dataset` / `roles`; pass it `scope`."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            scope = current_scope()
+            if scope is None or not scope.can_open(dataset, roles):
+                raise PreventUpdate
+            return func(*args, scope=scope, **kwargs)
+
+        REGISTRY.append(GuardedCallback(wrapper, dataset, roles, sample_args,
+                                        has_data or (lambda result: result is not None)))
+        return wrapper
+
+    return decorate

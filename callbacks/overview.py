@@ -6,7 +6,7 @@ from datetime import date
 from dash import Input, Output, callback
 from flask import current_app
 
-from callbacks._access import require_scope
+from callbacks._access import guarded
 from components import ids
 from components.choropleth import commune_choropleth
 from components.formatting import fmt_number
@@ -14,6 +14,7 @@ from components.kpi_card import kpi_row
 from data.filters import parse_filters
 from data.models import Dataset, Level
 from data.queries.overview import gp_density_map, overview_kpis
+from server.cache import cached
 from server.database import db_session
 from server.health import geojson_url
 
@@ -29,23 +30,27 @@ GP_DENSITY_ZMAX = 20.0  # colour scale capped so rural differences stay visible
     Input(ids.FILTER_MONTH_FROM, "value"),
     Input(ids.FILTER_MONTH_TO, "value"),
 )
-def update_overview(departements: list[str] | None, month_from: str | None, month_to: str | None):
-    scope = require_scope()
+@guarded(dataset=None, sample_args=(["55"], "2026-01", "2026-06"),
+         has_data=lambda result: bool(result[1]["data"]) or "kpi-" in str(result[0]))
+def update_overview(departements: list[str] | None, month_from: str | None, month_to: str | None, *, scope):
     settings = current_app.config["EMEUSE_SETTINGS"]
     filters = parse_filters({"dep": ",".join(departements or []), "du": month_from, "au": month_to},
                             today=date.today(), territory=settings.departements)
     session = db_session()
-    kpis = overview_kpis(session, scope=scope, filters=filters)
-    df = gp_density_map(session, scope=scope, filters=filters)
+    params = (filters.departements, filters.month_from, filters.month_to, filters.today)
+    every_dataset = [d.value for d in Dataset]
+    kpis = cached("overview.kpis", scope=scope, params=params, datasets=every_dataset,
+                  compute=lambda: overview_kpis(session, scope=scope, filters=filters))
+    df = cached("overview.gp_density", scope=scope, params=params, datasets=[Dataset.WORKFORCE.value],
+                compute=lambda: gp_density_map(session, scope=scope, filters=filters))
     if df.empty:
         figure = {"data": [], "layout": {"annotations": [{"text": "Aucune donnée pour ce filtre", "showarrow": False}],
                                          "xaxis": {"visible": False}, "yaxis": {"visible": False}}}
         caption = "Aucune donnée de démographie médicale accessible pour ce filtre."
     else:
         summary = scope.level(Dataset.WORKFORCE) == Level.SUMMARY
-        hover = [f"{'Département ' + area + ' : ' if summary else ''}{fmt_number(d, 1)} médecins pour 10 000 hab."
-                 f"<br>{fmt_number(g)} médecins généralistes · {fmt_number(p)} habitants"
-                 for area, d, g, p in zip(df["area_name"], df["density"], df["gps"], df["population"], strict=True)]
+        hover = [hover_text(area, d, g, p, secret, summary=summary) for area, d, g, p, secret in
+                 zip(df["area_name"], df["density"], df["gps"], df["population"], df["secret"], strict=True)]
         figure = commune_choropleth(
             geojson_url=geojson_url(), codes=df["insee"].tolist(),
             values=[None if v != v else v for v in df["density"].tolist()],
@@ -56,16 +61,27 @@ def update_overview(departements: list[str] | None, month_from: str | None, mont
     return kpi_row(kpis), figure, caption, filters.to_query()
 
 
+def hover_text(area: str, density, gps, population: int, secret: str | None, *, summary: bool) -> str:
+    prefix = f"Département {area} : " if summary else ""
+    if secret:
+        return f"{prefix}{secret} médecins généralistes (secret statistique)<br>{fmt_number(population)} habitants"
+    if density != density:  # NaN: no inhabitants
+        return "Sans valeur (aucun habitant)"
+    return (f"{prefix}{fmt_number(density, 1)} médecins pour 10 000 hab.<br>{fmt_number(gps)} médecins "
+            f"généralistes · {fmt_number(population)} habitants")
+
+
 def density_caption(df, *, summary: bool, on: date) -> str:
     """Text alternative of the map: what it shows and its key figures."""
     from components.formatting import fmt_date
 
     if summary:
-        parts = [f"{name} : {fmt_number(d, 1)}" for name, d in
-                 df.drop_duplicates("departement")[["area_name", "density"]].itertuples(index=False)]
+        parts = [f"{name} : {secret + ' médecins (secret statistique)' if secret else fmt_number(d, 1)}"
+                 for name, d, secret in
+                 df.drop_duplicates("departement")[["area_name", "density", "secret"]].itertuples(index=False)]
         return (f"Carte au niveau départemental (niveau de détail « synthèse ») au {fmt_date(on)}. "
                 f"Médecins généralistes pour 10 000 habitants — " + " ; ".join(parts) + ".")
-    without = int((df["gps"] == 0).sum())
+    without = int((df["gps"] == 0).sum())  # detail level: no value is hidden
     pop_without = int(df.loc[df["gps"] == 0, "population"].sum())
     total_gps, total_pop = int(df["gps"].sum()), int(df["population"].sum())
     return (f"Carte de {fmt_number(len(df))} communes au {fmt_date(on)} : {fmt_number(total_gps)} médecins "

@@ -32,12 +32,14 @@ def _view(lats: list[float], lons: list[float]) -> tuple[dict, float]:
 
 def commune_choropleth(*, geojson_url: str, codes: list[str], values: list[float | None],
                        hover_values: list[str], colorbar_title: str, bounds: tuple[list[float], list[float]],
-                       zmax: float | None = None, tile_url: str | None = None,
-                       no_value_label: str = "Sans valeur (aucun habitant)") -> dict:
-    """Choropleth of communes; hover shows the commune name (from the geometry) and a label."""
+                       zmax: float | None = None, tile_url: str | None = None) -> dict:
+    """Choropleth of communes; hover shows the commune name (from the geometry) and a label.
+
+    Communes whose value is None are drawn in grey with their own hover label (e.g. "secret").
+    """
     center, zoom = _view(*bounds)
     finite = [v for v in values if v is not None]
-    missing = [c for c, v in zip(codes, values, strict=True) if v is None]
+    missing = [(c, t) for c, v, t in zip(codes, values, hover_values, strict=True) if v is None]
     layout_map: dict = {"style": OFFLINE_STYLE, "center": center, "zoom": zoom}
     if tile_url:
         layout_map["layers"] = [{"sourcetype": "raster", "source": [tile_url], "below": "traces"}]
@@ -55,13 +57,14 @@ def commune_choropleth(*, geojson_url: str, codes: list[str], values: list[float
             "colorbar": {"title": {"text": colorbar_title, "side": "right"}, "thickness": 14},
             "hovertemplate": "<b>%{properties.name}</b><br>%{text}<extra></extra>",
         }]
-    if missing:  # communes with no value (e.g. no inhabitants) stay visible in plain grey, not blank
+    if missing:  # communes with no value (no inhabitants, secret) stay visible in plain grey, not blank
         traces.append({
             "type": "choroplethmap", "geojson": geojson_url, "featureidkey": "properties.code",
-            "locations": missing, "z": [0] * len(missing), "showscale": False,
+            "locations": [c for c, _ in missing], "z": [0] * len(missing), "showscale": False,
+            "text": [t for _, t in missing],
             "colorscale": [[0, NO_VALUE_COLOUR], [1, NO_VALUE_COLOUR]],
             "marker": {"line": {"width": 0.3, "color": "#ffffff"}},
-            "hovertemplate": "<b>%{properties.name}</b><br>" + no_value_label + "<extra></extra>",
+            "hovertemplate": "<b>%{properties.name}</b><br>%{text}<extra></extra>",
         })
     return {
         "data": traces,

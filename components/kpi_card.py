@@ -19,16 +19,21 @@ def trend_words(pct: float | None) -> str:
     return TREND_UP if pct > 0 else TREND_DOWN
 
 
+SECRET_NOTE = "Valeur masquée (secret statistique : effectif de 1 à 10 ou recoupement possible)."
+
+
 def kpi_card(kpi: Kpi) -> dbc.Card:
     pct = kpi.change_pct
+    value = kpi.value_label or fmt_number(kpi.value, kpi.decimals)
+    previous = kpi.previous_label or fmt_number(kpi.previous, kpi.decimals)
     return dbc.Card(
         dbc.CardBody([
             html.H2(kpi.label, className="kpi-label h6 text-muted"),
-            html.P(fmt_number(kpi.value, kpi.decimals), className="kpi-value display-6 mb-1",
-                   id=f"kpi-{kpi.key}"),
-            html.P([html.Span(trend_words(pct), className="kpi-trend me-1"),
-                    html.Span(f"({fmt_change(pct)} vs période précédente : "
-                              f"{fmt_number(kpi.previous, kpi.decimals)})")],
+            html.P(value, className="kpi-value display-6 mb-1", id=f"kpi-{kpi.key}",
+                   title=SECRET_NOTE if kpi.value_label else None),
+            html.P([html.Span(trend_words(pct) if not (kpi.value_label or kpi.previous_label)
+                              else "évolution masquée (secret statistique)", className="kpi-trend me-1"),
+                    html.Span(f"({fmt_change(pct)} vs période précédente : {previous})")],
                    className="small mb-1"),
             html.P(f"Dernière donnée : {fmt_date(kpi.last_day)}", className="small text-muted mb-0"),
         ]),

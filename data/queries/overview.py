@@ -21,6 +21,7 @@ from data.models import (
     Site,
     TeleconsultationDaily,
 )
+from data.secrecy import Cell, protect_1d, protected_total
 from data.terminology import GP_PROFESSION, GP_SPECIALTY
 
 PER_INHABITANTS = 10_000
@@ -28,6 +29,8 @@ PER_INHABITANTS = 10_000
 
 @dataclass(frozen=True)
 class Kpi:
+    """A headline figure; a value hidden by statistical secrecy is None with its `*_label` set."""
+
     key: str
     label: str
     dataset: str
@@ -36,6 +39,8 @@ class Kpi:
     unit: str
     decimals: int
     last_day: date | None
+    value_label: str | None = None
+    previous_label: str | None = None
 
     @property
     def change_pct(self) -> float | None:
@@ -44,12 +49,14 @@ class Kpi:
         return (self.value - self.previous) / self.previous * 100
 
 
-def _site_sum(session: Session, rollup, column, deps: tuple[str, ...], period: Period, *where) -> int:
-    stmt = (select(func.coalesce(func.sum(column), 0))
+def _site_sums(session: Session, rollup, column, deps: tuple[str, ...], period: Period, *where) -> dict[str, int]:
+    """Sum of a site rollup column per département (every requested département present)."""
+    stmt = (select(Commune.departement_code, func.coalesce(func.sum(column), 0))
             .join(Site, Site.id == rollup.site_id)
             .join(Commune, Commune.insee == Site.commune_insee)
-            .where(Commune.departement_code.in_(deps), rollup.day.between(period.start, period.end), *where))
-    return int(session.scalar(stmt))
+            .where(Commune.departement_code.in_(deps), rollup.day.between(period.start, period.end), *where)
+            .group_by(Commune.departement_code))
+    return {d: 0 for d in deps} | {d: int(v) for d, v in session.execute(stmt).all()}
 
 
 def _site_last_day(session: Session, rollup, deps: tuple[str, ...]) -> date | None:
@@ -59,12 +66,13 @@ def _site_last_day(session: Session, rollup, deps: tuple[str, ...]) -> date | No
     return session.scalar(stmt)
 
 
-def _mobile_sum(session: Session, deps: tuple[str, ...], period: Period) -> int:
-    stmt = (select(func.coalesce(func.sum(MobileDaily.consultations), 0))
+def _mobile_sums(session: Session, deps: tuple[str, ...], period: Period) -> dict[str, int]:
+    stmt = (select(Commune.departement_code, func.coalesce(func.sum(MobileDaily.consultations), 0))
             .join(Commune, Commune.insee == MobileDaily.commune_insee)
             .where(Commune.departement_code.in_(deps), MobileDaily.status == "completed",
-                   MobileDaily.day.between(period.start, period.end)))
-    return int(session.scalar(stmt))
+                   MobileDaily.day.between(period.start, period.end))
+            .group_by(Commune.departement_code))
+    return {d: 0 for d in deps} | {d: int(v) for d, v in session.execute(stmt).all()}
 
 
 def _active_on(day: date):
@@ -76,53 +84,79 @@ def _is_gp():
     return and_(HealthProfessional.profession == GP_PROFESSION, HealthProfessional.specialty == GP_SPECIALTY)
 
 
-def gp_count(session: Session, *, scope: AccessScope, departements: tuple[str, ...], on: date) -> int:
+def gp_counts(session: Session, *, scope: AccessScope, departements: tuple[str, ...], on: date) -> dict[str, int]:
+    """Active GPs per département on a given day."""
     deps = scope.restrict(departements)
-    stmt = (select(func.count()).select_from(HealthProfessional)
+    stmt = (select(Commune.departement_code, func.count()).select_from(HealthProfessional)
             .join(Commune, Commune.insee == HealthProfessional.commune_insee)
-            .where(Commune.departement_code.in_(deps), _is_gp(), _active_on(on)))
-    return int(session.scalar(stmt))
+            .where(Commune.departement_code.in_(deps), _is_gp(), _active_on(on))
+            .group_by(Commune.departement_code))
+    return {d: 0 for d in deps} | {d: int(v) for d, v in session.execute(stmt).all()}
 
 
-def population(session: Session, *, scope: AccessScope, departements: tuple[str, ...]) -> int:
+def populations(session: Session, *, scope: AccessScope, departements: tuple[str, ...]) -> dict[str, int]:
     deps = scope.restrict(departements)
-    return int(session.scalar(select(func.coalesce(func.sum(Commune.population), 0))
-                              .where(Commune.departement_code.in_(deps))))
+    stmt = (select(Commune.departement_code, func.coalesce(func.sum(Commune.population), 0))
+            .where(Commune.departement_code.in_(deps)).group_by(Commune.departement_code))
+    return {d: 0 for d in deps} | {d: int(v) for d, v in session.execute(stmt).all()}
+
+
+def _publish(cells: dict[str, int], selection: tuple[str, ...], level: Level) -> Cell:
+    """The selection's total: plain at `detail`, under statistical secrecy at `summary`.
+
+    At `summary` the suppression is decided on every département the caller may see, whatever the
+    selection, so that comparing two selections never isolates a hidden value.
+    """
+    if level == Level.DETAIL:
+        return Cell(sum(cells[d] for d in selection))
+    return protected_total(cells, protect_1d(cells), selection)
 
 
 def overview_kpis(session: Session, *, scope: AccessScope, filters: Filters) -> list[Kpi]:
     """Headline figures the caller may see, each with the same-length period before it."""
-    deps = scope.restrict(filters.departements)
+    selection = scope.restrict(filters.departements)
+    every = scope.restrict(None)  # all the caller's départements: where secrecy is decided
     period, prev = filters.period, filters.period.previous()
     out: list[Kpi] = []
-    if not deps:
+    if not selection:
         return out
+
+    def count_kpi(key, label, dataset, now_cells, prev_cells, last_day) -> Kpi:
+        level = scope.level(dataset)
+        now, before = _publish(now_cells, selection, level), _publish(prev_cells, selection, level)
+        return Kpi(key, label, dataset.value, now.value, before.value, "", 0, last_day, now.label, before.label)
+
     if scope.can_see(Dataset.TELECONSULTATION):
         done = TeleconsultationDaily.status == "completed"
-        out.append(Kpi("teleconsultations", "Téléconsultations réalisées", Dataset.TELECONSULTATION.value,
-                       _site_sum(session, TeleconsultationDaily, TeleconsultationDaily.sessions, deps, period, done),
-                       _site_sum(session, TeleconsultationDaily, TeleconsultationDaily.sessions, deps, prev, done),
-                       "", 0, _site_last_day(session, TeleconsultationDaily, deps)))
+        tc = TeleconsultationDaily
+        out.append(count_kpi("teleconsultations", "Téléconsultations réalisées", Dataset.TELECONSULTATION,
+                             _site_sums(session, tc, tc.sessions, every, period, done),
+                             _site_sums(session, tc, tc.sessions, every, prev, done),
+                             _site_last_day(session, tc, selection)))
     if scope.can_see(Dataset.BIOLOGY):
-        out.append(Kpi("poc_tests", "Analyses de biologie délocalisée", Dataset.BIOLOGY.value,
-                       _site_sum(session, BiologyDaily, BiologyDaily.tests, deps, period),
-                       _site_sum(session, BiologyDaily, BiologyDaily.tests, deps, prev),
-                       "", 0, _site_last_day(session, BiologyDaily, deps)))
+        out.append(count_kpi("poc_tests", "Analyses de biologie délocalisée", Dataset.BIOLOGY,
+                             _site_sums(session, BiologyDaily, BiologyDaily.tests, every, period),
+                             _site_sums(session, BiologyDaily, BiologyDaily.tests, every, prev),
+                             _site_last_day(session, BiologyDaily, selection)))
     if scope.can_see(Dataset.MOBILE):
         last = session.scalar(select(func.max(MobileDaily.day))
                               .join(Commune, Commune.insee == MobileDaily.commune_insee)
-                              .where(Commune.departement_code.in_(deps), MobileDaily.status == "completed"))
-        out.append(Kpi("mobile_consultations", "Consultations en cabinet mobile", Dataset.MOBILE.value,
-                       _mobile_sum(session, deps, period), _mobile_sum(session, deps, prev), "", 0, last))
+                              .where(Commune.departement_code.in_(selection), MobileDaily.status == "completed"))
+        out.append(count_kpi("mobile_consultations", "Consultations en cabinet mobile", Dataset.MOBILE,
+                             _mobile_sums(session, every, period), _mobile_sums(session, every, prev), last))
     if scope.can_see(Dataset.WORKFORCE):
-        pop = population(session, scope=scope, departements=deps)
-        now = gp_count(session, scope=scope, departements=deps, on=period.end)
-        before = gp_count(session, scope=scope, departements=deps, on=period.start)
+        level = scope.level(Dataset.WORKFORCE)
+        pop = sum(populations(session, scope=scope, departements=selection).values())
+        now = _publish(gp_counts(session, scope=scope, departements=every, on=period.end), selection, level)
+        before = _publish(gp_counts(session, scope=scope, departements=every, on=period.start), selection, level)
         last = session.scalar(select(func.max(HealthProfessional.received_at)))
+
+        def density(c: Cell) -> float | None:
+            return c.value / pop * PER_INHABITANTS if pop and c.value is not None else None
+
         out.append(Kpi("gp_density", "Médecins généralistes pour 10 000 habitants", Dataset.WORKFORCE.value,
-                       now / pop * PER_INHABITANTS if pop else None,
-                       before / pop * PER_INHABITANTS if pop else None,
-                       "", 1, last.date() if last else None))
+                       density(now), density(before), "", 1, last.date() if last else None,
+                       now.label, before.label))
     return out
 
 
@@ -131,13 +165,14 @@ def gp_density_map(session: Session, *, scope: AccessScope, filters: Filters) ->
 
     At `detail` level each commune has its own value; at `summary` level every commune carries its
     département's value (département totals only). Columns: insee, name, departement, population,
-    gps, density, area_name, lat, lon (a point inside the commune, to frame the map).
+    gps, density, area_name, lat, lon (a point inside the commune, to frame the map), secret (the
+    label shown instead of a count hidden by statistical secrecy, else None).
     """
     columns = ["insee", "name", "departement", "population", "gps", "density", "area_name", "lat", "lon"]
     deps = scope.restrict(filters.departements)
     level = scope.level(Dataset.WORKFORCE)
     if not deps or level == Level.NONE:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=[*columns, "secret"])
     on = filters.period.end
     gps = (select(HealthProfessional.commune_insee, func.count().label("gps"))
            .where(_is_gp(), _active_on(on)).group_by(HealthProfessional.commune_insee).subquery())
@@ -151,11 +186,19 @@ def gp_density_map(session: Session, *, scope: AccessScope, filters: Filters) ->
     ).all()
     df = pd.DataFrame(rows, columns=["insee", "name", "departement", "population", "gps", "dep_name",
                                      "lat", "lon"])
+    df["secret"] = None
     if level == Level.SUMMARY:
         totals = df.groupby("departement")[["population", "gps"]].transform("sum")
         df["population"], df["gps"] = totals["population"], totals["gps"]
         df["area_name"] = df["dep_name"]
+        every = scope.restrict(None)
+        cells = gp_counts(session, scope=scope, departements=every, on=on)
+        labels = protect_1d(cells)
+        df["secret"] = df["departement"].map(labels)
     else:
         df["area_name"] = df["name"]
     df["density"] = (df["gps"] / df["population"].where(df["population"] > 0) * PER_INHABITANTS).round(2)
-    return df[columns]
+    hidden = df["secret"].notna()
+    df.loc[hidden, "density"] = float("nan")
+    df.loc[hidden, "gps"] = pd.NA
+    return df[columns + ["secret"]]

@@ -25,6 +25,7 @@ def served(dash_duo, app):
 
     (`start_server` would wait for the Dash page at `/`, which redirects anonymous users to /login.)
     """
+    dash_duo.driver.set_window_size(1400, 1200)
     dash_duo.server(app.extensions["emeuse.dash"])
     return dash_duo.server.url.rstrip("/")
 

@@ -87,6 +87,17 @@ def test_kpis_on_known_figures(tiny):
     assert kpis["poc_tests"].value == 0 and kpis["mobile_consultations"].value == 0
 
 
+def test_summary_level_hides_small_counts_everywhere(tiny):
+    scope = _scope({"teleconsultation": "summary", "workforce": "summary"})
+    kpis = {k.key: k for k in overview_kpis(tiny, scope=scope, filters=JAN)}
+    tc, gp = kpis["teleconsultations"], kpis["gp_density"]
+    assert (tc.value, tc.value_label, tc.previous, tc.previous_label) == (None, "< 11", None, "< 11")
+    assert tc.change_pct is None
+    assert (gp.value, gp.value_label) == (None, "< 11")  # a density would give the count back
+    detail = {k.key: k for k in overview_kpis(tiny, scope=full_scope(("55",)), filters=JAN)}
+    assert detail["teleconsultations"].value == 3 and detail["teleconsultations"].value_label is None
+
+
 def test_kpis_follow_the_grants(tiny):
     scope = _scope({"teleconsultation": "summary"})
     assert [k.key for k in overview_kpis(tiny, scope=scope, filters=JAN)] == ["teleconsultations"]
@@ -107,8 +118,9 @@ def test_density_map_detail_and_summary(tiny):
     assert detail.loc["55029", "gps"] == 1 and detail.loc["55545", "gps"] == 1
     assert detail.loc["55029", "density"] == pytest.approx(round(1 / 14_985 * 10_000, 2))
     summary = gp_density_map(tiny, scope=_scope({"workforce": "summary"}), filters=JAN)
-    assert set(summary["gps"]) == {2} and set(summary["population"]) == {POP_55}
-    assert set(summary["area_name"]) == {"Meuse"}
+    assert set(summary["population"]) == {POP_55} and set(summary["area_name"]) == {"Meuse"}
+    # two GPs in the whole département: a count of 1 to 10 is never published at summary level
+    assert set(summary["secret"]) == {"< 11"} and summary["gps"].isna().all() and summary["density"].isna().all()
     assert gp_density_map(tiny, scope=_scope({"workforce": "none"}), filters=JAN).empty
 
 

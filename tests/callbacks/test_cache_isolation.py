@@ -1,0 +1,47 @@
+"""The query cache never serves one college's answer to another, and ingestion invalidates it."""
+from __future__ import annotations
+
+from callbacks.overview import update_overview
+from data.access import AccessScope
+from server.cache import bump, cache_key, cached
+
+
+def _scope(college: str, level: str) -> AccessScope:
+    return AccessScope(1, "member", college, frozenset({"55"}), (("workforce", level),))
+
+
+def test_same_filters_different_scopes_different_entries(app):
+    calls = []
+    with app.app_context():
+        a = cached("t", scope=_scope("usagers", "summary"), params=("55",), datasets=["workforce"],
+                   compute=lambda: calls.append("a") or "answer for usagers")
+        b = cached("t", scope=_scope("collectivites", "detail"), params=("55",), datasets=["workforce"],
+                   compute=lambda: calls.append("b") or "answer for collectivites")
+        again = cached("t", scope=_scope("usagers", "summary"), params=("55",), datasets=["workforce"],
+                       compute=lambda: calls.append("c") or "recomputed")
+    assert (a, b, again) == ("answer for usagers", "answer for collectivites", "answer for usagers")
+    assert calls == ["a", "b"]
+
+
+def test_bump_invalidates_only_its_dataset(app):
+    with app.app_context():
+        scope = _scope("usagers", "summary")
+        before = cache_key("t", scope, (), ["workforce"])
+        other = cache_key("t", scope, (), ["biology"])
+        bump("workforce")
+        assert cache_key("t", scope, (), ["workforce"]) != before
+        assert cache_key("t", scope, (), ["biology"]) == other
+
+
+def test_overview_for_two_colleges_with_the_same_filters(as_user):
+    args = (["55", "52"], "2026-01", "2026-06")
+    with as_user("usagers@demo.e-meuse-sante.fr"):
+        usagers = update_overview(*args)
+    with as_user("collectivites@demo.e-meuse-sante.fr"):
+        collectivites = update_overview(*args)
+    with as_user("usagers@demo.e-meuse-sante.fr"):
+        usagers_again = update_overview(*args)
+    # summary (one value per département) vs detail (one per commune), each served to its own college
+    assert len(set(usagers[1]["data"][0]["z"])) <= 2
+    assert len(set(collectivites[1]["data"][0]["z"])) > 10
+    assert usagers_again[1] == usagers[1]
