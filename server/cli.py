@@ -7,7 +7,7 @@ from datetime import date
 import click
 from flask import Flask, current_app
 
-from data import demo
+from data import admin, demo
 from data.db import session_scope, upgrade
 from data.users import create_user
 
@@ -47,3 +47,20 @@ def register(app: Flask) -> None:
             create_user(session, email=email, full_name=full_name, password=password, role=role,
                         college=college)
         click.echo(f"user {email} created")
+
+    @app.cli.command("create-source")
+    @click.option("--name", required=True, help="name of the sending system")
+    @click.option("--feed", "feed_kind", required=True,
+                  type=click.Choice(["teleconsultation", "mobile", "biology", "workforce", "programme"]))
+    @click.option("--site", "sites", multiple=True, help="limit the key to these site codes (repeatable)")
+    def create_source_cmd(name: str, feed_kind: str, sites: tuple[str, ...]) -> None:
+        """Register a feed source and print its API key (shown only this once)."""
+        with session_scope(current_app.extensions["emeuse.sessions"]) as session:
+            try:
+                source = admin.create_source(session, actor=None, name=name, feed_kind=feed_kind,
+                                             site_codes=list(sites) or None)
+            except admin.AdminError as err:
+                raise click.ClickException(str(err)) from err
+            key = admin.issue_key(session, actor=None, source_id=source.id)
+        click.echo(f"source {name!r} ({feed_kind}) created; API key (shown once, store it safely):")
+        click.echo(key)

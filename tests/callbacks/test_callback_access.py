@@ -89,3 +89,21 @@ def test_members_and_ars_officers_cannot_run_admin_callbacks(as_user, entry):
     for email in ("professionnels@demo.e-meuse-sante.fr", "ars@demo.e-meuse-sante.fr"):
         with as_user(email), pytest.raises(PreventUpdate):
             _run(entry)
+
+
+def test_audit_export_is_audited_and_neutralises_formulas(as_user, engine):
+    from callbacks.admin import admin_audit_export
+    from data.db import make_session_factory, session_scope
+    from data.models import AuditEvent
+    from data.users import utcnow
+
+    with session_scope(make_session_factory(engine)) as s:
+        s.add(AuditEvent(at=utcnow(), actor="=HYPERLINK(\"http://evil\")", action="login.failure"))
+    with as_user("admin@demo.e-meuse-sante.fr"):
+        result = copy_context().run(lambda: admin_audit_export(1, "hyperlink", "", None, None))
+    assert "'=HYPERLINK" in result["content"] and result["filename"].endswith(".csv")
+    with engine.connect() as conn:
+        from sqlalchemy import select
+
+        last = conn.execute(select(AuditEvent.action, AuditEvent.detail).order_by(AuditEvent.id.desc())).first()
+    assert last.action == "export" and last.detail["rows"] == 1

@@ -217,3 +217,14 @@ def test_second_factor_can_be_made_mandatory(make_app):
     member = server.test_client()
     Auth(member).login_as("usagers")
     assert member.get("/").status_code == 200  # members are not concerned
+
+
+def test_sign_in_and_out_are_audited_with_the_address(app, engine):
+    client = app.test_client()
+    Auth(client).login_as("recherche")
+    client.get("/logout")
+    with engine.connect() as conn:
+        rows = conn.execute(select(AuditEvent.action, AuditEvent.ip).where(
+            AuditEvent.actor == "recherche@demo.e-meuse-sante.fr").order_by(AuditEvent.id.desc()).limit(2)).all()
+    assert [r.action for r in rows] == ["logout", "login.success"]
+    assert all(r.ip == "127.0.0.1" for r in rows)

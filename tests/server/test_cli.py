@@ -1,0 +1,28 @@
+"""Command-line commands an operator runs on the server."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from data.admin import source_for_key
+from data.models import AuditEvent, FeedSource
+
+
+def test_create_source_prints_the_key_once_and_stores_its_hash(app, engine, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-source", "--name", "Passerelle test CLI", "--feed", "biology",
+                                 "--site", "EHPAD-55-BLANPAIN"])
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().splitlines()[-1]
+    assert key.startswith("emk_")
+    source = source_for_key(db, key=key)
+    assert source.name == "Passerelle test CLI" and source.site_codes == ["EHPAD-55-BLANPAIN"]
+    assert key not in str(db.scalars(select(FeedSource.key_hash)).all())
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "apikey.issue",
+                                              AuditEvent.target == "Passerelle test CLI")) is not None
+    again = runner.invoke(args=["create-source", "--name", "Passerelle test CLI", "--feed", "biology"])
+    assert again.exit_code != 0 and "porte déjà ce nom" in again.output
+
+
+def test_init_db_is_idempotent(app):
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0 and "schema up to date" in result.output
