@@ -69,8 +69,9 @@ def _flask_config(settings: Settings) -> dict:
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "application/javascript", "application/json",
                                "application/geo+json"],
         "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": False,
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+        "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
         "EMEUSE_SETTINGS": settings,
     }
 
@@ -99,7 +100,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     settings = get_settings() if not overrides else Settings(**{**get_settings().model_dump(), **overrides})
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
 
-    from server import account, auth, cli, database, guard, health, security
+    from server import account, api, auth, cli, database, guard, health, security
     from server.extensions import cache, compress, csrf, limiter, login_manager
 
     server = Flask(__name__, template_folder=str(ROOT / "server" / "templates"))
@@ -121,6 +122,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     server.register_blueprint(auth.bp)
     server.register_blueprint(account.bp)
     server.register_blueprint(health.bp)
+    api.register(server)
     cli.register(server)
     database.prepare_database(server, settings)
 

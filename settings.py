@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     login_rate_limit: str = "10 per minute"
+    api_rate_limit: str = "600 per minute"  # per API key
     lockout_failures: int = 5
     lockout_minutes: int = 15
     totp_required_roles: str = ""  # e.g. "admin,ars" to make the second factor mandatory

@@ -410,6 +410,18 @@ class TeleconsultationPatientMonthly(Base):
     sessions: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class FeedHourly(Base):
+    """source × hour (UTC): what each sender delivered — the feed-health view reads this."""
+
+    __tablename__ = "rollup_feed_hourly"
+    source_id: Mapped[int] = mapped_column(ForeignKey("feed_source.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+
+
 Index("ix_rollup_tc_site_day", TeleconsultationDaily.site_id, TeleconsultationDaily.day)
 Index("ix_rollup_bio_site_day", BiologyDaily.site_id, BiologyDaily.day)
 Index("ix_rollup_tc_commune_month", TeleconsultationPatientMonthly.commune_insee,

@@ -64,3 +64,37 @@ def register(app: Flask) -> None:
             key = admin.issue_key(session, actor=None, source_id=source.id)
         click.echo(f"source {name!r} ({feed_kind}) created; API key (shown once, store it safely):")
         click.echo(key)
+
+
+    @app.cli.command("import-workforce")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--source", "source_name", default="Extraction RPPS (import CSV)", show_default=True)
+    @click.option("--encoding", default="utf-8-sig", show_default=True)
+    def import_workforce(path: str, source_name: str, encoding: str) -> None:
+        """Import a registry extract (CSV with French headers); prints created/updated/rejected rows."""
+        from sqlalchemy import select
+
+        from data.ingestion.workforce_csv import import_registry, reject_file
+        from data.models import FeedSource
+        from server.cache import bump
+
+        with open(path, encoding=encoding, newline="") as fh:
+            text = fh.read()
+        with session_scope(current_app.extensions["emeuse.sessions"]) as session:
+            source = session.scalar(select(FeedSource).where(FeedSource.name == source_name))
+            if source is None:
+                source = admin.create_source(session, actor=None, name=source_name, feed_kind="workforce")
+            elif source.feed_kind != "workforce":
+                raise click.ClickException(f"la source {source_name!r} n'est pas une source de démographie")
+            try:
+                summary = import_registry(session, source=source, text=text)
+            except ValueError as err:
+                reject_file(session, source=source, text=text, message=str(err))
+                session.commit()
+                raise click.ClickException(str(err)) from err
+        for dataset in ("workforce", "coverage", "feeds"):
+            bump(dataset)
+        click.echo(f"{summary.rows} lignes : {summary.created} créées, {summary.updated} mises à jour, "
+                   f"{summary.unchanged} inchangées, {summary.rejected} refusées")
+        for line, message in summary.errors[:50]:
+            click.echo(f"  ligne {line} : {message}")

@@ -69,10 +69,25 @@ def _page_for_path(path: str) -> dict | None:
     return None
 
 
+def _api_miss():
+    """Under /api/ only the API answers (never Dash's catch-all page): JSON 404 or 405."""
+    from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+    try:
+        endpoint, _ = current_app.url_map.bind("").match(request.path, method="POST")
+    except (NotFound, MethodNotAllowed):
+        endpoint = None
+    if endpoint and endpoint.startswith("api."):
+        return _refuse(405, "method_not_allowed", "Méthode HTTP non autorisée pour cette adresse.")
+    return _refuse(404, "not_found", "Ressource introuvable.")
+
+
 def install(server: Flask) -> None:
     @server.before_request
     def _require_login():
         path = request.path
+        if path.startswith("/api/") and request.blueprint != "api":
+            return _api_miss()
         if is_public(path):
             return None
         if not current_user.is_authenticated:

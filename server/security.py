@@ -85,8 +85,22 @@ def install(server: Flask, *, secure_cookies: bool) -> None:
     def _too_many(_err):
         message = "Trop de tentatives. Merci de patienter une minute avant de réessayer."
         if wants_json():
-            return jsonify(error="rate_limited", message=message), 429
+            return jsonify(error="rate_limited", message=message), 429, {"Retry-After": "60"}
         return render_template("error.html", title="Trop de tentatives", message=message, status=429), 429
+
+    @server.errorhandler(413)
+    def _too_large(_err):
+        message = "Requête trop volumineuse."
+        if wants_json():
+            return jsonify(error="payload_too_large", message=message), 413
+        return render_template("error.html", title="Requête trop volumineuse", message=message, status=413), 413
+
+    @server.errorhandler(405)
+    def _method(_err):
+        message = "Méthode HTTP non autorisée pour cette adresse."
+        if wants_json():
+            return jsonify(error="method_not_allowed", message=message), 405
+        return render_template("error.html", title="Méthode non autorisée", message=message, status=405), 405
 
     @server.errorhandler(404)
     def _not_found(_err):

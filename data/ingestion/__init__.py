@@ -1,0 +1,1 @@
+"""Feed ingestion: schemas, FHIR intake, validation pipeline, registry CSV import."""

@@ -1,0 +1,226 @@
+"""Our JSON form of each feed's events (pydantic v2): structure, types, ranges and cross-field rules.
+
+Checks that need the database (existing sites, devices, communes; the sender's scope) are made by
+`data.ingestion.pipeline`. Every timestamp carries a time zone and is not in the future.
+"""
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from data.terminology import AGE_BANDS, EXPERIMENTS, PROFESSIONS, REQUESTER_TYPES, SPECIALTIES
+
+CLOCK_SKEW = timedelta(minutes=5)
+EARLIEST = datetime(2015, 1, 1, tzinfo=UTC)
+
+
+def _not_future(value: datetime) -> datetime:
+    if value > datetime.now(UTC) + CLOCK_SKEW:
+        raise PydanticCustomError("future_timestamp", "l'horodatage est dans le futur")
+    if value < EARLIEST:
+        raise PydanticCustomError("timestamp_too_old", "l'horodatage est antérieur à 2015")
+    return value
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise PydanticCustomError("not_finite", "la valeur doit être un nombre fini")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, AfterValidator(_not_future)]
+EventId = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._:\-/]+$",
+                               description="the sender's own id of this event: re-sending it is a no-op")]
+Insee = Annotated[str, Field(pattern=r"^[0-9][0-9AB][0-9]{3}$", description="INSEE commune code")]
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._\-]+$")]
+Finite = Annotated[float, AfterValidator(_finite)]
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    event_id: EventId
+
+
+def _rule(condition: bool, code: str, message: str, field: str) -> None:
+    """A cross-field rule; `field` names the field reported at fault."""
+    if not condition:
+        raise PydanticCustomError(code, message, {"field": field})
+
+
+class TeleconsultationSessionIn(EventIn):
+    """A teleconsultation session held at a site."""
+
+    site_code: Code
+    started_at: Timestamp
+    duration_min: int | None = Field(None, ge=1, le=600)
+    specialty: Literal[tuple(SPECIALTIES)]  # type: ignore[valid-type]
+    requester_type: Literal[REQUESTER_TYPES]  # type: ignore[valid-type]
+    patient_age_band: Literal[AGE_BANDS]  # type: ignore[valid-type]
+    patient_commune: Insee | None = None
+    status: Literal["completed", "cancelled", "no_show", "technical_failure"]
+    outcome: Literal["resolved", "follow_up", "referral", "emergency_transfer"] | None = None
+
+    @model_validator(mode="after")
+    def _completed_has_outcome(self) -> TeleconsultationSessionIn:
+        if self.status == "completed":
+            _rule(self.outcome is not None, "outcome_required",
+                  "une séance réalisée doit avoir une issue (outcome)", "outcome")
+            _rule(self.duration_min is not None, "duration_required",
+                  "une séance réalisée doit avoir une durée (duration_min)", "duration_min")
+        else:
+            _rule(self.outcome is None, "outcome_not_allowed",
+                  "seule une séance réalisée a une issue (outcome)", "outcome")
+        return self
+
+
+class MobileStopIn(EventIn):
+    """A stop of a mobile medical office in a commune; re-sent with the same event_id as it progresses."""
+
+    unit_code: Code
+    commune: Insee
+    planned_arrival: AwareDatetime
+    planned_departure: AwareDatetime
+    actual_arrival: Timestamp | None = None
+    actual_departure: Timestamp | None = None
+    status: Literal["planned", "completed", "cancelled"]
+    slots_offered: int = Field(0, ge=0, le=200)
+    consultations: int = Field(0, ge=0, le=200)
+    new_patients: int = Field(0, ge=0, le=200)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> MobileStopIn:
+        _rule(self.planned_departure > self.planned_arrival, "departure_before_arrival",
+              "le départ prévu doit suivre l'arrivée prévue", "planned_departure")
+        _rule(self.consultations <= self.slots_offered or self.status != "completed", "more_consultations_than_slots",
+              "plus de consultations que de créneaux offerts", "consultations")
+        _rule(self.new_patients <= self.consultations, "more_new_patients_than_consultations",
+              "plus de nouveaux patients que de consultations", "new_patients")
+        if self.status == "completed":
+            _rule(self.actual_arrival is not None and self.actual_departure is not None, "actual_times_required",
+                  "un arrêt réalisé doit avoir ses heures réelles d'arrivée et de départ", "actual_arrival")
+            _rule(self.actual_departure > self.actual_arrival, "departure_before_arrival",
+                  "le départ réel doit suivre l'arrivée réelle", "actual_departure")
+        else:
+            _rule(self.consultations == 0 and self.actual_arrival is None, "not_completed",
+                  "un arrêt prévu ou annulé n'a ni consultation ni heure réelle", "status")
+        return self
+
+
+class VehiclePositionIn(EventIn):
+    """A GPS position of a mobile office."""
+
+    unit_code: Code
+    recorded_at: Timestamp
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class BiologyResultIn(EventIn):
+    """A point-of-care result; LOINC code, UCUM unit and reference range are checked by the pipeline."""
+
+    device_serial: Code
+    loinc: Annotated[str, Field(pattern=r"^[0-9]{1,7}-[0-9]$")]
+    value: Finite
+    unit: Annotated[str, Field(min_length=1, max_length=20)]
+    ref_low: Finite | None = None
+    ref_high: Finite | None = None
+    abnormal: bool | None = None
+    sampled_at: Timestamp
+    resulted_at: Timestamp
+    transmitted_at: Timestamp | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> BiologyResultIn:
+        _rule(self.resulted_at >= self.sampled_at, "result_before_sample",
+              "le résultat précède le prélèvement", "resulted_at")
+        _rule(self.transmitted_at is None or self.transmitted_at >= self.resulted_at, "transmitted_before_result",
+              "la transmission précède le résultat", "transmitted_at")
+        _rule(self.ref_low is None or self.ref_high is None or self.ref_low < self.ref_high, "bad_reference_range",
+              "la borne basse de référence doit être inférieure à la borne haute", "ref_low")
+        return self
+
+
+class DeviceStatusIn(EventIn):
+    """A status report of a point-of-care device."""
+
+    device_serial: Code
+    recorded_at: Timestamp
+    battery_pct: int | None = Field(None, ge=0, le=100)
+    qc_status: Literal["passed", "failed", "not_run"]
+    error_code: Annotated[str, Field(max_length=40)] | None = None
+
+
+class PractitionerIn(EventIn):
+    """A health professional of the registry; the RPPS number arrives hashed (SHA-256, hex)."""
+
+    rpps_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    profession: Literal[tuple(PROFESSIONS)]  # type: ignore[valid-type]
+    specialty: Annotated[str, Field(max_length=60)] | None = None
+    commune: Insee
+    birth_year: int = Field(ge=1930, le=2010)
+    activity_start: date
+    activity_end: date | None = None
+    fte: float = Field(1.0, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _dates(self) -> PractitionerIn:
+        _rule(self.activity_end is None or self.activity_end >= self.activity_start, "end_before_start",
+              "la fin d'activité précède son début", "activity_end")
+        _rule(self.activity_start.year >= self.birth_year + 18, "start_before_adulthood",
+              "début d'activité incompatible avec l'année de naissance", "activity_start")
+        _rule(self.activity_start <= date.today() + timedelta(days=366), "start_too_far",
+              "début d'activité plus d'un an dans le futur", "activity_start")
+        return self
+
+
+class IndicatorValueIn(EventIn):
+    """A value of an evaluation indicator of one of the programme's experiments."""
+
+    experiment: Literal[tuple(EXPERIMENTS)]  # type: ignore[valid-type]
+    indicator: Annotated[str, Field(pattern=r"^[a-z0-9_]{2,60}$")]
+    territory_level: Literal["departement", "epci", "commune"]
+    territory_code: Annotated[str, Field(pattern=r"^[0-9AB]{2,9}$")]
+    period_start: date
+    period_end: date
+    value: Finite
+    target: Finite | None = None
+    unit: Annotated[str, Field(min_length=1, max_length=30)]
+
+    @model_validator(mode="after")
+    def _period(self) -> IndicatorValueIn:
+        _rule(self.period_end >= self.period_start, "end_before_start",
+              "la fin de période précède son début", "period_end")
+        return self
+
+
+# --- responses ---------------------------------------------------------------------------------
+
+class FieldError(BaseModel):
+    field: str = Field(description="path of the field at fault, e.g. 'started_at' or 'events.3.unit'")
+    reason: str = Field(description="machine-readable reason, e.g. 'future_timestamp', 'unknown_site'")
+    message: str = Field(description="explanation in French")
+
+
+class ItemResult(BaseModel):
+    index: int
+    event_id: str | None = None
+    status: Literal["accepted", "updated", "duplicate", "rejected"]
+    errors: list[FieldError] = []
+
+
+class IngestResponse(BaseModel):
+    accepted: int
+    updated: int = 0
+    duplicates: int
+    rejected: int
+    items: list[ItemResult]
+
+
+class ErrorResponse(BaseModel):
+    error: str
+    message: str
+    errors: list[FieldError] = []

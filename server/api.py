@@ -1,0 +1,280 @@
+"""The feeds API, /api/v1: authenticated by a per-source key, one event or a batch, JSON or FHIR.
+
+Answers per item (accepted / updated / duplicate / rejected with the field at fault):
+201 all stored, 200 nothing new (duplicates), 207 mixed, 422 all rejected; 400 unreadable body,
+401 no or bad key, 403 key of another feed, 413 too large, 429 too many requests, 503 database
+unavailable (nothing was kept: send again). Errors are always JSON.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from pydantic import BaseModel, RootModel, create_model
+from spectree import Response, SecurityScheme, SpecTree
+from spectree.models import InType, SecureType, SecuritySchemeData
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from data import admin, audit
+from data.ingestion import examples, fhir
+from data.ingestion.pipeline import ENDPOINTS, MAX_BATCH, Endpoint, ingest, reject
+from data.ingestion.schemas import ErrorResponse, FieldError, IngestResponse, ItemResult
+from data.models import FeedSource
+from server.database import db_session
+from server.extensions import csrf, limiter
+
+log = logging.getLogger(__name__)
+API_KEY_HEADER = "X-API-Key"
+MAX_BYTES = 5 * 1024 * 1024
+APIKEY_AUDIT_EVERY = timedelta(hours=1)
+
+
+def _new_spec() -> SpecTree:
+    return SpecTree(
+        # spectree skips the routes under its own path: keep it apart; /api/v1/openapi.json is ours
+        "flask", title="e-Meuse Santé — API des flux", version="1.0.0", path="api/spectree", filename="openapi.json",
+        page_templates={}, annotations=False, mode="strict",
+        description="Flux du programme e-Meuse Santé : une clé d'API par source, en-tête X-API-Key.",
+        security_schemes=[SecurityScheme(name="ApiKey", data=SecuritySchemeData(
+            type=SecureType.API_KEY, name=API_KEY_HEADER, field_in=InType.HEADER,
+            description="clé d'API de la source"))],
+        security={"ApiKey": []},
+    )
+
+RESPONSES = Response(HTTP_200=IngestResponse, HTTP_201=IngestResponse, HTTP_207=IngestResponse,
+                     HTTP_422=IngestResponse, HTTP_400=ErrorResponse, HTTP_401=ErrorResponse,
+                     HTTP_403=ErrorResponse, HTTP_413=ErrorResponse, HTTP_429=ErrorResponse,
+                     HTTP_503=ErrorResponse)
+
+
+class FhirPayload(RootModel[dict]):
+    """A FHIR R4/R4B resource (Encounter, Observation, Location, PractitionerRole + Practitioner) or a Bundle."""
+
+
+def _body_model(endpoint: Endpoint) -> type[BaseModel]:
+    """One event, a list of events, or {"events": [...]}."""
+    name = endpoint.schema.__name__
+    envelope = create_model(f"{name}Batch", events=(list[endpoint.schema], ...))
+    root = RootModel[endpoint.schema | list[endpoint.schema] | envelope]  # type: ignore[valid-type]
+    return type(f"{name}Body", (root,), {"__doc__": "Un événement, une liste, ou {\"events\": [...]}.",
+                                         "__module__": __name__})
+
+
+def _error(status: int, code: str, message: str, errors: list[FieldError] | None = None):
+    response = jsonify(ErrorResponse(error=code, message=message, errors=errors or []).model_dump())
+    response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
+
+
+def _authenticate(feed_kind: str | None) -> FeedSource | tuple:
+    key = request.headers.get(API_KEY_HEADER, "").strip()
+    if not key:
+        return _error(401, "missing_api_key", f"clé d'API manquante (en-tête {API_KEY_HEADER})"), None
+    source = admin.source_for_key(db_session(), key=key)
+    if source is None:
+        return _error(401, "invalid_api_key", "clé d'API inconnue ou révoquée"), None
+    if feed_kind is not None and source.feed_kind != feed_kind:
+        return _error(403, "wrong_feed", f"cette clé est réservée au flux {source.feed_kind!r}"), source
+    return source
+
+
+def _read_json(source: FeedSource, feed_kind: str, received_at: datetime):
+    """The parsed body, or an error response (the unreadable body is kept as a reject)."""
+    raw = request.get_data(cache=False, as_text=True)
+    try:
+        return json.loads(raw), None
+    except (ValueError, RecursionError):
+        error = FieldError(field="(corps)", reason="invalid_json", message="le corps de la requête n'est pas du JSON")
+        reject(db_session(), source=source, feed_kind=feed_kind, payload=raw, error=error, received_at=received_at)
+        db_session().commit()
+        return None, _error(400, "invalid_json", error.message, [error])
+
+
+def _items(body, source: FeedSource, feed_kind: str, received_at: datetime):
+    if isinstance(body, dict) and set(body) == {"events"} and isinstance(body["events"], list):
+        items = body["events"]
+    elif isinstance(body, list):
+        items = body
+    elif isinstance(body, dict):
+        items = [body]
+    else:
+        items = None
+    error = None
+    if items is None:
+        error = (400, FieldError(field="(corps)", reason="invalid_body",
+                                 message="un événement (objet), une liste ou {\"events\": [...]} est attendu"))
+    elif not items:
+        error = (400, FieldError(field="events", reason="empty_batch", message="lot vide"))
+    elif len(items) > MAX_BATCH:
+        error = (413, FieldError(field="events", reason="batch_too_large",
+                                 message=f"lot de {len(items)} événements : {MAX_BATCH} au plus par requête"))
+    if error:
+        reject(db_session(), source=source, feed_kind=feed_kind, payload=body, error=error[1], received_at=received_at)
+        db_session().commit()
+        return None, _error(error[0], error[1].reason, error[1].message, [error[1]])
+    return items, None
+
+
+def _status(result: IngestResponse) -> int:
+    stored = result.accepted + result.updated
+    if result.rejected and (stored or result.duplicates):
+        return 207
+    if result.rejected:
+        return 422
+    return 201 if stored else 200
+
+
+def _note_key_use(source: FeedSource, previous_seen: datetime | None, received_at: datetime) -> None:
+    """Audit API-key use, once an hour per source (every request would drown the journal)."""
+    if previous_seen is None or received_at - previous_seen >= APIKEY_AUDIT_EVERY:
+        audit.record(db_session(), action="apikey.use", actor=source.name, target=source.name,
+                     detail={"prefix": source.key_prefix, "feed_kind": source.feed_kind}, ip=request.remote_addr)
+
+
+def _store(source: FeedSource, groups: list[tuple[Endpoint, list]], received_at: datetime,
+           extra_results: list[tuple[int, ItemResult]] | None = None):
+    """Ingest every group in one transaction; 503 (nothing kept) when the database fails."""
+    session = db_session()
+    previous_seen = source.last_seen_at
+    try:
+        results = [ingest(session, source=source, endpoint=endpoint, items=items, received_at=received_at)
+                   for endpoint, items in groups]
+        _note_key_use(source, previous_seen, received_at)
+        session.commit()
+    except (OperationalError, DBAPIError) as exc:
+        session.rollback()
+        log.warning("ingestion rolled back: %s", type(exc).__name__)
+        return _error(503, "database_unavailable", "base de données indisponible : rien n'a été enregistré, "
+                                                   "renvoyez la requête")
+    from server.cache import bump
+
+    for endpoint, _ in groups:
+        for dataset in (*endpoint.datasets, "feeds"):
+            bump(dataset)
+    return results
+
+
+def _too_large():
+    if (request.content_length or 0) > MAX_BYTES:
+        return _error(413, "payload_too_large", f"requête de plus de {MAX_BYTES // (1024 * 1024)} Mo : "
+                                                "découpez-la en plusieurs lots")
+    return None
+
+
+def _ingest_view(endpoint: Endpoint):
+    def view():
+        if (error := _too_large()) is not None:
+            return error
+        auth = _authenticate(endpoint.feed_kind)
+        if isinstance(auth, tuple):
+            response, source = auth
+            return response
+        source = auth
+        received_at = datetime.now(UTC).replace(tzinfo=None)
+        body, error = _read_json(source, endpoint.feed_kind, received_at)
+        if error is not None:
+            return error
+        items, error = _items(body, source, endpoint.feed_kind, received_at)
+        if error is not None:
+            return error
+        results = _store(source, [(endpoint, items)], received_at)
+        if not isinstance(results, list):
+            return results
+        result = results[0]
+        return jsonify(result.model_dump()), _status(result)
+
+    view.__name__ = "ingest_" + endpoint.name.replace("/", "_").replace("-", "_")
+    view.__doc__ = f"{endpoint.schema.__doc__}\n\nUn événement, une liste, ou {{\"events\": [...]}}."
+    return view
+
+
+def fhir_view():
+    """Ressources FHIR R4/R4B (ou un Bundle) du flux de la clé : validées (structure R4B) puis vérifiées
+    contre notre terminologie, comme la forme JSON."""
+    if (error := _too_large()) is not None:
+        return error
+    auth = _authenticate(None)
+    if isinstance(auth, tuple):
+        return auth[0]
+    source = auth
+    received_at = datetime.now(UTC).replace(tzinfo=None)
+    body, error = _read_json(source, source.feed_kind, received_at)
+    if error is not None:
+        return error
+    try:
+        mapped = fhir.map_payload(body, feed_kind=source.feed_kind)
+    except fhir.FhirRejected as err:
+        mapped = [fhir.Mapped(None, None, body, err.error)]
+    if not mapped:
+        mapped = [fhir.Mapped(None, None, body, FieldError(field="entry", reason="empty_batch", message="lot vide"))]
+    if len(mapped) > MAX_BATCH:
+        return _error(413, "batch_too_large", f"{MAX_BATCH} ressources au plus par requête")
+    groups: dict[str, list[tuple[int, dict]]] = {}
+    early: list[tuple[int, ItemResult]] = []
+    session = db_session()
+    for index, m in enumerate(mapped):
+        if m.error is not None:
+            reject(session, source=source, feed_kind=source.feed_kind, payload=m.original, error=m.error,
+                   received_at=received_at)
+            early.append((index, ItemResult(index=index, status="rejected", errors=[m.error])))
+        else:
+            groups.setdefault(m.endpoint, []).append((index, m.item))
+    results = _store(source, [(ENDPOINTS[name], [item for _, item in pairs]) for name, pairs in groups.items()],
+                     received_at)
+    if not isinstance(results, list):
+        return results
+    items = list(early)
+    for pairs, result in zip(groups.values(), results, strict=True):
+        for (index, _), item_result in zip(pairs, result.items, strict=True):
+            item_result.index = index
+            items.append((index, item_result))
+    merged = IngestResponse(
+        accepted=sum(r.accepted for r in results), updated=sum(r.updated for r in results),
+        duplicates=sum(r.duplicates for r in results), rejected=sum(r.rejected for r in results) + len(early),
+        items=[r for _, r in sorted(items, key=lambda p: p[0])])
+    return jsonify(merged.model_dump()), _status(merged)
+
+
+def _api_rate_key() -> str:
+    return "api:" + (request.headers.get(API_KEY_HEADER, "")[:16] or request.remote_addr or "?")
+
+
+def _rate() -> str:
+    return current_app.config["EMEUSE_SETTINGS"].api_rate_limit
+
+
+def docs():
+    """Human-readable API page: endpoints, rules and one example per endpoint (JSON and FHIR)."""
+    document = current_app.extensions["emeuse.api_spec"].spec
+    return render_template("api_docs.html", document=document, endpoints=ENDPOINTS,
+                           json_examples=examples.json_examples(), fhir_examples=examples.fhir_examples(),
+                           header=API_KEY_HEADER, max_batch=MAX_BATCH, max_bytes=MAX_BYTES, dumps=json.dumps)
+
+
+def openapi():
+    """The OpenAPI document of this API."""
+    return jsonify(current_app.extensions["emeuse.api_spec"].spec)
+
+
+def register(app: Flask) -> None:
+    """A blueprint and an OpenAPI document per app (tests build several apps in one process)."""
+    bp = Blueprint("api", __name__, url_prefix="/api/v1")
+    spec = _new_spec()
+    for endpoint in ENDPOINTS.values():
+        view = _ingest_view(endpoint)
+        view = spec.validate(json=_body_model(endpoint), resp=RESPONSES, tags=[endpoint.feed_kind],
+                             skip_validation=True)(view)
+        view = limiter.limit(_rate, key_func=_api_rate_key)(view)
+        bp.add_url_rule(f"/{endpoint.name}", view_func=view, methods=["POST"])
+    fhir_doc = spec.validate(json=FhirPayload, resp=RESPONSES, tags=["fhir"], skip_validation=True)(fhir_view)
+    bp.add_url_rule("/fhir", view_func=limiter.limit(_rate, key_func=_api_rate_key)(fhir_doc), methods=["POST"])
+    bp.add_url_rule("/docs", view_func=docs, methods=["GET"])
+    bp.add_url_rule("/openapi.json", view_func=openapi, methods=["GET"])
+    csrf.exempt(bp)  # authenticated by API key, not by a browser session
+    app.register_blueprint(bp)
+    spec.register(app)
+    app.extensions["emeuse.api_spec"] = spec
