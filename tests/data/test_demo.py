@@ -27,6 +27,13 @@ from data.terminology import BIOLOGY_BY_LOINC
 from tests.conftest import DEMO_END
 
 
+def _demo(model):
+    """Rows made by the generator (other tests ingest into the same database through the API)."""
+    from data.models import FeedSource
+
+    return model.source_id.in_(select(FeedSource.id).where(FeedSource.name.like("Démo%")))
+
+
 def _small(tmp_path, name: str, seed: int = 7) -> tuple[dict, str]:
     engine = make_engine(f"sqlite:///{tmp_path / name}")
     upgrade(engine)
@@ -75,13 +82,14 @@ def test_two_mobile_offices_tour_haute_marne_villages(db):
     units = db.scalars(select(MobileUnit)).all()
     assert len(units) == 2 and all(u.departement_code == "52" for u in units)
     rows = db.execute(select(MobileStop.commune_insee, Commune.population, Commune.departement_code)
-                      .join(Commune, Commune.insee == MobileStop.commune_insee)).all()
+                      .join(Commune, Commune.insee == MobileStop.commune_insee).where(_demo(MobileStop))).all()
     assert {r.departement_code for r in rows} == {"52"}
     assert max(r.population for r in rows) <= 1200  # villages
     per_unit = db.execute(select(MobileStop.unit_id, func.count(func.distinct(MobileStop.commune_insee)))
-                          .group_by(MobileStop.unit_id)).all()
+                          .where(_demo(MobileStop)).group_by(MobileStop.unit_id)).all()
     assert all(n == 10 for _, n in per_unit)  # a weekly round of ten villages
-    statuses = dict(db.execute(select(MobileStop.status, func.count()).group_by(MobileStop.status)).all())
+    statuses = dict(db.execute(select(MobileStop.status, func.count()).where(_demo(MobileStop))
+                               .group_by(MobileStop.status)).all())
     assert statuses["planned"] > 0 and statuses["completed"] > 10 * statuses["cancelled"] / 2
 
 
@@ -89,6 +97,7 @@ def test_biology_codes_units_and_abnormal_rate(db):
     rows = db.execute(select(BiologyResult.loinc, BiologyResult.unit, BiologyResult.ref_low,
                              BiologyResult.ref_high, func.count(),
                              func.sum(case((BiologyResult.abnormal, 1), else_=0)))
+                      .where(_demo(BiologyResult))
                       .group_by(BiologyResult.loinc, BiologyResult.unit, BiologyResult.ref_low,
                                 BiologyResult.ref_high)).all()
     assert {r.loinc for r in rows} == set(BIOLOGY_BY_LOINC)  # INR, CRP, HbA1c, Hb, K, creatinine
@@ -106,7 +115,7 @@ def test_biology_codes_units_and_abnormal_rate(db):
 
 def test_a_device_is_silent_and_some_quality_controls_fail(db):
     last_seen = db.execute(select(DeviceStatus.device_id, func.max(DeviceStatus.day))
-                           .group_by(DeviceStatus.device_id)).all()
+                           .where(_demo(DeviceStatus)).group_by(DeviceStatus.device_id)).all()
     silent = [d for d, day in last_seen if (DEMO_END - day).days >= 7]
     assert len(silent) == 1
     assert db.scalar(select(func.count()).select_from(DeviceStatus).where(DeviceStatus.qc_status == "failed")) > 0
@@ -118,8 +127,8 @@ def test_rural_workforce_ages_and_shrinks(db):
         gps = db.execute(select(HealthProfessional.birth_year, HealthProfessional.activity_start,
                                 HealthProfessional.activity_end)
                          .join(Commune, Commune.insee == HealthProfessional.commune_insee)
-                         .where(Commune.departement_code == dep, HealthProfessional.specialty == "medecine_generale")
-                         ).all()
+                         .where(Commune.departement_code == dep, HealthProfessional.specialty == "medecine_generale",
+                                _demo(HealthProfessional))).all()
         active = [g for g in gps if g.activity_end is None]
         old = sum(1 for g in active if DEMO_END.year - g.birth_year >= 60) / len(active)
         start = date(2024, 10, 1)
@@ -149,8 +158,8 @@ def test_events_stay_in_the_territory_and_period(db):
                         .outerjoin(Commune, Commune.insee == TeleconsultationSession.patient_commune_insee)
                         .where(Commune.insee.is_(None)))
     assert outside == 0
-    first, last = db.execute(select(func.min(TeleconsultationSession.day),
-                                    func.max(TeleconsultationSession.day))).one()
+    first, last = db.execute(select(func.min(TeleconsultationSession.day), func.max(TeleconsultationSession.day))
+                             .where(_demo(TeleconsultationSession))).one()
     assert first >= date(2024, 10, 1) and last <= DEMO_END
 
 
