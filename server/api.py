@@ -19,8 +19,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from data import admin, audit
 from data.ingestion import examples, fhir
-from data.ingestion.pipeline import ENDPOINTS, MAX_BATCH, Endpoint, ingest, reject
-from data.ingestion.schemas import ErrorResponse, FieldError, IngestResponse, ItemResult
+from data.ingestion.pipeline import ENDPOINTS, MAX_BATCH, Endpoint, IngestResult, ingest, reject
+from data.ingestion.schemas import ErrorResponse, FieldError, IngestResponse
 from data.models import FeedSource
 from server.database import db_session
 from server.extensions import csrf, limiter
@@ -119,7 +119,7 @@ def _items(body, source: FeedSource, feed_kind: str, received_at: datetime):
     return items, None
 
 
-def _status(result: IngestResponse) -> int:
+def _status(result: IngestResult) -> int:
     stored = result.accepted + result.updated
     if result.rejected and (stored or result.duplicates):
         return 207
@@ -135,8 +135,7 @@ def _note_key_use(source: FeedSource, previous_seen: datetime | None, received_a
                      detail={"prefix": source.key_prefix, "feed_kind": source.feed_kind}, ip=request.remote_addr)
 
 
-def _store(source: FeedSource, groups: list[tuple[Endpoint, list]], received_at: datetime,
-           extra_results: list[tuple[int, ItemResult]] | None = None):
+def _store(source: FeedSource, groups: list[tuple[Endpoint, list]], received_at: datetime):
     """Ingest every group in one transaction; 503 (nothing kept) when the database fails."""
     session = db_session()
     previous_seen = source.last_seen_at
@@ -185,7 +184,7 @@ def _ingest_view(endpoint: Endpoint):
         if not isinstance(results, list):
             return results
         result = results[0]
-        return jsonify(result.model_dump()), _status(result)
+        return jsonify(result.as_dict()), _status(result)
 
     view.__name__ = "ingest_" + endpoint.name.replace("/", "_").replace("-", "_")
     view.__doc__ = f"{endpoint.schema.__doc__}\n\nUn événement, une liste, ou {{\"events\": [...]}}."
@@ -214,13 +213,14 @@ def fhir_view():
     if len(mapped) > MAX_BATCH:
         return _error(413, "batch_too_large", f"{MAX_BATCH} ressources au plus par requête")
     groups: dict[str, list[tuple[int, dict]]] = {}
-    early: list[tuple[int, ItemResult]] = []
+    early: list[tuple[int, dict]] = []
     session = db_session()
     for index, m in enumerate(mapped):
         if m.error is not None:
             reject(session, source=source, feed_kind=source.feed_kind, payload=m.original, error=m.error,
                    received_at=received_at)
-            early.append((index, ItemResult(index=index, status="rejected", errors=[m.error])))
+            early.append((index, {"index": index, "event_id": None, "status": "rejected",
+                                  "errors": [m.error.model_dump()]}))
         else:
             groups.setdefault(m.endpoint, []).append((index, m.item))
     results = _store(source, [(ENDPOINTS[name], [item for _, item in pairs]) for name, pairs in groups.items()],
@@ -230,13 +230,13 @@ def fhir_view():
     items = list(early)
     for pairs, result in zip(groups.values(), results, strict=True):
         for (index, _), item_result in zip(pairs, result.items, strict=True):
-            item_result.index = index
+            item_result["index"] = index
             items.append((index, item_result))
-    merged = IngestResponse(
+    merged = IngestResult(
         accepted=sum(r.accepted for r in results), updated=sum(r.updated for r in results),
         duplicates=sum(r.duplicates for r in results), rejected=sum(r.rejected for r in results) + len(early),
         items=[r for _, r in sorted(items, key=lambda p: p[0])])
-    return jsonify(merged.model_dump()), _status(merged)
+    return jsonify(merged.as_dict()), _status(merged)
 
 
 def _api_rate_key() -> str:

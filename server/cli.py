@@ -98,3 +98,28 @@ def register(app: Flask) -> None:
                    f"{summary.unchanged} inchangées, {summary.rejected} refusées")
         for line, message in summary.errors[:50]:
             click.echo(f"  ligne {line} : {message}")
+
+
+    @app.cli.command("simulate")
+    @click.option("--url", default="http://127.0.0.1:8050", show_default=True, help="running instance (loopback)")
+    @click.option("--rate", default=10.0, show_default=True, help="events per second")
+    @click.option("--seconds", default=60.0, show_default=True, help="how long to run (bounded)")
+    @click.option("--malformed", default=0.05, show_default=True, help="share of malformed events")
+    def simulate(url: str, rate: float, seconds: float, malformed: float) -> None:
+        """Replay realistic live events into a running instance (sources and keys made in its database)."""
+        from sqlalchemy import select
+
+        from data import simulator
+        from data.models import FeedSource
+
+        keys = {}
+        with session_scope(current_app.extensions["emeuse.sessions"]) as session:
+            for kind in ("teleconsultation", "biology", "mobile"):
+                name = f"Simulateur — {kind}"
+                source = session.scalar(select(FeedSource).where(FeedSource.name == name)) or admin.create_source(
+                    session, actor=None, name=name, feed_kind=kind)
+                keys[kind] = admin.issue_key(session, actor=None, source_id=source.id)
+            world = simulator.World.load(session)
+        statuses = simulator.run(base_url=url, keys=keys, world=world, rate=rate, seconds=seconds,
+                                 malformed_share=malformed, log=click.echo)
+        click.echo(f"terminé : {sum(statuses.values())} requêtes, statuts HTTP {dict(statuses)}")

@@ -9,15 +9,19 @@ error rolls the whole request back (nothing partial), and the sender retries.
 from __future__ import annotations
 
 import json
+import threading
+import time
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -107,6 +111,19 @@ def validation_errors(err: ValidationError) -> list[schemas.FieldError]:
 
 # --- the sender's world: what its events may reference ---------------------------------------
 
+REFERENCE_TTL_SECONDS = 60.0
+# engine → name → (expiry, value): territory, sites, devices and units change rarely; reloading them
+# for every request cost more than the rest of a single-event request.
+_REFERENCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_REFERENCE_LOCK = threading.Lock()
+
+
+def clear_reference_cache() -> None:
+    """Forget cached reference data (after the territory, sites or devices change in this process)."""
+    with _REFERENCE_LOCK:
+        _REFERENCE.clear()
+
+
 @dataclass
 class Context:
     session: Session
@@ -116,7 +133,16 @@ class Context:
 
     def _memo(self, key: str, load: Callable[[], Any]):
         if key not in self._cache:
-            self._cache[key] = load()
+            engine = self.session.get_bind()
+            now = time.monotonic()
+            with _REFERENCE_LOCK:
+                per_engine = _REFERENCE.setdefault(engine, {})
+                hit = per_engine.get(key)
+            if hit is None or hit[0] < now:
+                hit = (now + REFERENCE_TTL_SECONDS, load())
+                with _REFERENCE_LOCK:
+                    per_engine[key] = hit
+            self._cache[key] = hit[1]
         return self._cache[key]
 
     @property
@@ -259,22 +285,32 @@ def indicator_row(ctx: Context, m: schemas.IndicatorValueIn) -> dict:
 
 def _upsert_add(session: Session, model, keys: list[str], rows: Iterable[dict]) -> None:
     """Add each row's measures to the rollup row with the same keys (created when missing)."""
-    merged: dict[tuple, dict] = {}
+    merged: dict[tuple, list] = {}
+    measures: list[str] | None = None
     for row in rows:
+        if measures is None:
+            measures = [c for c in row if c not in keys]
         k = tuple(row[c] for c in keys)
-        if k in merged:
-            for col, v in row.items():
-                if col not in keys:
-                    merged[k][col] += v
+        values = [row[c] for c in measures]
+        current = merged.get(k)
+        if current is None:
+            merged[k] = values
         else:
-            merged[k] = dict(row)
+            for i, v in enumerate(values):
+                current[i] += v
     if not merged:
         return
-    ins = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
-    measures = [c for c in next(iter(merged.values())) if c not in keys]
-    stmt = ins.on_conflict_do_update(index_elements=keys, set_={
-        c: getattr(model, c) + getattr(ins.excluded, c) for c in measures})
-    session.execute(stmt, list(merged.values()))
+    stmt = _upsert_statement(session.get_bind().dialect.name, model.__table__, tuple(keys), tuple(measures))
+    params = [dict(zip(keys, k, strict=True)) | dict(zip(measures, v, strict=True)) for k, v in merged.items()]
+    session.connection().execute(stmt, params)  # Core: no ORM bookkeeping per row
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(dialect: str, table, keys: tuple[str, ...], measures: tuple[str, ...]):
+    """`INSERT … ON CONFLICT (keys) DO UPDATE SET m = m + excluded.m`, built once per rollup."""
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return ins.on_conflict_do_update(index_elements=list(keys), set_={
+        c: getattr(table.c, c) + getattr(ins.excluded, c) for c in measures})
 
 
 def _teleconsultation_rollups(session: Session, rows: list[dict], sign: int = 1) -> None:
@@ -350,14 +386,39 @@ def reject(session: Session, *, source: FeedSource | None, feed_kind: str, paylo
                                 payload=text))
 
 
+def _pg_insert_unnest(session: Session, table, rows: list[dict]) -> set[str]:
+    """PostgreSQL: one short statement over arrays (`unnest`), which psycopg adapts in C and caches,
+    instead of a statement with thousands of placeholders to parse."""
+    cols = tuple(rows[0])
+    sql = _unnest_statement(session.get_bind().dialect, table, cols)
+    params = {f"p{i}": [row[c] for row in rows] for i, c in enumerate(cols)}
+    return set(session.connection().execute(sql, params).scalars().all())
+
+
+@lru_cache(maxsize=32)
+def _unnest_statement(dialect, table, cols: tuple[str, ...]):
+    quote = dialect.identifier_preparer.quote
+    arrays = ", ".join(f"CAST(:p{i} AS {table.c[c].type.compile(dialect)}[])" for i, c in enumerate(cols))
+    return text(f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
+                f"SELECT * FROM unnest({arrays}) "
+                f"ON CONFLICT (source_id, source_event_id) DO NOTHING RETURNING source_event_id")
+
+
 def _insert_new(session: Session, model, rows: list[dict]) -> set[str]:
     """Insert, skipping (source, event id) pairs already stored; returns the event ids inserted."""
     if not rows:
         return set()
-    ins = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
-    stmt = ins.on_conflict_do_nothing(index_elements=["source_id", "source_event_id"]).returning(
-        model.source_event_id)
-    return set(session.scalars(stmt, rows).all())
+    table = model.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        return _pg_insert_unnest(session, table, rows)
+    # Core executemany with RETURNING (batched "insertmanyvalues"): only rows really inserted come back
+    return set(session.connection().execute(_sqlite_insert_statement(table), rows).scalars().all())
+
+
+@lru_cache(maxsize=32)
+def _sqlite_insert_statement(table):
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=["source_id", "source_event_id"]).returning(
+        table.c.source_event_id)
 
 
 def _update_changed(session: Session, endpoint: Endpoint, rows: list[dict]) -> list[dict]:
@@ -383,12 +444,27 @@ def _hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+@dataclass
+class IngestResult:
+    """What one request did; serialises to the documented `IngestResponse`."""
+
+    accepted: int
+    updated: int
+    duplicates: int
+    rejected: int
+    items: list[dict]
+
+    def as_dict(self) -> dict:
+        return {"accepted": self.accepted, "updated": self.updated, "duplicates": self.duplicates,
+                "rejected": self.rejected, "items": self.items}
+
+
 def ingest(session: Session, *, source: FeedSource, endpoint: Endpoint, items: list[Any],
-           received_at: datetime | None = None) -> schemas.IngestResponse:
+           received_at: datetime | None = None) -> IngestResult:
     """Validate and store one request's items; the caller commits (or rolls back on error)."""
     received_at = received_at or datetime.now(UTC).replace(tzinfo=None)
     ctx = Context(session, source, received_at)
-    results: list[schemas.ItemResult] = []
+    results: list[dict] = []  # plain dicts in the hot path; IngestResponse documents their shape
     valid: list[tuple[int, dict]] = []
     seen: set[str] = set()
     for index, item in enumerate(items):
@@ -402,17 +478,17 @@ def ingest(session: Session, *, source: FeedSource, endpoint: Endpoint, items: l
             errors = [err.error]
         else:
             if row["source_event_id"] in seen:  # twice in the same batch: the later one is a duplicate
-                results.append(schemas.ItemResult(index=index, event_id=model.event_id, status="duplicate"))
+                results.append({"index": index, "event_id": model.event_id, "status": "duplicate", "errors": []})
             else:
                 seen.add(row["source_event_id"])
                 valid.append((index, row))
-                results.append(schemas.ItemResult(index=index, event_id=model.event_id, status="accepted"))
+                results.append({"index": index, "event_id": model.event_id, "status": "accepted", "errors": []})
             continue
         for error in errors[:1]:
             reject(session, source=source, feed_kind=endpoint.feed_kind, payload=item, error=error,
                    received_at=received_at)
-        results.append(schemas.ItemResult(index=index, event_id=event_id if isinstance(event_id, str) else None,
-                                          status="rejected", errors=errors))
+        results.append({"index": index, "event_id": event_id if isinstance(event_id, str) else None,
+                        "status": "rejected", "errors": [e.model_dump() for e in errors]})
 
     rows = [row for _, row in valid]
     changed: list[tuple[dict, dict]] = []
@@ -430,21 +506,21 @@ def ingest(session: Session, *, source: FeedSource, endpoint: Endpoint, items: l
             endpoint.rollups(session, [new for _, new in changed], 1)
     by_index = dict(valid)
     for result in results:
-        if result.status == "accepted":
-            event = by_index[result.index]["source_event_id"]
+        if result["status"] == "accepted":
+            event = by_index[result["index"]]["source_event_id"]
             if event in changed_ids:
-                result.status = "updated"
+                result["status"] = "updated"
             elif event not in inserted:
-                result.status = "duplicate"
+                result["status"] = "duplicate"
     counts = defaultdict(int)
     for r in results:
-        counts[r.status] += 1
+        counts[r["status"]] += 1
     _upsert_add(session, FeedHourly, ["source_id", "hour"], [{
         "source_id": source.id, "hour": _hour(received_at), "accepted": counts["accepted"],
         "updated": counts["updated"], "duplicates": counts["duplicate"], "rejected": counts["rejected"]}])
     source.last_seen_at = received_at
-    return schemas.IngestResponse(accepted=counts["accepted"], updated=counts["updated"],
-                                  duplicates=counts["duplicate"], rejected=counts["rejected"], items=results)
+    return IngestResult(accepted=counts["accepted"], updated=counts["updated"], duplicates=counts["duplicate"],
+                        rejected=counts["rejected"], items=results)
 
 
 def _upsert_practitioners(session: Session, rows: list[dict]) -> tuple[set[str], set[str]]:

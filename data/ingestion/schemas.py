@@ -37,6 +37,7 @@ EventId = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-
                                description="the sender's own id of this event: re-sending it is a no-op")]
 Insee = Annotated[str, Field(pattern=r"^[0-9][0-9AB][0-9]{3}$", description="INSEE commune code")]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._\-]+$")]
+Serial = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9._\-]+$")]  # = device.serial
 Finite = Annotated[float, AfterValidator(_finite)]
 
 
@@ -122,7 +123,7 @@ class VehiclePositionIn(EventIn):
 class BiologyResultIn(EventIn):
     """A point-of-care result; LOINC code, UCUM unit and reference range are checked by the pipeline."""
 
-    device_serial: Code
+    device_serial: Serial
     loinc: Annotated[str, Field(pattern=r"^[0-9]{1,7}-[0-9]$")]
     value: Finite
     unit: Annotated[str, Field(min_length=1, max_length=20)]
@@ -147,7 +148,7 @@ class BiologyResultIn(EventIn):
 class DeviceStatusIn(EventIn):
     """A status report of a point-of-care device."""
 
-    device_serial: Code
+    device_serial: Serial
     recorded_at: Timestamp
     battery_pct: int | None = Field(None, ge=0, le=100)
     qc_status: Literal["passed", "failed", "not_run"]
@@ -209,7 +210,7 @@ class ItemResult(BaseModel):
     index: int
     event_id: str | None = None
     status: Literal["accepted", "updated", "duplicate", "rejected"]
-    errors: list[FieldError] = []
+    errors: list[FieldError] = Field(default_factory=list)
 
 
 class IngestResponse(BaseModel):
@@ -223,4 +224,4 @@ class IngestResponse(BaseModel):
 class ErrorResponse(BaseModel):
     error: str
     message: str
-    errors: list[FieldError] = []
+    errors: list[FieldError] = Field(default_factory=list)

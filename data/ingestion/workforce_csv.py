@@ -128,16 +128,16 @@ def import_registry(session: Session, *, source: FeedSource, text: str) -> Impor
     result = ingest(session, source=source, endpoint=ENDPOINTS["workforce/practitioners"],
                     items=[item for _, item in rows])
     for (line_no, _), item in zip(rows, result.items, strict=True):
-        if item.status == "accepted":
+        if item["status"] == "accepted":
             summary.created += 1
-        elif item.status == "updated":
+        elif item["status"] == "updated":
             summary.updated += 1
-        elif item.status == "duplicate":
+        elif item["status"] == "duplicate":
             summary.unchanged += 1
         else:
             summary.rejected += 1
-            e = item.errors[0]
-            summary.errors.append((line_no, f"{e.field} : {e.message} ({e.reason})"))
+            e = item["errors"][0]
+            summary.errors.append((line_no, f"{e['field']} : {e['message']} ({e['reason']})"))
     return summary
 
 

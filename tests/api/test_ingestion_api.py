@@ -309,3 +309,25 @@ def test_openapi_and_docs_are_published(client):
     page = client.get("/api/v1/docs").get_data(as_text=True)
     for path in ENDPOINTS:
         assert f"POST /api/v1/{path}" in page
+
+
+def test_every_demo_device_and_site_can_report(post, db):
+    """Identifiers the schemas accept must cover every stored one (a 44-character serial was refused)."""
+    from data.models import Device, Site
+
+    longest = max(db.scalars(select(Device.serial)), key=len)
+    item = {**json_examples(suffix=unique())["biology/device-status"], "device_serial": longest}
+    assert post("biology/device-status", item).status_code == 201
+    site = max(db.scalars(select(Site.code).where(Site.teleconsultation.is_(True))), key=len)
+    session = {**json_examples(suffix=unique())["teleconsultation/sessions"], "site_code": site}
+    assert post("teleconsultation/sessions", session).status_code == 201
+
+
+def test_simulator_events_are_valid_unless_spoiled(app, db, post):
+    from data import simulator
+
+    world = simulator.World.load(db, seed=3)
+    for n in range(60):
+        path, payload, spoiled = simulator.next_event(world, n, malformed_share=0.3)
+        r = post(path, payload, kind=simulator.GENERATORS[path][0])
+        assert (r.status_code == 201) == (spoiled is None), (path, spoiled, r.json)

@@ -1,0 +1,137 @@
+"""Feed simulator: realistic live events for every feed, with a share of malformed ones.
+
+`flask --app app simulate --url http://127.0.0.1:8050 --rate 20 --seconds 60` posts them to a
+running instance (loopback), so the dashboard is visibly live and the feed-health view shows rejects.
+"""
+from __future__ import annotations
+
+import json
+import random
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.models import Commune, Device, MobileUnit, Site
+from data.terminology import AGE_BANDS, BIOLOGY_TESTS, REQUESTER_TYPES, SPECIALTIES
+
+MALFORMATIONS: list[tuple[str, Callable[[dict], dict]]] = [
+    ("no time zone", lambda e: {**e, **{k: v[:19] for k, v in e.items() if k.endswith("_at") and v}}),
+    ("unknown field", lambda e: {**e, "commentaire": "saisie libre"}),
+    ("missing field", lambda e: {k: v for k, v in e.items() if k != next(iter(k for k in e if k != "event_id"))}),
+    ("future", lambda e: {**e, **{k: (datetime.now(UTC) + timedelta(days=3)).isoformat()
+                                  for k in e if k.endswith("_at") and e[k]}}),
+    ("bad code", lambda e: {**e, **{k: "???" for k in ("specialty", "loinc", "qc_status", "unit_code") if k in e}}),
+]
+
+
+@dataclass
+class World:
+    """What the events may refer to: read once from the database."""
+
+    sites: list[str]
+    devices: list[tuple[str, str]]  # (serial, model)
+    units: list[str]
+    communes: list[str]
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+
+    @classmethod
+    def load(cls, session: Session, seed: int = 7) -> World:
+        return cls(sites=list(session.scalars(select(Site.code).where(Site.teleconsultation.is_(True)))),
+                   devices=list(session.execute(select(Device.serial, Device.model)).tuples()),
+                   units=list(session.scalars(select(MobileUnit.code))),
+                   communes=list(session.scalars(select(Commune.insee))), rng=random.Random(seed))
+
+
+def _now(minutes_ago: float = 0) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).replace(microsecond=0).isoformat()
+
+
+def teleconsultation(w: World, n: int) -> dict:
+    r = w.rng
+    status = r.choices(["completed", "cancelled", "no_show", "technical_failure"], [88, 5, 3, 4])[0]
+    done = status == "completed"
+    return {"event_id": f"SIM-TC-{n}-{r.getrandbits(32):08x}", "site_code": r.choice(w.sites), "started_at": _now(30),
+            "duration_min": r.randint(8, 45) if done else None, "specialty": r.choice(list(SPECIALTIES)),
+            "requester_type": r.choice(REQUESTER_TYPES), "patient_age_band": r.choice(AGE_BANDS),
+            "patient_commune": r.choice(w.communes), "status": status,
+            "outcome": r.choice(["resolved", "follow_up", "referral", "emergency_transfer"]) if done else None}
+
+
+def biology(w: World, n: int) -> dict:
+    r = w.rng
+    serial, model = r.choice(w.devices)
+    tests = [t for t in BIOLOGY_TESTS if {"CoaguChek Pro II": {"inr"}, "Afinion 2": {"crp", "hba1c"}}.get(
+        model, {"hb", "k", "creat"}).__contains__(t.key)]
+    test = r.choice(tests)
+    value = round(r.uniform(test.ref_low * 0.7, test.ref_high * 1.3) if test.ref_low else r.uniform(0, 15), 1)
+    return {"event_id": f"SIM-BIO-{n}-{r.getrandbits(32):08x}", "device_serial": serial, "loinc": test.loinc,
+            "value": value, "unit": test.unit, "sampled_at": _now(20), "resulted_at": _now(12),
+            "transmitted_at": _now(5)}
+
+
+def device_status(w: World, n: int) -> dict:
+    r = w.rng
+    return {"event_id": f"SIM-DEV-{n}-{r.getrandbits(32):08x}", "device_serial": r.choice(w.devices)[0],
+            "recorded_at": _now(1), "battery_pct": r.randint(20, 100),
+            "qc_status": r.choices(["passed", "failed"], [97, 3])[0]}
+
+
+def position(w: World, n: int) -> dict:
+    r = w.rng
+    return {"event_id": f"SIM-POS-{n}-{r.getrandbits(32):08x}", "unit_code": r.choice(w.units),
+            "recorded_at": _now(0.5), "lat": round(r.uniform(47.9, 48.6), 5), "lon": round(r.uniform(4.9, 5.6), 5)}
+
+
+GENERATORS: dict[str, tuple[str, Callable[[World, int], dict], int]] = {
+    # path → (feed kind, generator, weight)
+    "teleconsultation/sessions": ("teleconsultation", teleconsultation, 5),
+    "biology/results": ("biology", biology, 4),
+    "biology/device-status": ("biology", device_status, 1),
+    "mobile/positions": ("mobile", position, 2),
+}
+
+
+def next_event(w: World, n: int, malformed_share: float) -> tuple[str, dict, str | None]:
+    """(path, payload, malformation or None)."""
+    paths = list(GENERATORS)
+    path = w.rng.choices(paths, [GENERATORS[p][2] for p in paths])[0]
+    event = GENERATORS[path][1](w, n)
+    if w.rng.random() < malformed_share:
+        name, spoil = w.rng.choice(MALFORMATIONS)
+        return path, spoil(event), name
+    return path, event, None
+
+
+def post(url: str, key: str, payload, timeout: float = 10) -> int:
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "X-API-Key": key})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def run(*, base_url: str, keys: dict[str, str], world: World, rate: float, seconds: float,
+        malformed_share: float = 0.05, log: Callable[[str], None] = print) -> Counter:
+    """Send about `rate` events per second for `seconds` (bounded), one HTTP request per event."""
+    statuses: Counter = Counter()
+    start = time.monotonic()
+    n = 0
+    while time.monotonic() - start < seconds:
+        n += 1
+        path, payload, _spoiled = next_event(world, n, malformed_share)
+        statuses[post(f"{base_url.rstrip('/')}/api/v1/{path}", keys[GENERATORS[path][0]], payload)] += 1
+        if n % max(1, int(rate * 10)) == 0:
+            log(f"{n} événements envoyés : {dict(statuses)}")
+        delay = start + n / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+    return statuses
