@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PORT   ?= 8050
 
-.PHONY: run test lint geo demo clean
+.PHONY: run test lint geo demo simulate bench-ingestion clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,16 @@ geo: $(VENV)/.dev-deps
 YEARS ?= 2
 demo: $(VENV)/.run-deps
 	$(PY) -m data.demo --years $(YEARS)
+
+## Replay live events into the running app (make run in another terminal): RATE events/s for SECONDS
+RATE ?= 10
+SECONDS ?= 60
+simulate: $(VENV)/.run-deps
+	$(VENV)/bin/flask --app app simulate --url http://127.0.0.1:$(PORT) --rate $(RATE) --seconds $(SECONDS)
+
+## Ingestion throughput vs a bare bulk insert (POSTGRES=postgresql+psycopg://... adds PostgreSQL)
+bench-ingestion: $(VENV)/.dev-deps
+	$(PY) -m bench.ingestion $(if $(POSTGRES),--postgres $(POSTGRES),)
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache .ruff_cache

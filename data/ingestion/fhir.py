@@ -190,7 +190,7 @@ def biology_result(obs) -> dict:
         "ref_low": float(ref.low.value) if ref and ref.low and ref.low.value is not None else None,
         "ref_high": float(ref.high.value) if ref and ref.high and ref.high.value is not None else None,
         "abnormal": True if interpretation in ABNORMAL_CODES else False if interpretation in NORMAL_CODES else None,
-        "sampled_at": _iso(obs.effectiveDateTime),
+        "sampled_at": _iso(obs.effectiveDateTime or (obs.effectivePeriod.start if obs.effectivePeriod else None)),
         "resulted_at": _iso(obs.issued),
         "transmitted_at": _iso(_ext(obs, "transmitted-at", "valueDateTime")),
     }
