@@ -44,7 +44,7 @@ class World:
     @classmethod
     def load(cls, session: Session, seed: int = 7) -> World:
         return cls(sites=list(session.scalars(select(Site.code).where(Site.teleconsultation.is_(True)))),
-                   devices=list(session.execute(select(Device.serial, Device.model)).tuples()),
+                   devices=[(serial, model) for serial, model in session.execute(select(Device.serial, Device.model))],
                    units=list(session.scalars(select(MobileUnit.code))),
                    communes=list(session.scalars(select(Commune.insee))), rng=random.Random(seed))
 

@@ -51,6 +51,27 @@ def content_security_policy(script_hashes: list[str], tile_url: str | None = Non
     return "; ".join(f"{k} {' '.join(v)}" for k, v in directives.items())
 
 
+# status → (JSON error code, page title, French message): JSON for Dash and the API, a page otherwise.
+ERRORS = {
+    404: ("not_found", "Page introuvable", "Cette adresse ne correspond à aucune page."),
+    405: ("method_not_allowed", "Méthode non autorisée", "Méthode HTTP non autorisée pour cette adresse."),
+    413: ("payload_too_large", "Requête trop volumineuse", "Requête trop volumineuse."),
+    429: ("rate_limited", "Trop de tentatives",
+          "Trop de tentatives. Merci de patienter une minute avant de réessayer."),
+    500: ("internal", "Erreur interne",
+          "Une erreur interne est survenue. Elle a été enregistrée ; merci de réessayer."),
+}
+
+
+def _error_handler(status: int, code: str, title: str, message: str):
+    def handle(_err):
+        headers = {"Retry-After": "60"} if status == 429 else {}
+        if wants_json():
+            return jsonify(error=code, message=message), status, headers
+        return render_template("error.html", title=title, message=message, status=status), status, headers
+    return handle
+
+
 def install(server: Flask, *, secure_cookies: bool) -> None:
     """Security headers on every response, error pages in French, the CSRF cookie for Dash.
 
@@ -74,47 +95,11 @@ def install(server: Flask, *, secure_cookies: bool) -> None:
                                 samesite="Strict", path="/")
         return response
 
-    @server.errorhandler(CSRFError)
-    def _csrf_error(_err):
-        message = "Le formulaire a expiré ou n'a pas pu être vérifié. Merci de recharger la page."
-        if wants_json():
-            return jsonify(error="csrf", message=message), 400
-        return render_template("error.html", title="Formulaire expiré", message=message, status=400), 400
-
-    @server.errorhandler(429)
-    def _too_many(_err):
-        message = "Trop de tentatives. Merci de patienter une minute avant de réessayer."
-        if wants_json():
-            return jsonify(error="rate_limited", message=message), 429, {"Retry-After": "60"}
-        return render_template("error.html", title="Trop de tentatives", message=message, status=429), 429
-
-    @server.errorhandler(413)
-    def _too_large(_err):
-        message = "Requête trop volumineuse."
-        if wants_json():
-            return jsonify(error="payload_too_large", message=message), 413
-        return render_template("error.html", title="Requête trop volumineuse", message=message, status=413), 413
-
-    @server.errorhandler(405)
-    def _method(_err):
-        message = "Méthode HTTP non autorisée pour cette adresse."
-        if wants_json():
-            return jsonify(error="method_not_allowed", message=message), 405
-        return render_template("error.html", title="Méthode non autorisée", message=message, status=405), 405
-
-    @server.errorhandler(404)
-    def _not_found(_err):
-        if wants_json():
-            return jsonify(error="not_found", message="Ressource introuvable."), 404
-        return render_template("error.html", title="Page introuvable",
-                               message="Cette adresse ne correspond à aucune page.", status=404), 404
-
-    @server.errorhandler(500)
-    def _server_error(_err):
-        message = "Une erreur interne est survenue. Elle a été enregistrée ; merci de réessayer."
-        if wants_json():
-            return jsonify(error="internal", message=message), 500
-        return render_template("error.html", title="Erreur interne", message=message, status=500), 500
+    server.register_error_handler(CSRFError, _error_handler(
+        400, "csrf", "Formulaire expiré",
+        "Le formulaire a expiré ou n'a pas pu être vérifié. Merci de recharger la page."))
+    for status, (code, title, message) in ERRORS.items():
+        server.register_error_handler(status, _error_handler(status, code, title, message))
 
     @server.before_request
     def _mark_csrf_cookie():
