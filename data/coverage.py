@@ -1,0 +1,95 @@
+"""GP accessibility by commune: a two-step floating catchment area (2SFCA) in the spirit of the
+DREES « APL » indicator (accessibilité potentielle localisée), in consultations per inhabitant per year.
+
+Method (documented on the coverage page):
+1. supply of a commune j: its general practitioners' activity, FTE × CONSULTATIONS_PER_FTE, GPs aged
+   65 or more excluded by default (they may stop at any time);
+2. step 1: for each commune j with supply, R_j = S_j / Σ_k w(d_jk) · P_k — its supply shared among the
+   population within reach, weighted by distance decay w;
+3. step 2: for each commune i, A_i = Σ_j w(d_ij) · R_j.
+Distance decay, as APL does for travel time (0–10 / 10–15 / 15–20 minutes), here on straight-line
+distance between points inside the communes: w = 1 up to 10 km, 2/3 up to 15 km, 1/3 up to 20 km,
+0 beyond. Differences with APL: straight-line distance instead of road time; population not
+standardised by age (the registry extract carries no age structure of the population).
+A commune is under-served below the threshold (2.5 consultations per inhabitant per year by default).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+CONSULTATIONS_PER_FTE = 5000.0  # a full-time French GP does about 5,000 consultations and visits a year
+DECAY_KM = ((10.0, 1.0), (15.0, 2.0 / 3.0), (20.0, 1.0 / 3.0))
+REACH_KM = DECAY_KM[-1][0]
+DEFAULT_THRESHOLD = 2.5
+EARTH_KM = 6371.0
+
+
+@dataclass(frozen=True)
+class Options:
+    on: date
+    exclude_65_plus: bool = True
+    threshold: float = DEFAULT_THRESHOLD
+    consultations_per_fte: float = CONSULTATIONS_PER_FTE
+
+
+def decay(distance_km: np.ndarray) -> np.ndarray:
+    """Step weights of the distance decay (vectorised)."""
+    weights = np.zeros_like(distance_km, dtype=float)
+    for limit, weight in reversed(DECAY_KM):
+        weights[distance_km <= limit] = weight
+    return weights
+
+
+def _distances(lat: np.ndarray, lon: np.ndarray, rows: slice) -> np.ndarray:
+    """Great-circle distances (km) from the communes in `rows` to every commune."""
+    p1, l1 = np.radians(lat[rows])[:, None], np.radians(lon[rows])[:, None]
+    p2, l2 = np.radians(lat)[None, :], np.radians(lon)[None, :]
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
+    return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def two_step_fca(communes: pd.DataFrame, supply: pd.Series, *, chunk: int = 512) -> pd.DataFrame:
+    """Accessibility for each commune.
+
+    `communes`: columns insee, population, lat, lon. `supply`: consultations a year offered
+    in each commune (indexed by insee; missing = none). Returns insee, accessibility (consultations per
+    inhabitant per year) and nearest_supply_km (distance to the nearest commune with supply).
+    Works in chunks of rows, so memory stays bounded for thousands of communes.
+    """
+    df = communes
+    insee = df["insee"].to_numpy()
+    lat, lon = df["lat"].to_numpy(float), df["lon"].to_numpy(float)
+    pop = df["population"].to_numpy(float)
+    s = supply.reindex(insee).fillna(0.0).to_numpy(float)
+    n = len(df)
+    providers = np.flatnonzero(s > 0)
+    ratio = np.zeros(n)
+    # step 1: supply over the population it reaches
+    for start in range(0, len(providers), chunk):
+        idx = providers[start:start + chunk]
+        weights = decay(_distances(lat, lon, idx))
+        demand = weights @ pop
+        ratio[idx] = np.divide(s[idx], demand, out=np.zeros(len(idx)), where=demand > 0)
+    # step 2: each commune sums the ratios of the providers it reaches; nearest provider distance
+    access = np.zeros(n)
+    nearest = np.full(n, np.inf)
+    if len(providers):
+        for start in range(0, n, chunk):
+            rows = slice(start, min(start + chunk, n))
+            d = _distances(lat, lon, rows)[:, providers]
+            access[rows] = decay(d) @ ratio[providers]
+            nearest[rows] = d.min(axis=1)
+    return pd.DataFrame({"insee": insee, "accessibility": access,
+                         "nearest_supply_km": np.where(np.isfinite(nearest), nearest, np.nan)})
+
+
+def gp_supply(practitioners: pd.DataFrame, *, options: Options) -> pd.Series:
+    """Consultations a year per commune from GP rows (commune_insee, fte, birth_year)."""
+    df = practitioners
+    if options.exclude_65_plus:
+        df = df[options.on.year - df["birth_year"] < 65]
+    return (df.groupby("commune_insee")["fte"].sum() * options.consultations_per_fte).rename("supply")
