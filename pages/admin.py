@@ -33,16 +33,17 @@ def layout(**_query) -> html.Div:
     actor = admin.Actor(current_scope(), current_user.email, request.remote_addr)
     session = db_session()
     deps = departement_names(session)
+    sections = [
+        ("utilisateurs", "Utilisateurs", users_tab(user_rows(admin.list_users(session, actor=actor)), deps)),
+        ("droits", "Droits d'accès", grants_tab(grant_rows(admin.grants_matrix(session, actor=actor)))),
+        ("sources", "Sources et clés d'API", sources_tab(source_rows(admin.list_sources(session, actor=actor)))),
+        ("audit", "Journal d'audit",
+         audit_tab(audit_rows(admin.audit_search(session, actor=actor, query=AuditQuery(limit=200))))),
+    ]
     return html.Div([
         page_header("Administration", "Comptes, droits d'accès des collèges, sources de flux et journal d'audit."),
-        dbc.Tabs([
-            dbc.Tab(users_tab(user_rows(admin.list_users(session, actor=actor)), deps), label="Utilisateurs",
-                    tab_id="utilisateurs", className="pt-3"),
-            dbc.Tab(grants_tab(grant_rows(admin.grants_matrix(session, actor=actor))), label="Droits d'accès",
-                    tab_id="droits", className="pt-3"),
-            dbc.Tab(sources_tab(source_rows(admin.list_sources(session, actor=actor))),
-                    label="Sources et clés d'API", tab_id="sources", className="pt-3"),
-            dbc.Tab(audit_tab(audit_rows(admin.audit_search(session, actor=actor, query=AuditQuery(limit=200)))),
-                    label="Journal d'audit", tab_id="audit", className="pt-3"),
-        ], active_tab="utilisateurs"),
+        html.Nav(dbc.Nav([dbc.NavLink(title, href=f"#{anchor}", external_link=True) for anchor, title, _ in sections],
+                         pills=True), className="mb-3", **{"aria-label": "Sections de l'administration"}),
+        *[html.Section([html.H2(title, className="h4 mt-4"), body], id=anchor, className="mb-5")
+          for anchor, title, body in sections],
     ])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -39,3 +40,17 @@ def login(dash_duo, base: str, email: str, password: str, *, expect_success: boo
     driver.find_element(By.ID, "login-submit").click()
     if expect_success:  # wait for the signed-in shell before navigating anywhere else
         WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "logout-link")))
+
+
+AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+def axe_violations(dash_duo) -> list[tuple[str, str, int]]:
+    """Serious or critical accessibility violations of the current page (axe-core 4)."""
+    from axe_selenium_python import Axe
+
+    axe = Axe(dash_duo.driver, script_url=str(AXE_SCRIPT))
+    axe.inject()
+    results = axe.run()
+    return [(v["id"], v["impact"], len(v["nodes"])) for v in results["violations"]
+            if v["impact"] in ("serious", "critical")]

@@ -34,15 +34,17 @@ def test_grant_change_shows_biology_to_usagers(dash_duo, served, restore_usagers
     driver.get(served + "/admin")
     dash_duo.wait_for_element("#admin-users-grid .ag-row", timeout=20)
     driver.find_element(By.LINK_TEXT, "Droits d'accès").click()
-    cell = WebDriverWait(driver, 20).until(EC.element_to_be_clickable(
+    cell = WebDriverWait(driver, 20).until(EC.presence_of_element_located(
         (By.CSS_SELECTOR, f'#admin-grants-grid .ag-center-cols-container [row-index="{USAGERS_ROW}"] '
                           '[col-id="biology"]')))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
     assert cell.text == "aucun"
     ActionChains(driver).double_click(cell).perform()
     WebDriverWait(driver, 10).until(EC.element_to_be_clickable(
         (By.CSS_SELECTOR, "#admin-grants-grid .ag-cell-inline-editing .ag-picker-field-wrapper"))).click()
     option = WebDriverWait(driver, 10).until(EC.element_to_be_clickable(
         (By.XPATH, "//*[contains(@class,'ag-list-item') and normalize-space()='détail']")))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", option)
     option.click()
     dash_duo.wait_for_contains_text("#admin-grants-message", "Droit modifié", timeout=20)
     assert dash_duo.get_logs() == []
