@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -11,6 +13,7 @@ from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
 USAGERS_ROW = 3  # fourth college in the grants matrix
+GRANT_CELL = f'#admin-grants-grid .ag-center-cols-container [row-index="{USAGERS_ROW}"] [col-id="biology"]'
 
 
 @pytest.fixture()
@@ -21,6 +24,34 @@ def restore_usagers_grant(engine):
 
     with session_scope(make_session_factory(engine)) as s:
         s.get(Grant, ("usagers", "biology")).level = "none"
+
+
+def choose_level(driver, selector: str, *, steps_down: int, expected: str, attempts: int = 3) -> None:
+    """Edit a grants cell with the keyboard (open the list, arrows, Enter).
+
+    AG Grid's popup sometimes closes before taking the keys; the interaction is repeated until the
+    cell shows the new value (the server side is checked by the caller through the message).
+    """
+    def cell_text(d) -> str:
+        try:
+            return d.find_element(By.CSS_SELECTOR, selector).text  # rows are re-rendered: find it again
+        except StaleElementReferenceException:
+            return ""
+
+    for _ in range(attempts):
+        ActionChains(driver).double_click(driver.find_element(By.CSS_SELECTOR, selector)).perform()
+        picker = WebDriverWait(driver, 10).until(EC.presence_of_element_located(
+            (By.CSS_SELECTOR, "#admin-grants-grid .ag-cell-inline-editing .ag-picker-field-wrapper")))
+        picker.send_keys(Keys.ENTER)
+        WebDriverWait(driver, 10).until(lambda _d, p=picker: "ag-picker-expanded" in p.get_attribute("class"))
+        for key in [Keys.ARROW_DOWN] * steps_down + [Keys.ENTER]:
+            picker.send_keys(key)
+        try:
+            WebDriverWait(driver, 3).until(lambda d: cell_text(d) == expected)
+            return
+        except TimeoutException:
+            continue
+    raise AssertionError(f"the grants cell never showed {expected!r}")
 
 
 def test_grant_change_shows_biology_to_usagers(dash_duo, served, restore_usagers_grant):
@@ -34,18 +65,10 @@ def test_grant_change_shows_biology_to_usagers(dash_duo, served, restore_usagers
     driver.get(served + "/admin")
     dash_duo.wait_for_element("#admin-users-grid .ag-row", timeout=20)
     driver.find_element(By.LINK_TEXT, "Droits d'accès").click()
-    cell = WebDriverWait(driver, 20).until(EC.presence_of_element_located(
-        (By.CSS_SELECTOR, f'#admin-grants-grid .ag-center-cols-container [row-index="{USAGERS_ROW}"] '
-                          '[col-id="biology"]')))
+    cell = WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, GRANT_CELL)))
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
     assert cell.text == "aucun"
-    ActionChains(driver).double_click(cell).perform()
-    WebDriverWait(driver, 10).until(EC.element_to_be_clickable(
-        (By.CSS_SELECTOR, "#admin-grants-grid .ag-cell-inline-editing .ag-picker-field-wrapper"))).click()
-    option = WebDriverWait(driver, 10).until(EC.element_to_be_clickable(
-        (By.XPATH, "//*[contains(@class,'ag-list-item') and normalize-space()='détail']")))
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", option)
-    option.click()
+    choose_level(driver, GRANT_CELL, steps_down=2, expected="détail")
     dash_duo.wait_for_contains_text("#admin-grants-message", "Droit modifié", timeout=20)
     assert dash_duo.get_logs() == []
     driver.get(served + "/logout")
