@@ -56,7 +56,7 @@ def _register_callbacks() -> None:
 
 def _flask_config(settings: Settings) -> dict:
     return {
-        "SECRET_KEY": settings.secret_key,
+        "SECRET_KEY": settings.effective_secret_key,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.is_production,

@@ -1,6 +1,7 @@
 """One settings object read from the environment (pydantic-settings); no configuration needed in development."""
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -8,7 +9,8 @@ from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - a marker refused in production
+# Development without SECRET_KEY: a random key for this process (sessions end when it restarts).
+_PROCESS_KEY = secrets.token_hex(32)
 
 
 class Settings(BaseSettings):
@@ -17,7 +19,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", env_file=None, extra="ignore")
 
     env: str = "development"  # ENV: development | production | test
-    secret_key: str = DEV_SECRET_KEY
+    secret_key: str | None = None
     debug: bool = False
     database_url: str = f"sqlite:///{ROOT / 'instance' / 'emeuse.sqlite3'}"
     redis_url: str | None = None
@@ -47,11 +49,15 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
         if self.env == "production":
-            if not self.secret_key or self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+            if not self.secret_key or len(self.secret_key) < 32:
                 raise ValueError("SECRET_KEY must be set to a random value of 32+ characters in production")
             if self.debug:
                 raise ValueError("DEBUG must be off in production")
         return self
+
+    @property
+    def effective_secret_key(self) -> str:
+        return self.secret_key or _PROCESS_KEY
 
     @property
     def departements(self) -> tuple[str, ...]:

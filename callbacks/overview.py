@@ -9,7 +9,7 @@ from flask import current_app
 from callbacks._access import guarded
 from components import ids
 from components.choropleth import commune_choropleth
-from components.formatting import fmt_number
+from components.formatting import fmt_date, fmt_number
 from components.kpi_card import kpi_row
 from data.filters import parse_filters
 from data.models import Dataset, Level
@@ -73,8 +73,6 @@ def hover_text(area: str, density, gps, population: int, secret: str | None, *, 
 
 def density_caption(df, *, summary: bool, on: date) -> str:
     """Text alternative of the map: what it shows and its key figures."""
-    from components.formatting import fmt_date
-
     if summary:
         parts = [f"{name} : {secret + ' médecins (secret statistique)' if secret else fmt_number(d, 1)}"
                  for name, d, secret in

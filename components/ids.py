@@ -8,7 +8,6 @@ FILTER_MONTH_TO = "filter-month-to"
 
 OVERVIEW_KPIS = "overview-kpis"
 OVERVIEW_MAP = "overview-map"
-OVERVIEW_MAP_TABLE = "overview-map-table"
 OVERVIEW_MAP_CAPTION = "overview-map-caption"
 
 ADMIN_USERS_GRID = "admin-users-grid"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from settings import DEV_SECRET_KEY, Settings
+from settings import Settings
 
 
 def test_development_works_without_configuration(monkeypatch):
@@ -14,12 +14,22 @@ def test_development_works_without_configuration(monkeypatch):
     assert s.departements == ("52", "54", "55") and s.database_url.startswith("sqlite:///")
 
 
-@pytest.mark.parametrize("secret", [DEV_SECRET_KEY, "", "short"])
-def test_production_refuses_a_missing_or_default_secret(monkeypatch, secret):
+@pytest.mark.parametrize("secret", [None, "", "short"])
+def test_production_refuses_a_missing_or_weak_secret(monkeypatch, secret):
     monkeypatch.setenv("ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", secret)
+    if secret is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", secret)
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings()
+
+
+def test_development_without_a_key_gets_a_random_one(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("ENV", raising=False)
+    key = Settings().effective_secret_key
+    assert len(key) == 64 and key == Settings().effective_secret_key  # stable within the process
 
 
 def test_production_refuses_debug(monkeypatch):
