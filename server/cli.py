@@ -1,4 +1,4 @@
-"""Command-line commands: `flask --app app init-db | demo-data | create-user`."""
+"""Command-line commands: `flask --app app init-db | demo-data | rebuild-rollups | create-user | ...`."""
 from __future__ import annotations
 
 import time
@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from data import admin, demo
 from data.db import session_scope, upgrade
+from data.models import Dataset
 from data.users import create_user
 
 
@@ -34,6 +35,21 @@ def register(app: Flask) -> None:
         for table, n in counts.items():
             click.echo(f"{table}: {n}")
         click.echo(f"generated in {time.perf_counter() - t0:.1f} s")
+
+    @app.cli.command("rebuild-rollups")
+    def rebuild_rollups() -> None:
+        """Recompute every rollup table from the raw events (ingestion keeps them current otherwise)."""
+        from data import rollups
+        from server.cache import bump
+
+        t0 = time.perf_counter()
+        with session_scope(current_app.extensions["emeuse.sessions"]) as session:
+            counts = rollups.rebuild_all(session)
+        for dataset in Dataset:
+            bump(dataset.value)
+        for table, n in counts.items():
+            click.echo(f"{table}: {n}")
+        click.echo(f"rebuilt in {time.perf_counter() - t0:.1f} s")
 
     @app.cli.command("create-user")
     @click.option("--email", required=True)

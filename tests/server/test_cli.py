@@ -26,3 +26,24 @@ def test_create_source_prints_the_key_once_and_stores_its_hash(app, engine, db):
 def test_init_db_is_idempotent(app):
     result = app.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0 and "schema up to date" in result.output
+
+
+def test_rebuild_rollups_recomputes_what_ingestion_maintains(app, db):
+    from sqlalchemy import func
+
+    from data.models import MobileDaily, TeleconsultationDaily
+
+    def totals():
+        return (db.execute(select(func.sum(TeleconsultationDaily.sessions), func.sum(TeleconsultationDaily.minutes))
+                           .where(TeleconsultationDaily.sessions != 0)).one(),
+                db.execute(select(func.sum(MobileDaily.stops), func.sum(MobileDaily.consultations))).one())
+
+    before = totals()
+    db.execute(TeleconsultationDaily.__table__.delete())
+    db.commit()
+    assert totals()[0] == (None, None)
+    result = app.test_cli_runner().invoke(args=["rebuild-rollups"])
+    assert result.exit_code == 0, result.output
+    assert "teleconsultation_daily:" in result.output and "rebuilt in" in result.output
+    db.expire_all()
+    assert totals() == before
