@@ -100,7 +100,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     settings = get_settings() if not overrides else Settings(**{**get_settings().model_dump(), **overrides})
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
 
-    from server import account, api, auth, cli, database, guard, health, security
+    from server import account, api, auth, cli, database, exports, guard, health, security
     from server.extensions import cache, compress, csrf, limiter, login_manager
 
     server = Flask(__name__, template_folder=str(ROOT / "server" / "templates"))
@@ -122,6 +122,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     server.register_blueprint(auth.bp)
     server.register_blueprint(account.bp)
     server.register_blueprint(health.bp)
+    server.register_blueprint(exports.bp)
     api.register(server)
     cli.register(server)
     database.prepare_database(server, settings)

@@ -1,2 +1,13 @@
 """Callbacks, one module per page (registered with the global `dash.callback`)."""
-from callbacks import admin, common, overview  # noqa: F401
+from callbacks import (  # noqa: F401
+    admin,
+    biology,
+    common,
+    coverage,
+    feeds,
+    mobile,
+    overview,
+    programme,
+    teleconsultation,
+    workforce,
+)

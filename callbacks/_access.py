@@ -22,13 +22,22 @@ class GuardedCallback:
     roles: tuple[str, ...] | None
     sample_args: tuple = ()
     has_data: Callable[[Any], bool] = field(default=lambda result: result is not None)
+    public: bool = False  # returns no dataset data (reference geography, UI state): same for every caller
 
 
 REGISTRY: list[GuardedCallback] = []
 
 
+def rendered_text(result) -> str:
+    """Everything a callback result would show, as text (component trees serialised)."""
+    import json
+
+    return json.dumps(result, default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o),
+                      ensure_ascii=False)
+
+
 def guarded(*, dataset: str | None = None, roles: tuple[str, ...] | None = None, sample_args: tuple = (),
-            has_data: Callable[[Any], bool] | None = None):
+            has_data: Callable[[Any], bool] | None = None, public: bool = False):
     """Run the callback only for a signed-in caller allowed on `dataset` / `roles`; pass it `scope`."""
 
     def decorate(func):
@@ -40,7 +49,7 @@ def guarded(*, dataset: str | None = None, roles: tuple[str, ...] | None = None,
             return func(*args, scope=scope, **kwargs)
 
         REGISTRY.append(GuardedCallback(wrapper, dataset, roles, sample_args,
-                                        has_data or (lambda result: result is not None)))
+                                        has_data or (lambda result: result is not None), public))
         return wrapper
 
     return decorate

@@ -1,7 +1,16 @@
 """Callbacks shared by every page: keep the URL (and the menu links) in step with the filters."""
-from dash import Input, Output, clientside_callback
+from datetime import date
 
+from dash import MATCH, Input, Output, State, callback, clientside_callback
+from dash.exceptions import PreventUpdate
+from flask import current_app
+
+from callbacks._access import guarded
 from components import ids
+from components.filters import ALL, commune_select_options, epci_select_options
+from data.filters import INSEE_RE, Filters, parse_filters
+from data.geography import commune_options, epci_options
+from server.database import db_session
 
 # replaceState changes the address bar without a navigation, so the page is not rebuilt and the
 # map keeps its zoom; menu links get the same query so moving between pages keeps the filters.
@@ -23,3 +32,82 @@ clientside_callback(
     Input(ids.FILTERS_QUERY, "data"),
     prevent_initial_call=True,
 )
+
+
+# --- filters shared by every dashboard page ------------------------------------------------------
+
+FILTER_INPUTS = [Input(ids.FILTER_DEPARTEMENTS, "value"), Input(ids.FILTER_MONTH_FROM, "value"),
+                 Input(ids.FILTER_MONTH_TO, "value"), Input(ids.FILTER_EPCI, "value"),
+                 Input(ids.FILTER_COMMUNE, "value")]
+SAMPLE_FILTERS = (["55"], "2026-01", "2026-06", ALL, ALL)
+
+
+def read_filters(departements, month_from, month_to, epci=None, commune=None) -> Filters:
+    """The filters the controls hold, validated like a URL query (the browser is not trusted)."""
+    settings = current_app.config["EMEUSE_SETTINGS"]
+    return parse_filters({"dep": ",".join(departements or []), "du": month_from, "au": month_to,
+                          "epci": epci, "commune": commune}, today=date.today(), territory=settings.departements)
+
+
+@callback(Output(ids.FILTERS_QUERY, "data"), *FILTER_INPUTS)
+@guarded(dataset=None, sample_args=SAMPLE_FILTERS, has_data=lambda result: result.startswith("?"), public=True)
+def canonical_query(departements, month_from, month_to, epci, commune, *, scope) -> str:
+    return read_filters(departements, month_from, month_to, epci, commune).to_query()
+
+
+@callback(Output(ids.FILTER_EPCI, "options"), Output(ids.FILTER_EPCI, "value"),
+          Output(ids.FILTER_COMMUNE, "options"), Output(ids.FILTER_COMMUNE, "value", allow_duplicate=True),
+          Input(ids.FILTER_DEPARTEMENTS, "value"), Input(ids.FILTER_EPCI, "value"),
+          State(ids.FILTER_COMMUNE, "value"), prevent_initial_call=True)
+@guarded(dataset=None, sample_args=(["55"], ALL, ALL), has_data=lambda result: len(result[2]) > 1, public=True)
+def territory_choices(departements, epci, commune, *, scope):
+    """EPCI and communes offered follow the départements chosen; a choice that no longer fits is cleared."""
+    deps = scope.restrict(departements)
+    session = db_session()
+    epcis = epci_options(session, deps)
+    epci = epci if epci in epcis else ALL
+    communes = commune_options(session, deps, None if epci == ALL else epci)
+    return (epci_select_options(epcis), epci, commune_select_options(communes),
+            commune if commune in communes else ALL)
+
+
+def map_click_filters_commune(graph: str) -> None:
+    """Clicking a commune (choropleth location, or a point's customdata) makes it the commune filter."""
+
+    @callback(Output(ids.FILTER_COMMUNE, "value", allow_duplicate=True), Input(graph, "clickData"),
+              prevent_initial_call=True)
+    @guarded(dataset=None, sample_args=({"points": [{"location": "55029"}]},),
+             has_data=lambda result: result == "55029", public=True)
+    def clicked(click, *, scope):
+        point = ((click or {}).get("points") or [{}])[0]
+        code = point.get("location") or point.get("customdata")
+        if isinstance(code, list):
+            code = code[0] if code else None
+        if not isinstance(code, str) or not INSEE_RE.match(code) or code[:2] not in scope.departements:
+            raise PreventUpdate
+        return code
+
+    clicked.__name__ = f"clicked_{graph.replace('-', '_')}"
+
+
+# Pause / resume the live timers of a page.
+clientside_callback(
+    "function(on) { return !on; }",
+    Output({"type": "live-interval", "page": MATCH}, "disabled"),
+    Input({"type": "live-switch", "page": MATCH}, "value"),
+)
+
+
+def updated_at() -> str:
+    """'Mis à jour à 14:05:12' in the app's time zone (Europe/Paris)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return f"Mis à jour à {datetime.now(ZoneInfo('Europe/Paris')):%H:%M:%S}"
+
+
+def note_box(note: str | None):
+    """The level-of-detail note above a page's figures (None when at detail level)."""
+    from dash import html
+
+    return html.Div(note, className="alert alert-info small py-2") if note else None

@@ -7,11 +7,12 @@ from dash import Input, Output, callback
 from flask import current_app
 
 from callbacks._access import guarded
+from callbacks.common import FILTER_INPUTS, SAMPLE_FILTERS, map_click_filters_commune, read_filters, updated_at
 from components import ids
 from components.choropleth import commune_choropleth
 from components.formatting import fmt_date, fmt_number
 from components.kpi_card import kpi_row
-from data.filters import parse_filters
+from components.live import interval_id, stamp_id
 from data.models import Dataset, Level
 from data.queries.overview import gp_density_map, overview_kpis
 from server.cache import cached
@@ -20,22 +21,22 @@ from server.health import geojson_url
 
 GP_DENSITY_ZMAX = 20.0  # colour scale capped so rural differences stay visible
 
+map_click_filters_commune(ids.OVERVIEW_MAP)
+
 
 @callback(
     Output(ids.OVERVIEW_KPIS, "children"),
     Output(ids.OVERVIEW_MAP, "figure"),
     Output(ids.OVERVIEW_MAP_CAPTION, "children"),
-    Output(ids.FILTERS_QUERY, "data"),
-    Input(ids.FILTER_DEPARTEMENTS, "value"),
-    Input(ids.FILTER_MONTH_FROM, "value"),
-    Input(ids.FILTER_MONTH_TO, "value"),
+    Output(stamp_id("overview"), "children"),
+    *FILTER_INPUTS,
+    Input(interval_id("overview"), "n_intervals"),
 )
-@guarded(dataset=None, sample_args=(["55"], "2026-01", "2026-06"),
+@guarded(dataset=None, sample_args=(*SAMPLE_FILTERS, 0),
          has_data=lambda result: bool(result[1]["data"]) or "kpi-" in str(result[0]))
-def update_overview(departements: list[str] | None, month_from: str | None, month_to: str | None, *, scope):
+def update_overview(departements, month_from, month_to, epci, commune, _tick, *, scope):
     settings = current_app.config["EMEUSE_SETTINGS"]
-    filters = parse_filters({"dep": ",".join(departements or []), "du": month_from, "au": month_to},
-                            today=date.today(), territory=settings.departements)
+    filters = read_filters(departements, month_from, month_to, epci, commune)
     session = db_session()
     params = (filters.departements, filters.month_from, filters.month_to, filters.today)
     every_dataset = [d.value for d in Dataset]
@@ -58,7 +59,7 @@ def update_overview(departements: list[str] | None, month_from: str | None, mont
             bounds=(df["lat"].tolist(), df["lon"].tolist()), zmax=GP_DENSITY_ZMAX,
             tile_url=settings.map_tile_url)
         caption = density_caption(df, summary=summary, on=filters.period.end)
-    return kpi_row(kpis), figure, caption, filters.to_query()
+    return kpi_row(kpis), figure, caption, updated_at()
 
 
 def hover_text(area: str, density, gps, population: int, secret: str | None, *, summary: bool) -> str:

@@ -24,3 +24,38 @@ def to_csv(rows: Iterable[Sequence], header: Sequence[str]) -> str:
     for row in rows:
         writer.writerow([neutralise(v) for v in row])
     return buf.getvalue()
+
+
+def to_xlsx(rows: Iterable[Sequence], header: Sequence[str], *, sheet: str = "Données") -> bytes:
+    """An Excel workbook; text that looks like a formula is stored as text, prefixed with a quote."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    ws.title = sheet[:31]
+    ws.append([neutralise(h) for h in header])
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for row in rows:
+        ws.append([_xlsx_value(v) for v in row])
+    ws.freeze_panes = "A2"
+    for i, h in enumerate(header, start=1):
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, max(10, len(str(h)) + 2))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _xlsx_value(value):
+    import math
+    from datetime import date, datetime
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        value = value.item()
+    if isinstance(value, (int, float, bool, date, datetime)):
+        return value
+    text = neutralise(str(value))
+    return text

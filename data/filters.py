@@ -1,6 +1,7 @@
-"""Shared dashboard filters (départements, period) and their URL query-string form."""
+"""Shared dashboard filters (départements, EPCI, commune, period) and their URL query-string form."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -55,12 +56,22 @@ class Period:
         return Period(end - timedelta(days=self.days - 1), end)
 
 
+EPCI_RE = re.compile(r"^\d{9}$")          # SIREN of the EPCI
+INSEE_RE = re.compile(r"^\d[\dAB]\d{3}$")   # commune code (Corsica: 2A / 2B)
+
+
 @dataclass(frozen=True)
 class Filters:
     departements: tuple[str, ...]
     month_from: date
     month_to: date
     today: date
+    epci: str | None = None
+    commune: str | None = None
+
+    @property
+    def finer_than_departement(self) -> bool:
+        return bool(self.epci or self.commune)
 
     @property
     def period(self) -> Period:
@@ -70,6 +81,10 @@ class Filters:
 
     def to_query(self) -> str:
         params = {"du": self.month_from.strftime("%Y-%m"), "au": self.month_to.strftime("%Y-%m")}
+        if self.commune:
+            params = {"commune": self.commune, **params}
+        if self.epci:
+            params = {"epci": self.epci, **params}
         if self.departements:
             params = {"dep": ",".join(self.departements), **params}
         return "?" + urlencode(params, safe=",")
@@ -85,7 +100,11 @@ def parse_filters(params: Mapping[str, str | None], *, today: date, territory: t
     month_from = parse_month(params.get("du")) or add_months(month_to, -(DEFAULT_MONTHS - 1))
     if month_from > month_to:
         month_from, month_to = month_to, month_from
-    return Filters(deps, month_from, month_to, today)
+    epci = (params.get("epci") or "").strip()
+    commune = (params.get("commune") or "").strip().upper()
+    commune_ok = INSEE_RE.match(commune) and commune[:2] in territory and (not deps or commune[:2] in deps)
+    return Filters(deps, month_from, month_to, today, epci if EPCI_RE.match(epci) else None,
+                   commune if commune_ok else None)
 
 
 def month_options(today: date, months: int = 36) -> list[date]:

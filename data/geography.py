@@ -91,3 +91,19 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(a))
+
+
+def epci_options(session: Session, departements: tuple[str, ...]) -> dict[str, str]:
+    """EPCI with at least one commune in the given départements, by name."""
+    rows = session.execute(select(Epci.code, Epci.name).join(Commune, Commune.epci_code == Epci.code)
+                           .where(Commune.departement_code.in_(departements)).distinct().order_by(Epci.name)).all()
+    return dict(rows)
+
+
+def commune_options(session: Session, departements: tuple[str, ...], epci: str | None = None) -> dict[str, str]:
+    """Communes of the départements (and EPCI), by name, labelled with their département."""
+    stmt = select(Commune.insee, Commune.name, Commune.departement_code).where(
+        Commune.departement_code.in_(departements))
+    if epci:
+        stmt = stmt.where(Commune.epci_code == epci)
+    return {insee: f"{name} ({dep})" for insee, name, dep in session.execute(stmt.order_by(Commune.name)).all()}

@@ -53,6 +53,7 @@ def content_security_policy(script_hashes: list[str], tile_url: str | None = Non
 
 # status → (JSON error code, page title, French message): JSON for Dash and the API, a page otherwise.
 ERRORS = {
+    403: ("forbidden", "Accès refusé", "Votre profil ne permet pas d'accéder à cette ressource."),
     404: ("not_found", "Page introuvable", "Cette adresse ne correspond à aucune page."),
     405: ("method_not_allowed", "Méthode non autorisée", "Méthode HTTP non autorisée pour cette adresse."),
     413: ("payload_too_large", "Requête trop volumineuse", "Requête trop volumineuse."),
@@ -61,6 +62,13 @@ ERRORS = {
     500: ("internal", "Erreur interne",
           "Une erreur interne est survenue. Elle a été enregistrée ; merci de réessayer."),
 }
+
+
+def error_page(status: int, title: str, message: str):
+    """A French error page (or JSON for Dash and API calls) answered from a view."""
+    if wants_json():
+        return jsonify(error=ERRORS.get(status, ("error",))[0], message=message), status
+    return render_template("error.html", title=title, message=message, status=status), status
 
 
 def _error_handler(status: int, code: str, title: str, message: str):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from data.access import AccessScope
 from data.models import Dataset, FeedHourly, FeedSource, RejectedPayload
+from data.queries.common import table
 
 SILENT_AFTER = timedelta(hours=24)
 
@@ -52,3 +53,83 @@ def feed_health(session: Session, *, scope: AccessScope, now: datetime) -> list[
         out.append(SourceHealth(s.id, s.name, s.feed_kind, state, s.last_seen_at, last_hour, day / 24, rejected,
                                 dict(sorted(reasons.get(s.id, {}).items(), key=lambda kv: -kv[1]))))
     return out
+
+
+KIND_LABELS = {"teleconsultation": "Téléconsultation", "mobile": "Cabinets mobiles", "biology": "Biologie délocalisée",
+               "workforce": "Démographie des professionnels", "programme": "Indicateurs du programme"}
+
+
+@table("flux-sources", title="Santé des flux par source", dataset=Dataset.FEEDS,
+       columns={"name": "Source", "kind": "Flux", "key_state": "Clé", "last_seen_at": "Dernier envoi (UTC)",
+                "events_last_hour": "Événements (dernière heure)", "per_hour": "Événements par heure (24 h)",
+                "rejected_24h": "Refusés (24 h)", "reasons": "Motifs de refus (24 h)", "state": "État"})
+def sources_table(session: Session, *, scope: AccessScope, filters=None, now: datetime | None = None):
+    """One row per source (detail) or per feed kind (summary): silent sources stated in words."""
+    import pandas as pd
+
+    from data.models import Level
+    from data.users import utcnow
+
+    now = now or utcnow()
+    cols = ["name", "kind", "key_state", "last_seen_at", "events_last_hour", "per_hour", "rejected_24h", "reasons",
+            "state", "silent"]
+    rows = [(h.name, KIND_LABELS.get(h.feed_kind, h.feed_kind), h.key_state, h.last_seen_at, h.events_last_hour,
+             round(h.events_per_hour_24h, 1), h.rejected_24h,
+             ", ".join(f"{r} ({n})" for r, n in h.rejects_by_reason.items()),
+             "Silencieuse depuis plus de 24 h" if h.silent(now) else "Active", h.silent(now))
+            for h in feed_health(session, scope=scope, now=now)]
+    df = pd.DataFrame(rows, columns=cols)
+    if scope.level(Dataset.FEEDS) == Level.SUMMARY and not df.empty:  # per feed kind, no source names
+        df = (df.groupby("kind").agg(name=("name", "count"), last_seen_at=("last_seen_at", "max"),
+                                     events_last_hour=("events_last_hour", "sum"), per_hour=("per_hour", "sum"),
+                                     rejected_24h=("rejected_24h", "sum"), silent=("silent", "sum")).reset_index())
+        df["state"] = df["silent"].map(lambda n: f"{n} source(s) silencieuse(s)" if n else "Active")
+        df["name"] = df["name"].map(lambda n: f"{n} source(s)")
+        df["key_state"], df["reasons"] = "", ""
+        df = df[cols]
+    return df
+
+
+@table("flux-horaire", title="Événements reçus par heure", dataset=Dataset.FEEDS,
+       columns={"hour": "Heure (UTC)", "kind": "Flux", "accepted": "Acceptés", "updated": "Mis à jour",
+                "duplicates": "Doublons", "rejected": "Refusés"})
+def hourly(session: Session, *, scope: AccessScope, filters=None, now: datetime | None = None, hours: int = 48):
+    """What each feed kind delivered per hour over the last `hours` hours."""
+    import pandas as pd
+
+    from data.users import utcnow
+
+    cols = ["hour", "kind", "accepted", "updated", "duplicates", "rejected"]
+    if not scope.can_see(Dataset.FEEDS):
+        return pd.DataFrame(columns=cols)
+    now = now or utcnow()
+    since = (now - timedelta(hours=hours)).replace(minute=0, second=0, microsecond=0)
+    fh = FeedHourly
+    rows = session.execute(
+        select(fh.hour, FeedSource.feed_kind, func.sum(fh.accepted), func.sum(fh.updated), func.sum(fh.duplicates),
+               func.sum(fh.rejected)).join(FeedSource, FeedSource.id == fh.source_id)
+        .where(fh.hour >= since).group_by(fh.hour, FeedSource.feed_kind).order_by(fh.hour)).all()
+    df = pd.DataFrame(rows, columns=cols)
+    df["kind"] = df["kind"].map(lambda k: KIND_LABELS.get(k, k))
+    return df
+
+
+@table("flux-refus", title="Refus par motif (7 jours)", dataset=Dataset.FEEDS,
+       columns={"kind": "Flux", "reason": "Motif", "field": "Champ en cause", "count": "Refus",
+                "last": "Dernier refus (UTC)"})
+def rejects(session: Session, *, scope: AccessScope, filters=None, now: datetime | None = None, days: int = 7):
+    import pandas as pd
+
+    from data.users import utcnow
+
+    cols = ["kind", "reason", "field", "count", "last"]
+    if not scope.can_see(Dataset.FEEDS):
+        return pd.DataFrame(columns=cols)
+    since = (now or utcnow()) - timedelta(days=days)
+    rp = RejectedPayload
+    rows = session.execute(select(rp.feed_kind, rp.reason, rp.field_path, func.count(), func.max(rp.received_at))
+                           .where(rp.received_at >= since).group_by(rp.feed_kind, rp.reason, rp.field_path)
+                           .order_by(func.count().desc())).all()
+    df = pd.DataFrame(rows, columns=cols)
+    df["kind"] = df["kind"].map(lambda k: KIND_LABELS.get(k, k))
+    return df

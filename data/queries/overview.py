@@ -21,6 +21,7 @@ from data.models import (
     Site,
     TeleconsultationDaily,
 )
+from data.queries.common import area_for
 from data.secrecy import Cell, protect_1d, protected_total
 from data.terminology import GP_PROFESSION, GP_SPECIALTY
 
@@ -181,7 +182,8 @@ def gp_density_map(session: Session, *, scope: AccessScope, filters: Filters) ->
                func.coalesce(gps.c.gps, 0), Departement.name, Commune.lat, Commune.lon)
         .join(Departement, Departement.code == Commune.departement_code)
         .outerjoin(gps, gps.c.commune_insee == Commune.insee)
-        .where(Commune.departement_code.in_(deps))
+        .where(Commune.departement_code.in_(deps),
+               *([area_for(scope, filters, Dataset.WORKFORCE).covers(Commune.insee)] if level == Level.DETAIL else []))
         .order_by(Commune.insee)
     ).all()
     df = pd.DataFrame(rows, columns=["insee", "name", "departement", "population", "gps", "dep_name",

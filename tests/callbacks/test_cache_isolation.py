@@ -34,7 +34,7 @@ def test_bump_invalidates_only_its_dataset(app):
 
 
 def test_overview_for_two_colleges_with_the_same_filters(as_user):
-    args = (["55", "52"], "2026-01", "2026-06")
+    args = (["55", "52"], "2026-01", "2026-06", "tous", "tous", 0)
     with as_user("usagers@demo.e-meuse-sante.fr"):
         usagers = update_overview(*args)
     with as_user("collectivites@demo.e-meuse-sante.fr"):

@@ -6,6 +6,7 @@ import json
 import pytest
 from dash.exceptions import PreventUpdate
 
+from callbacks.common import canonical_query
 from callbacks.overview import update_overview
 from components import ids
 
@@ -18,12 +19,13 @@ def _texts(component) -> str:
 
 def test_anonymous_caller_gets_nothing(as_user):
     with as_user(None), pytest.raises(PreventUpdate):
-        update_overview(["55"], "2026-01", "2026-06")
+        update_overview(["55"], "2026-01", "2026-06", "tous", "tous", 0)
 
 
 def test_admin_gets_kpis_and_a_map_of_codes_and_values(as_user):
     with as_user(ADMIN):
-        kpis, figure, caption, query = update_overview(["55"], "2026-01", "2026-06")
+        kpis, figure, caption, stamp = update_overview(["55"], "2026-01", "2026-06", "tous", "tous", 0)
+        query = canonical_query(["55"], "2026-01", "2026-06", "tous", "tous")
     text = _texts(kpis)
     for label in ("Téléconsultations réalisées", "Analyses de biologie délocalisée",
                   "Consultations en cabinet mobile", "Médecins généralistes pour 10 000 habitants"):
@@ -35,11 +37,12 @@ def test_admin_gets_kpis_and_a_map_of_codes_and_values(as_user):
     assert figure["layout"]["separators"] == ", " and figure["layout"]["map"]["style"] == "white-bg"
     assert "499 communes" in caption.replace("\u202f", " ")
     assert query == "?dep=55&du=2026-01&au=2026-06"
+    assert stamp.startswith("Mis à jour à ")
 
 
 def test_summary_level_member_sees_departement_values_only(as_user):
     with as_user("usagers@demo.e-meuse-sante.fr"):  # workforce: summary, biology: none
-        kpis, figure, caption, _ = update_overview(["55", "52"], "2026-01", "2026-06")
+        kpis, figure, caption, _ = update_overview(["55", "52"], "2026-01", "2026-06", "tous", "tous", 0)
     text = _texts(kpis)
     assert "Analyses de biologie délocalisée" not in text
     assert "Téléconsultations réalisées" in text
@@ -50,7 +53,7 @@ def test_summary_level_member_sees_departement_values_only(as_user):
 
 def test_member_without_workforce_grant_gets_an_empty_map(as_user):
     with as_user("entreprises@demo.e-meuse-sante.fr"):  # workforce: none
-        kpis, figure, caption, _ = update_overview(None, "2026-01", "2026-06")
+        kpis, figure, caption, _ = update_overview(None, "2026-01", "2026-06", "tous", "tous", 0)
     assert figure["data"] == []
     assert "Aucune donnée" in caption
     assert "Médecins généralistes" not in _texts(kpis)
@@ -58,7 +61,8 @@ def test_member_without_workforce_grant_gets_an_empty_map(as_user):
 
 def test_departements_outside_the_territory_are_ignored(as_user):
     with as_user(ADMIN):
-        _, figure, _, query = update_overview(["99", "55"], "2026-01", "2026-06")
+        _, figure, _, _ = update_overview(["99", "55"], "2026-01", "2026-06", "tous", "tous", 0)
+        query = canonical_query(["99", "55"], "2026-01", "2026-06", "tous", "tous")
     assert {c[:2] for c in figure["data"][0]["locations"]} == {"55"}
     assert query.startswith("?dep=55&")
 
@@ -71,5 +75,5 @@ def test_callbacks_are_attached_to_every_app_built_in_the_process(app, database_
     for server in (app, second):
         server.test_client().get("/healthz")  # Dash attaches callbacks on the first request
         outputs = " ".join(server.extensions["emeuse.dash"].callback_map)
-        for name in (ids.OVERVIEW_KPIS, ids.OVERVIEW_MAP, ids.OVERVIEW_MAP_CAPTION, ids.FILTERS_QUERY):
+        for name in (ids.OVERVIEW_KPIS, ids.OVERVIEW_MAP, ids.FILTERS_QUERY, "mobile-map-graph", "feeds-stats"):
             assert name in outputs

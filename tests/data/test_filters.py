@@ -47,3 +47,16 @@ def test_previous_period_has_the_same_length():
     p = Period(date(2026, 1, 1), date(2026, 3, 31))
     assert p.previous() == Period(date(2025, 10, 3), date(2025, 12, 31))
     assert p.previous().days == p.days == 90
+
+
+def test_epci_and_commune_round_trip_and_are_validated():
+    f = parse_filters({"dep": "55", "epci": "200066033", "commune": "55029", "du": "2026-01", "au": "2026-03"},
+                      today=TODAY, territory=TERRITORY)
+    assert (f.epci, f.commune, f.finer_than_departement) == ("200066033", "55029", True)
+    assert f.to_query() == "?dep=55&epci=200066033&commune=55029&du=2026-01&au=2026-03"
+    assert parse_filters(dict(parse_qsl(f.to_query()[1:])), today=TODAY, territory=TERRITORY) == f
+    # a commune outside the territory, outside the chosen départements, or malformed is dropped
+    for params in ({"commune": "75056"}, {"dep": "52", "commune": "55029"}, {"commune": "55'--"},
+                   {"epci": "2000<script>"}):
+        g = parse_filters(params, today=TODAY, territory=TERRITORY)
+        assert (g.epci, g.commune) == (None, None)

@@ -13,13 +13,16 @@ from data.models import AuditEvent, User
 from tests.conftest import Auth
 
 CALLBACK = {"output": "..overview-kpis.children...overview-map.figure...overview-map-caption.children"
-                      "...filters-query.data..",
+                      "...overview-updated.children..",
             "outputs": [{"id": "overview-kpis", "property": "children"}, {"id": "overview-map", "property": "figure"},
                         {"id": "overview-map-caption", "property": "children"},
-                        {"id": "filters-query", "property": "data"}],
+                        {"id": "overview-updated", "property": "children"}],
             "inputs": [{"id": "filter-departements", "property": "value", "value": ["55"]},
                        {"id": "filter-month-from", "property": "value", "value": "2026-01"},
-                       {"id": "filter-month-to", "property": "value", "value": "2026-06"}],
+                       {"id": "filter-month-to", "property": "value", "value": "2026-06"},
+                       {"id": "filter-epci", "property": "value", "value": "tous"},
+                       {"id": "filter-commune", "property": "value", "value": "tous"},
+                       {"id": {"type": "live-interval", "page": "overview"}, "property": "n_intervals", "value": 0}],
             "changedPropIds": ["filter-departements.value"], "state": []}
 
 

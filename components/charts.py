@@ -1,0 +1,114 @@
+"""Figures as plain dicts (no go.Figure deep copies): bars, lines, points on a map, empty states.
+
+One colour-blind-safe palette (Okabe–Ito) everywhere, and a second channel for every series —
+bar patterns, line dashes and marker symbols — so that no information is carried by colour alone.
+"""
+from __future__ import annotations
+
+from components.choropleth import MAP_HEIGHT_PX, OFFLINE_STYLE, _view
+from components.formatting import PLOTLY_SEPARATORS
+
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+PATTERNS = ("", "/", ".", "x", "\\", "+", "-", "|")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x", "star", "hexagon")
+EMPTY_MESSAGE = "Aucune donnée pour ce filtre"
+FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13, "color": "#212529"}
+
+
+def base_layout(**extra) -> dict:
+    layout = {"separators": PLOTLY_SEPARATORS, "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
+              "font": FONT, "plot_bgcolor": "#ffffff", "paper_bgcolor": "#ffffff",
+              "legend": {"orientation": "h", "y": -0.2}, "hoverlabel": {"namelength": -1},
+              "uirevision": "keep"}
+    layout.update(extra)
+    return layout
+
+
+def empty_figure(message: str = EMPTY_MESSAGE) -> dict:
+    return {"data": [], "layout": base_layout(
+        xaxis={"visible": False}, yaxis={"visible": False}, height=260,
+        annotations=[{"text": message, "showarrow": False, "font": {"size": 16, "color": "#495057"}}])}
+
+
+def bar_figure(x: list, series: dict[str, list], *, y_title: str, stacked: bool = True, horizontal: bool = False,
+               x_title: str | None = None, height: int = 380, hover_format: str = ",.0f") -> dict:
+    """Bars, one trace per series, each with its own colour and fill pattern."""
+    traces = []
+    for i, (name, values) in enumerate(series.items()):
+        colour = PALETTE[i % len(PALETTE)]
+        trace = {"type": "bar", "name": name, "marker": {"color": colour, "line": {"color": "#ffffff", "width": 0.5},
+                                                       "pattern": {"shape": PATTERNS[i % len(PATTERNS)],
+                                                                   "bgcolor": colour, "fgcolor": "#ffffff",
+                                                                   "fgopacity": 0.7, "size": 7}}}
+        if horizontal:
+            trace.update(y=x, x=values, orientation="h",
+                         hovertemplate=f"%{{y}} — {name} : %{{x:{hover_format}}}<extra></extra>")
+        else:
+            trace.update(x=x, y=values, hovertemplate=f"%{{x}} — {name} : %{{y:{hover_format}}}<extra></extra>")
+        traces.append(trace)
+    value_axis = {"title": {"text": y_title}, "gridcolor": "#e9ecef", "rangemode": "tozero"}
+    cat_axis = {"title": {"text": x_title} if x_title else None, "automargin": True}
+    layout = base_layout(barmode="stack" if stacked else "group", height=height,
+                         xaxis=value_axis if horizontal else cat_axis, yaxis=cat_axis if horizontal else value_axis,
+                         showlegend=len(series) > 1)
+    if horizontal:
+        layout["margin"] = {**layout["margin"], "l": 160}
+    return {"data": traces, "layout": layout}
+
+
+def line_figure(x: list, series: dict[str, list], *, y_title: str, height: int = 360,
+                targets: dict[str, float | None] | None = None, hover_format: str = ",.1f") -> dict:
+    """Lines with markers; each series has its own dash and symbol; optional horizontal targets."""
+    traces = []
+    for i, (name, values) in enumerate(series.items()):
+        colour = PALETTE[i % len(PALETTE)]
+        traces.append({"type": "scatter", "mode": "lines+markers", "name": name, "x": x, "y": values,
+                       "line": {"color": colour, "dash": DASHES[i % len(DASHES)], "width": 2},
+                       "marker": {"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 7, "color": colour},
+                       "hovertemplate": f"%{{x}} — {name} : %{{y:{hover_format}}}<extra></extra>"})
+        target = (targets or {}).get(name)
+        if target is not None and x:
+            traces.append({"type": "scatter", "mode": "lines", "name": f"Cible — {name}", "x": [x[0], x[-1]],
+                           "y": [target, target], "line": {"color": colour, "dash": "dot", "width": 1},
+                           "hovertemplate": f"Cible {name} : %{{y:{hover_format}}}<extra></extra>"})
+    return {"data": traces, "layout": base_layout(height=height, yaxis={"title": {"text": y_title},
+                                                                      "gridcolor": "#e9ecef"},
+                                                  xaxis={"automargin": True})}
+
+
+def points_map(layers: list[dict], *, height: int = MAP_HEIGHT_PX, tile_url: str | None = None,
+               geojson_url: str | None = None) -> dict:
+    """Points on the offline base map (commune outlines by URL, fetched once by the browser).
+
+    Each layer: name, lat, lon, text (hover), optional size (pixels), colour, opacity, customdata.
+    """
+    lats = [v for layer in layers for v in layer["lat"]]
+    lons = [v for layer in layers for v in layer["lon"]]
+    center, zoom = _view(lats, lons)
+    layout_map: dict = {"style": OFFLINE_STYLE, "center": center, "zoom": zoom}
+    map_layers = []
+    if tile_url:
+        map_layers.append({"sourcetype": "raster", "source": [tile_url], "below": "traces"})
+    if geojson_url:
+        map_layers.append({"sourcetype": "geojson", "source": geojson_url, "type": "line",
+                           "color": "#adb5bd", "line": {"width": 0.4}})
+    if map_layers:
+        layout_map["layers"] = map_layers
+    traces = []
+    for i, layer in enumerate(layers):
+        colour = layer.get("colour", PALETTE[i % len(PALETTE)])
+        marker = {"color": colour, "size": layer.get("size", 10), "opacity": layer.get("opacity", 0.85)}
+        if layer.get("sizemin"):
+            marker["sizemin"] = layer["sizemin"]
+        trace = {"type": "scattermap", "mode": "markers", "name": layer["name"], "lat": layer["lat"],
+                 "lon": layer["lon"], "text": layer["text"], "marker": marker,
+                 "hovertemplate": "%{text}<extra></extra>"}
+        if layer.get("customdata") is not None:  # the commune code a click filters on
+            trace["customdata"] = list(layer["customdata"])
+        traces.append(trace)
+    return {"data": traces, "layout": {"map": layout_map, "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+                                       "separators": PLOTLY_SEPARATORS, "uirevision": "keep-zoom",
+                                       "height": height, "font": FONT,
+                                       "legend": {"orientation": "h", "y": 0.01, "x": 0.01,
+                                                  "bgcolor": "rgba(255,255,255,0.85)"}}}

@@ -1,0 +1,117 @@
+"""A chart panel: title, figure with its text alternative, and its data as a table with exports.
+
+The callback fills two outputs: `<id>-graph.figure` and `<id>-data.children` (caption, table and
+export links, built by `panel_data`). Exports are links to /export/<table>.<csv|xlsx>?<filters>,
+computed again on the server with the caller's rights.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from components.formatting import fmt_date, fmt_number
+
+GRAPH_CONFIG = {"locale": "fr", "displaylogo": False, "responsive": True,
+                "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+                "toImageButtonOptions": {"format": "png", "scale": 2}}
+MAP_CONFIG = {**GRAPH_CONFIG, "scrollZoom": True}
+TABLE_ROWS = 200
+
+
+def graph_id(panel_id: str) -> str:
+    return f"{panel_id}-graph"
+
+
+def data_id(panel_id: str) -> str:
+    return f"{panel_id}-data"
+
+
+def panel(panel_id: str, title: str, *, graph: bool = True, is_map: bool = False, height: int = 380,
+          help_text: str | None = None, extra: list | None = None, width: int = 12) -> dbc.Col:
+    body = []
+    if help_text:
+        body.append(html.P(help_text, className="small text-muted"))
+    if extra:
+        body.extend(extra)
+    if graph:
+        body.append(html.Figure([
+            dcc.Loading(dcc.Graph(id=graph_id(panel_id), config=MAP_CONFIG if is_map else GRAPH_CONFIG,
+                                  style={"height": f"{height}px"}, figure={"data": [], "layout": {}}),
+                        type="dot", delay_show=300),
+        ], className="mb-0"))
+    body.append(dcc.Loading(html.Div(id=data_id(panel_id)), type="dot", delay_show=300))
+    return dbc.Col(dbc.Card([
+        dbc.CardHeader(html.H2(title, className="h5 mb-0")),
+        dbc.CardBody(body),
+    ], className="shadow-sm h-100", id=panel_id), lg=width, className="mb-4")
+
+
+def _cell(value) -> str:
+    if value is None or (not isinstance(value, (str, list, tuple, dict)) and pd.isna(value)):  # NaN, NA, NaT
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, int):
+        return fmt_number(value)
+    if isinstance(value, float):
+        return fmt_number(value, 0 if value.is_integer() and abs(value) >= 100 else 1)
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return fmt_date(value)
+    try:
+        import numpy as np
+
+        if isinstance(value, np.integer):
+            return fmt_number(int(value))
+        if isinstance(value, np.floating):
+            return _cell(float(value))
+    except ImportError:  # pragma: no cover
+        pass
+    return str(value)
+
+
+def data_table(df: pd.DataFrame, *, caption: str, limit: int = TABLE_ROWS) -> html.Table:
+    shown = df.head(limit)
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
+    return html.Div(html.Table([
+        html.Caption(caption, className="visually-hidden"),
+        html.Thead(html.Tr([html.Th(c, scope="col", className="text-end" if n else None)
+                            for c, n in zip(df.columns, numeric, strict=True)])),
+        html.Tbody([html.Tr([html.Td(_cell(v), className="text-end" if n else None)
+                             for v, n in zip(row, numeric, strict=True)])
+                    for row in shown.itertuples(index=False)]),
+    ], className="table table-sm table-striped mb-1"), className="table-responsive data-table", tabIndex=0,
+        role="region", **{"aria-label": caption})
+
+
+def export_links(table_key: str, query: str) -> html.Div:
+    return html.Div([
+        html.Span("Exporter : ", className="small text-muted me-1"),
+        html.A("CSV", href=f"/export/{table_key}.csv{query}", className="btn btn-outline-primary btn-sm me-1",
+               id=f"export-{table_key}-csv", download=""),
+        html.A("XLSX", href=f"/export/{table_key}.xlsx{query}", className="btn btn-outline-primary btn-sm",
+               id=f"export-{table_key}-xlsx", download=""),
+    ], className="mt-2")
+
+
+def panel_data(*, caption: str, table: pd.DataFrame | None = None, table_key: str | None = None,
+               query: str = "", table_title: str = "Données du graphique", open_table: bool = False) -> list:
+    """The text alternative of the chart, then its data (collapsed) and the export links."""
+    out: list = [html.P(caption, className="small mt-2 mb-2 chart-caption")]
+    if table is not None:
+        if table.empty:
+            out.append(html.P("Aucune ligne pour ce filtre.", className="small text-muted"))
+        else:
+            more = (f" — {fmt_number(TABLE_ROWS)} premières lignes sur {fmt_number(len(table))}, "
+                    "toutes dans l'export" if len(table) > TABLE_ROWS else "")
+            out.append(html.Details([
+                html.Summary(f"{table_title} ({fmt_number(len(table))} lignes){more}", className="small"),
+                data_table(table, caption=table_title),
+            ], open=open_table))
+    if table_key and table is not None and not table.empty:
+        out.append(export_links(table_key, query))
+    return out

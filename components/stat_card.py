@@ -1,0 +1,19 @@
+"""Headline figures of a page: a value, what it means, and a second line of context."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from components.kpi_card import SECRET_NOTE
+
+
+def stat_card(key: str, label: str, value: str, detail: str | None = None, *, hidden: bool = False) -> dbc.Col:
+    return dbc.Col(dbc.Card(dbc.CardBody([
+        html.H2(label, className="kpi-label h6 text-muted"),
+        html.P(value, className="kpi-value h3 mb-1", id=f"stat-{key}", title=SECRET_NOTE if hidden else None),
+        html.P(detail, className="small text-muted mb-0") if detail else None,
+    ]), className="kpi-card h-100 shadow-sm"), md=6, xl=3, className="mb-3")
+
+
+def stat_row(cards: list) -> dbc.Row:
+    return dbc.Row(cards)

@@ -1,0 +1,168 @@
+"""What every page query shares: the territory a caller may see, week buckets, secrecy on frames,
+and the registry of tables that pages show and export.
+
+Level of detail (DESIGN.md §4): at `detail` a dataset is shown per site / commune and the EPCI and
+commune filters apply; at `summary` it is shown per département only, small counts hidden, and the
+finer filters are not applied (a note says so) since they would isolate small numbers.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import func, select, true
+from sqlalchemy.orm import Session
+
+from data.access import AccessScope
+from data.filters import Filters
+from data.models import Commune, Dataset, Level, Site
+from data.secrecy import protect_1d, protect_2d
+
+SUMMARY_NOTE = ("Niveau « synthèse » : chiffres par département, effectifs de 1 à 10 masqués (« < 11 », « s ») ; "
+                "les filtres EPCI et commune ne s'appliquent pas.")
+
+
+@dataclass(frozen=True)
+class Area:
+    """The communes a query covers, after the caller's rights and the filters."""
+
+    departements: tuple[str, ...]
+    epci: str | None
+    commune: str | None
+    level: Level
+
+    @property
+    def summary(self) -> bool:
+        return self.level == Level.SUMMARY
+
+    @property
+    def empty(self) -> bool:
+        return not self.departements or self.level == Level.NONE
+
+    def communes(self):
+        """SELECT of the INSEE codes in the area."""
+        stmt = select(Commune.insee).where(Commune.departement_code.in_(self.departements))
+        if self.epci:
+            stmt = stmt.where(Commune.epci_code == self.epci)
+        if self.commune:
+            stmt = stmt.where(Commune.insee == self.commune)
+        return stmt
+
+    def covers(self, insee_column):
+        """Condition: a commune-code column lies in the area."""
+        if self.empty:
+            return ~true()
+        return insee_column.in_(self.communes())
+
+    def sites(self):
+        """SELECT of the ids of the sites in the area."""
+        return select(Site.id).where(self.covers(Site.commune_insee))
+
+
+def area_for(scope: AccessScope, filters: Filters, dataset: Dataset) -> Area:
+    level = scope.level(dataset)
+    deps = scope.restrict(filters.departements) if level != Level.NONE else ()
+    if level == Level.DETAIL:
+        return Area(deps, filters.epci, filters.commune, level)
+    return Area(deps, None, None, level)
+
+
+def note_for(area: Area, filters: Filters) -> str | None:
+    """The note shown above a summary-level page (and why a finer filter was not applied)."""
+    if not area.summary:
+        return None
+    return SUMMARY_NOTE if filters.finer_than_departement else SUMMARY_NOTE.split(" ; les filtres")[0] + "."
+
+
+def week_start(session: Session, day_col):
+    """Monday of the ISO week of a date column, portable (SQLite / PostgreSQL)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.date(day_col, "weekday 0", "-6 days")
+    return func.date_trunc("week", day_col).cast(day_col.type)
+
+
+def month_start(session: Session, day_col):
+    if session.get_bind().dialect.name == "sqlite":
+        return func.date(day_col, "start of month")
+    return func.date_trunc("month", day_col).cast(day_col.type)
+
+
+def as_date(series: pd.Series) -> pd.Series:
+    """SQLite returns computed dates as text: make them dates on both engines."""
+    return pd.to_datetime(series).dt.date
+
+
+# --- statistical secrecy on frames --------------------------------------------------------------
+
+def protect_column(df: pd.DataFrame, column: str, *, by: str | None = None) -> pd.DataFrame:
+    """Hide small counts of `column` (and their complements) — within each `by` group if given.
+
+    Hidden cells become their label ("< 11" or "s"); the column turns to object dtype.
+    """
+    out = df.copy()
+    out[column] = out[column].astype(object)
+    groups = [(None, out)] if by is None else list(out.groupby(by, sort=False))
+    for _, part in groups:
+        labels = protect_1d({i: int(v) for i, v in part[column].items()})
+        for i, label in labels.items():
+            if label:
+                out.at[i, column] = label
+    return out
+
+
+def protect_table(df: pd.DataFrame, row: str, col: str, column: str) -> pd.DataFrame:
+    """Hide small counts of a (row × col) table published with its margins."""
+    out = df.copy()
+    out[column] = out[column].astype(object)
+    cells = {(r, c): int(v) for r, c, v in zip(df[row], df[col], df[column], strict=True)}
+    labels = protect_2d(cells)
+    for i, (r, c) in enumerate(zip(df[row], df[col], strict=True)):
+        if labels[(r, c)]:
+            out.iat[i, out.columns.get_loc(column)] = labels[(r, c)]
+    return out
+
+
+def numeric(series: pd.Series) -> pd.Series:
+    """Values for a chart: hidden cells (labels) become NaN."""
+    return pd.to_numeric(series, errors="coerce")
+
+
+def rate(num, den, *, min_den: int = 11, summary: bool = False) -> float | None:
+    """A percentage; None when the denominator is zero, or below `min_den` at summary level."""
+    if not den or (summary and den < min_den):
+        return None
+    return num / den * 100
+
+
+# --- tables: what a page shows under each chart, and what the export serves --------------------
+
+@dataclass(frozen=True)
+class TableSpec:
+    key: str
+    title: str
+    dataset: Dataset
+    columns: dict[str, str]  # column → French header, in display order
+    compute: Callable[..., pd.DataFrame] = field(compare=False)
+    roles: tuple[str, ...] | None = None
+    params: Callable[[Mapping[str, str]], dict] | None = field(default=None, compare=False)  # query → kwargs
+
+
+TABLES: dict[str, TableSpec] = {}
+
+
+def table(key: str, *, title: str, dataset: Dataset, columns: dict[str, str], roles: tuple[str, ...] | None = None,
+          params: Callable[[Mapping[str, str]], dict] | None = None):
+    """Register a query `f(session, *, scope, filters, **params(query)) -> DataFrame` as an exportable table."""
+
+    def decorate(func_):
+        TABLES[key] = TableSpec(key, title, dataset, columns, func_, roles, params)
+        return func_
+
+    return decorate
+
+
+def labelled(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with the spec's columns, in order, under their French headers."""
+    present = [c for c in spec.columns if c in df.columns]
+    return df[present].rename(columns=spec.columns)

@@ -1,0 +1,142 @@
+"""Couverture (ARS): GP accessibility per commune (2SFCA, see data/coverage.py), service layers and
+under-served communes with their nearest service."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data.access import AccessScope
+from data.coverage import DEFAULT_THRESHOLD, Options, _distances, gp_supply, two_step_fca
+from data.filters import Filters
+from data.models import Commune, Dataset, Departement, Device, MobileDaily, Site
+from data.models import HealthProfessional as HP
+from data.queries.common import area_for, table
+from data.queries.workforce import active_on, profession_clause
+
+LAYERS = {"gp": "Cabinet de médecine générale", "teleconsultation": "Site de téléconsultation",
+          "mobile": "Arrêt de cabinet mobile", "biology": "EHPAD équipé en biologie délocalisée"}
+
+
+def parse_threshold(value) -> float:
+    """A threshold from a form or a URL; anything unreadable or out of 0–20 gives the default."""
+    try:
+        t = float(value)
+    except (TypeError, ValueError):
+        return DEFAULT_THRESHOLD
+    return t if 0 <= t <= 20 else DEFAULT_THRESHOLD
+
+
+def _communes(session: Session, departements: tuple[str, ...]) -> pd.DataFrame:
+    rows = session.execute(select(Commune.insee, Commune.name, Commune.departement_code, Commune.population,
+                                  Commune.lat, Commune.lon).where(Commune.departement_code.in_(departements))
+                           .order_by(Commune.insee)).all()
+    return pd.DataFrame(rows, columns=["insee", "name", "departement", "population", "lat", "lon"])
+
+
+def _gp_rows(session: Session, departements: tuple[str, ...], options: Options) -> pd.DataFrame:
+    """FTE of active GPs per commune and birth year (aggregated in SQL)."""
+    rows = session.execute(
+        select(HP.commune_insee, HP.birth_year, func.sum(HP.fte))
+        .join(Commune, Commune.insee == HP.commune_insee)
+        .where(profession_clause("medecin_gp"), active_on(options.on), Commune.departement_code.in_(departements))
+        .group_by(HP.commune_insee, HP.birth_year)).all()
+    return pd.DataFrame(rows, columns=["commune_insee", "birth_year", "fte"])
+
+
+def accessibility(session: Session, *, scope: AccessScope, filters: Filters, options: Options) -> pd.DataFrame:
+    """Accessibility of each commune of the area (computed on the whole visible territory, so the
+    catchments cross the filter's borders as patients do)."""
+    area = area_for(scope, filters, Dataset.COVERAGE)
+    cols = ["insee", "name", "departement", "population", "accessibility", "nearest_supply_km", "lat", "lon"]
+    if area.empty:
+        return pd.DataFrame(columns=cols)
+    communes = _communes(session, tuple(sorted(scope.departements)))
+    supply = gp_supply(_gp_rows(session, tuple(sorted(scope.departements)), options), options=options)
+    result = two_step_fca(communes, supply)
+    df = communes.merge(result, on="insee")
+    inside = set(session.scalars(area.communes()))
+    return df[df["insee"].isin(inside)][cols].reset_index(drop=True)
+
+
+def service_points(session: Session, *, scope: AccessScope, filters: Filters, options: Options) -> pd.DataFrame:
+    """Every service point of the visible territory: kind, name, commune, lat, lon."""
+    deps = tuple(sorted(scope.departements))
+    out = []
+    supply = gp_supply(_gp_rows(session, deps, options), options=options)
+    coords = {i: (n, la, lo) for i, n, la, lo in session.execute(
+        select(Commune.insee, Commune.name, Commune.lat, Commune.lon).where(Commune.departement_code.in_(deps)))}
+    for insee, value in supply.items():
+        if value > 0 and insee in coords:
+            n, la, lo = coords[insee]
+            out.append(("gp", f"Médecine générale — {n}", insee, la, lo))
+    for name, insee, la, lo in session.execute(
+            select(Site.name, Site.commune_insee, Commune.lat, Commune.lon)
+            .join(Commune, Commune.insee == Site.commune_insee)
+            .where(Site.teleconsultation.is_(True), Site.opened_on.is_not(None),
+                   Site.opened_on <= filters.period.end, Commune.departement_code.in_(deps))):
+        out.append(("teleconsultation", name, insee, la, lo))
+    for insee, n, la, lo in session.execute(
+            select(MobileDaily.commune_insee, Commune.name, Commune.lat, Commune.lon)
+            .join(Commune, Commune.insee == MobileDaily.commune_insee)
+            .where(MobileDaily.status == "completed", MobileDaily.day.between(filters.period.start, filters.period.end),
+                   Commune.departement_code.in_(deps))
+            .group_by(MobileDaily.commune_insee, Commune.name, Commune.lat, Commune.lon)):
+        out.append(("mobile", f"Cabinet mobile — {n}", insee, la, lo))
+    for name, insee, la, lo in session.execute(
+            select(Site.name, Site.commune_insee, Commune.lat, Commune.lon).join(Device, Device.site_id == Site.id)
+            .join(Commune, Commune.insee == Site.commune_insee).where(Commune.departement_code.in_(deps))
+            .group_by(Site.id, Site.name, Site.commune_insee, Commune.lat, Commune.lon)):
+        out.append(("biology", name, insee, la, lo))
+    return pd.DataFrame(out, columns=["kind", "name", "insee", "lat", "lon"])
+
+
+@table("couverture-sous-dotees", title="Communes sous-dotées", dataset=Dataset.COVERAGE,
+       columns={"name": "Commune", "departement": "Département", "population": "Population",
+                "accessibility": "Accessibilité (consultations / hab. / an)",
+                "nearest_gp_km": "Médecin généraliste le plus proche (km)",
+                "nearest_service": "Service du programme le plus proche", "nearest_service_km": "Distance (km)"},
+       params=lambda args: {"threshold": args.get("seuil"), "exclude_65_plus": args.get("avec65") != "1"})
+def under_served(session: Session, *, scope: AccessScope, filters: Filters, options: Options | None = None,
+                 threshold: float | str | None = None, exclude_65_plus: bool = True) -> pd.DataFrame:
+    """Communes below the threshold, most populated first, with the nearest service of any kind.
+
+    At summary level: per département, how many communes and inhabitants are under-served.
+    """
+    options = options or Options(on=filters.period.end, exclude_65_plus=exclude_65_plus,
+                                 threshold=parse_threshold(threshold))
+    area = area_for(scope, filters, Dataset.COVERAGE)
+    cols = ["name", "departement", "population", "accessibility", "nearest_gp_km", "nearest_service",
+            "nearest_service_km", "insee"]
+    df = accessibility(session, scope=scope, filters=filters, options=options)
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    names = dict(session.execute(select(Departement.code, Departement.name)).all())
+    low = df[(df["accessibility"] < options.threshold) & (df["population"] > 0)].copy()
+    if area.summary:
+        under = df["insee"].isin(low["insee"])
+        grouped = (df.assign(under=under, under_pop=df["population"].where(under, 0),
+                             weighted=df["accessibility"] * df["population"])
+                   .groupby("departement")
+                   .agg(communes=("under", "sum"), population=("population", "sum"), weighted=("weighted", "sum"),
+                        under_pop=("under_pop", "sum"))
+                   .reset_index())
+        return pd.DataFrame({
+            "name": grouped["communes"].map(lambda n: f"{int(n)} communes sous le seuil"),
+            "departement": grouped["departement"].map(names), "population": grouped["under_pop"],
+            "accessibility": (grouped["weighted"] / grouped["population"]).round(2), "nearest_gp_km": None,
+            "nearest_service": None, "nearest_service_km": None, "insee": None})
+    points = service_points(session, scope=scope, filters=filters, options=options)
+    low["nearest_service"], low["nearest_service_km"] = None, np.nan
+    if not points.empty and not low.empty:
+        lat = np.concatenate([low["lat"].to_numpy(float), points["lat"].to_numpy(float)])
+        lon = np.concatenate([low["lon"].to_numpy(float), points["lon"].to_numpy(float)])
+        d = _distances(lat, lon, slice(0, len(low)))[:, len(low):]
+        best = d.argmin(axis=1)
+        low["nearest_service"] = [f"{LAYERS[points.iloc[j]['kind']]} — {points.iloc[j]['name']}" for j in best]
+        low["nearest_service_km"] = d[np.arange(len(low)), best].round(1)
+    low["departement"] = low["departement"].map(names)
+    low["accessibility"] = low["accessibility"].round(2)
+    low["nearest_gp_km"] = low["nearest_supply_km"].round(1)
+    return low.sort_values(["accessibility", "population"], ascending=[True, False])[cols].reset_index(drop=True)

@@ -1,0 +1,188 @@
+"""Cabinets médicaux mobiles: vehicles, stops planned vs done, communes served, population reached."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from data.access import AccessScope
+from data.coverage import _distances
+from data.filters import Filters
+from data.models import Commune, Dataset, Departement, MobileDaily, MobileStop, MobileUnit, VehiclePosition
+from data.queries.common import Area, area_for, as_date, protect_column, protect_table, rate, table, week_start
+from data.secrecy import is_small
+
+MD = MobileDaily
+REACH_KM = (10.0, 20.0)
+STATUS_LABELS = {"completed": "Réalisés", "cancelled": "Annulés", "planned": "Programmés (à venir)"}
+
+
+@dataclass(frozen=True)
+class MobileSummary:
+    stops_scheduled: int
+    stops_completed: int
+    stops_cancelled: int
+    stops_upcoming_14d: int
+    communes_served: int
+    population_served: int
+    consultations: int | None
+    new_patients: int | None
+    consultations_per_stop: float | None
+    slot_use_pct: float | None
+    population_within: dict[float, int]
+    summary: bool
+
+
+def _served(session: Session, area: Area, filters: Filters):
+    return (select(MD.commune_insee).where(MD.commune_insee.in_(area.communes()), MD.status == "completed",
+                                           MD.day.between(filters.period.start, filters.period.end))
+            .group_by(MD.commune_insee).having(func.sum(MD.stops) > 0))
+
+
+def population_within(session: Session, served: list[str], departements: tuple[str, ...]) -> dict[float, int]:
+    """Inhabitants of the communes (of the départements) within each reach of a served commune."""
+    rows = session.execute(select(Commune.insee, Commune.population, Commune.lat, Commune.lon)
+                           .where(Commune.departement_code.in_(departements))).all()
+    if not rows or not served:
+        return {r: 0 for r in REACH_KM}
+    df = pd.DataFrame(rows, columns=["insee", "population", "lat", "lon"])
+    stops = df[df["insee"].isin(served)]
+    lat, lon = df["lat"].to_numpy(float), df["lon"].to_numpy(float)
+    # distances from every commune to every served one (communes × stops, small)
+    all_lat = np.concatenate([lat, stops["lat"].to_numpy(float)])
+    all_lon = np.concatenate([lon, stops["lon"].to_numpy(float)])
+    d = _distances(all_lat, all_lon, slice(0, len(df)))[:, len(df):]
+    nearest = d.min(axis=1)
+    return {r: int(df.loc[nearest <= r, "population"].sum()) for r in REACH_KM}
+
+
+def summary(session: Session, *, scope: AccessScope, filters: Filters) -> MobileSummary | None:
+    area = area_for(scope, filters, Dataset.MOBILE)
+    if area.empty:
+        return None
+    p = filters.period
+    rows = dict((s, (int(n or 0), int(sl or 0), int(c or 0), int(np_ or 0))) for s, n, sl, c, np_ in session.execute(
+        select(MD.status, func.sum(MD.stops), func.sum(MD.slots_offered), func.sum(MD.consultations),
+               func.sum(MD.new_patients))
+        .where(MD.commune_insee.in_(area.communes()), MD.day.between(p.start, p.end)).group_by(MD.status)))
+    done = rows.get("completed", (0, 0, 0, 0))
+    cancelled = rows.get("cancelled", (0, 0, 0, 0))
+    upcoming = session.scalar(select(func.coalesce(func.sum(MD.stops), 0)).where(
+        MD.commune_insee.in_(area.communes()), MD.status == "planned",
+        MD.day.between(filters.today, filters.today + timedelta(days=14))))
+    served = list(session.scalars(_served(session, area, filters)))
+    population = session.scalar(select(func.coalesce(func.sum(Commune.population), 0))
+                                 .where(Commune.insee.in_(served))) if served else 0
+    consultations, new = done[2], done[3]
+    hide = area.summary
+    return MobileSummary(
+        stops_scheduled=sum(v[0] for v in rows.values()), stops_completed=done[0], stops_cancelled=cancelled[0],
+        stops_upcoming_14d=int(upcoming or 0), communes_served=len(served), population_served=int(population),
+        consultations=None if hide and is_small(consultations) else consultations,
+        new_patients=None if hide and is_small(new) else new,
+        consultations_per_stop=consultations / done[0] if done[0] else None,
+        slot_use_pct=rate(consultations, done[1]),
+        population_within=population_within(session, served, area.departements), summary=area.summary)
+
+
+@table("cabinets-mobiles-hebdo", title="Arrêts par semaine", dataset=Dataset.MOBILE,
+       columns={"week": "Semaine du", "status": "Statut", "stops": "Arrêts", "consultations": "Consultations"})
+def weekly(session: Session, *, scope: AccessScope, filters: Filters) -> pd.DataFrame:
+    """Stops per week and status (scheduled, done, cancelled) and consultations."""
+    area = area_for(scope, filters, Dataset.MOBILE)
+    cols = ["week", "status", "stops", "consultations"]
+    if area.empty:
+        return pd.DataFrame(columns=cols)
+    week = week_start(session, MD.day).label("week")
+    df = pd.DataFrame(session.execute(
+        select(week, MD.status, func.sum(MD.stops), func.sum(MD.consultations))
+        .where(MD.commune_insee.in_(area.communes()), MD.day.between(filters.period.start, filters.period.end))
+        .group_by(week, MD.status).order_by(week, MD.status)).all(), columns=cols)
+    if df.empty:
+        return df
+    df["week"] = as_date(df["week"])
+    df["status"] = df["status"].map(lambda s: STATUS_LABELS.get(s, s))
+    df[["stops", "consultations"]] = df[["stops", "consultations"]].astype(int)
+    if area.summary:
+        df = protect_table(df, "week", "status", "consultations")
+    return df
+
+
+@table("cabinets-mobiles-communes", title="Communes desservies", dataset=Dataset.MOBILE,
+       columns={"name": "Commune / département", "population": "Population", "stops": "Arrêts réalisés",
+                "consultations": "Consultations", "new_patients": "Nouveaux patients",
+                "per_stop": "Consultations par arrêt", "slot_use_pct": "Créneaux utilisés (%)",
+                "lat": "Latitude", "lon": "Longitude"})
+def communes_served(session: Session, *, scope: AccessScope, filters: Filters) -> pd.DataFrame:
+    """Communes with completed stops (detail) or départements (summary)."""
+    area = area_for(scope, filters, Dataset.MOBILE)
+    cols = ["name", "population", "stops", "consultations", "new_patients", "per_stop", "slot_use_pct", "lat", "lon",
+            "insee"]
+    if area.empty:
+        return pd.DataFrame(columns=cols)
+    measures = (func.sum(MD.stops), func.sum(MD.consultations), func.sum(MD.new_patients),
+                func.sum(MD.slots_offered))
+    where = (MD.commune_insee.in_(area.communes()), MD.status == "completed",
+             MD.day.between(filters.period.start, filters.period.end))
+    if area.summary:
+        served = _served(session, area, filters).subquery()
+        pops = dict(session.execute(select(Departement.name, func.sum(Commune.population))
+                                    .join(Departement, Departement.code == Commune.departement_code)
+                                    .where(Commune.insee.in_(select(served.c.commune_insee)))
+                                    .group_by(Departement.name)).all())
+        rows = session.execute(
+            select(Departement.name, *measures, func.avg(Commune.lat), func.avg(Commune.lon))
+            .join(Commune, Commune.insee == MD.commune_insee)
+            .join(Departement, Departement.code == Commune.departement_code)
+            .where(*where).group_by(Departement.name).order_by(Departement.name)).all()
+        df = pd.DataFrame([(n, pops.get(n, 0), *m, la, lo, None) for n, *m, la, lo in rows],
+                          columns=["name", "population", "stops", "consultations", "new_patients", "slots", "lat",
+                                   "lon", "insee"])
+    else:
+        rows = session.execute(
+            select(Commune.name, Commune.population, *measures, Commune.lat, Commune.lon, Commune.insee)
+            .join(Commune, Commune.insee == MD.commune_insee).where(*where)
+            .group_by(Commune.insee, Commune.name, Commune.population, Commune.lat, Commune.lon)
+            .having(func.sum(MD.stops) > 0).order_by(Commune.name)).all()
+        df = pd.DataFrame(rows, columns=["name", "population", "stops", "consultations", "new_patients", "slots",
+                                         "lat", "lon", "insee"])
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df[["stops", "consultations", "new_patients", "slots"]] = df[["stops", "consultations", "new_patients",
+                                                                  "slots"]].astype(int)
+    df["per_stop"] = (df["consultations"] / df["stops"].where(df["stops"] > 0)).round(1)
+    df["slot_use_pct"] = (df["consultations"] / df["slots"].where(df["slots"] > 0) * 100).round(1)
+    if area.summary:
+        df = protect_column(protect_column(df, "consultations"), "new_patients")
+    return df[cols]
+
+
+@table("cabinets-mobiles-vehicules", title="Dernière position des véhicules", dataset=Dataset.MOBILE,
+       columns={"unit": "Véhicule", "recorded_at": "Position relevée (UTC)", "lat": "Latitude", "lon": "Longitude",
+                "next_stop": "Prochain arrêt", "next_arrival": "Arrivée prévue (UTC)"})
+def vehicles(session: Session, *, scope: AccessScope, filters: Filters) -> pd.DataFrame:
+    """Last known position of each vehicle of the visible départements, and its next planned stop."""
+    area = area_for(scope, filters, Dataset.MOBILE)
+    cols = ["unit", "recorded_at", "lat", "lon", "next_stop", "next_arrival"]
+    if area.empty:
+        return pd.DataFrame(columns=cols)
+    vp = VehiclePosition
+    last = (select(vp.unit_id, func.max(vp.recorded_at).label("at")).group_by(vp.unit_id).subquery())
+    rows = session.execute(
+        select(MobileUnit.id, MobileUnit.name, vp.recorded_at, vp.lat, vp.lon)
+        .join(last, last.c.unit_id == MobileUnit.id)
+        .join(vp, and_(vp.unit_id == last.c.unit_id, vp.recorded_at == last.c.at))
+        .where(MobileUnit.departement_code.in_(area.departements)).order_by(MobileUnit.name)).all()
+    now = datetime.combine(filters.today, datetime.min.time())
+    out = []
+    for unit_id, name, at, lat, lon in rows:
+        nxt = session.execute(
+            select(Commune.name, MobileStop.planned_arrival).join(Commune, Commune.insee == MobileStop.commune_insee)
+            .where(MobileStop.unit_id == unit_id, MobileStop.status == "planned", MobileStop.planned_arrival >= now)
+            .order_by(MobileStop.planned_arrival).limit(1)).first()
+        out.append((name, at, lat, lon, nxt[0] if nxt else None, nxt[1] if nxt else None))
+    return pd.DataFrame(out, columns=cols)

@@ -1,0 +1,40 @@
+"""What every dashboard page starts with: rights check, filters from the URL, the filter bar,
+the live-refresh controls and the note on the level of detail. (Dash skips `_` modules.)"""
+from __future__ import annotations
+
+from datetime import date
+
+from dash import html
+
+from components.filters import filter_bar
+from components.live import live_controls
+from components.page import denied, page_header
+from data.filters import Filters, parse_filters
+from data.geography import commune_options, departement_names, epci_options
+from server.auth import current_scope
+from server.database import db_session
+from settings import get_settings
+
+
+def note_id(page: str) -> str:
+    return f"{page}-note"
+
+
+def dashboard_page(query: dict, *, page: str, title: str, subtitle: str, dataset: str | None,
+                   body, live: bool = True, show_filters: bool = True) -> html.Div:
+    """`body(filters)` returns the page's own content."""
+    scope = current_scope()
+    if scope is None or not scope.can_open(dataset, None):
+        return denied()
+    filters: Filters = parse_filters(query, today=date.today(), territory=get_settings().departements)
+    session = db_session()
+    deps = {code: name for code, name in departement_names(session).items() if code in scope.departements}
+    chosen = scope.restrict(filters.departements)
+    return html.Div([
+        page_header(title, subtitle),
+        filter_bar(filters=filters, departements=deps, epcis=epci_options(session, chosen),
+                   communes=commune_options(session, chosen, filters.epci)) if show_filters else None,
+        live_controls(page) if live else None,
+        html.Div(id=note_id(page), **{"aria-live": "polite"}),
+        body(filters),
+    ])

@@ -1,0 +1,34 @@
+"""Cabinets médicaux mobiles: where the vehicles are, stops planned vs done, who they reach."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components.panel import panel
+from data.models import Dataset
+from pages._shell import dashboard_page
+
+PAGE = "mobile"
+dash.register_page(__name__, path="/cabinets-mobiles", name="Cabinets mobiles",
+                   title="Cabinets médicaux mobiles — e-Meuse Santé", order=20, dataset=Dataset.MOBILE.value)
+
+
+def _body(_filters) -> html.Div:
+    return html.Div([
+        dcc.Loading(html.Div(id=f"{PAGE}-stats"), type="dot", delay_show=300),
+        dbc.Row([
+            panel(f"{PAGE}-map", "Véhicules et communes desservies", is_map=True, height=520, width=7,
+                  help_text="Dernière position connue de chaque véhicule (points orange) et communes où un arrêt a eu "
+                            "lieu sur la période (cercles, surface ∝ consultations). Cliquez une commune pour "
+                            "filtrer."),
+            panel(f"{PAGE}-weekly", "Arrêts par semaine : programmés, réalisés, annulés", width=5, height=520),
+        ]),
+        dbc.Row([panel(f"{PAGE}-communes", "Communes desservies", graph=False)]),
+    ])
+
+
+def layout(**query) -> html.Div:
+    return dashboard_page(query, page=PAGE, title="Cabinets médicaux mobiles", dataset=Dataset.MOBILE.value,
+                          body=_body, subtitle="Tournées des cabinets mobiles dans les villages : positions, "
+                                               "arrêts, consultations et population atteinte.")

@@ -1,0 +1,73 @@
+"""Couverture (ARS): GP accessibility by commune, reach of the programme's services, under-served communes."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components.panel import panel
+from data.coverage import CONSULTATIONS_PER_FTE, DEFAULT_THRESHOLD
+from data.models import Dataset
+from data.queries.coverage import LAYERS
+from pages._shell import dashboard_page
+
+PAGE = "coverage"
+dash.register_page(__name__, path="/couverture", name="Couverture", title="Couverture (ARS) — e-Meuse Santé",
+                   order=50, dataset=Dataset.COVERAGE.value)
+
+METHOD = [
+    html.P("Accessibilité potentielle localisée aux médecins généralistes, calculée par la méthode des aires de "
+           "chalandise flottantes à deux étapes (2SFCA), dans l'esprit de l'indicateur APL de la DREES :"),
+    html.Ol([
+        html.Li(f"offre de chaque commune : équivalents temps plein des médecins généralistes en activité × "
+                f"{int(CONSULTATIONS_PER_FTE):,} consultations par an".replace(",", "\u202f")
+                + " (médecins de 65 ans et plus exclus par défaut) ;"),
+        html.Li("étape 1 : chaque offre est rapportée à la population qu'elle peut desservir, pondérée par la "
+                "distance (1 jusqu'à 10 km, 2/3 jusqu'à 15 km, 1/3 jusqu'à 20 km, 0 au-delà) ;"),
+        html.Li("étape 2 : l'accessibilité d'une commune est la somme, pondérée de même, des ratios des offres "
+                "à sa portée — en consultations par habitant et par an."),
+    ]),
+    html.P("Différences avec l'APL : distance à vol d'oiseau entre les centres des communes au lieu du temps de "
+           "trajet routier ; population non standardisée par âge. Le calcul porte sur tout votre territoire, "
+           "pour que les aires traversent les limites du filtre comme les patients."),
+]
+
+
+def controls(query: dict) -> dbc.Row:
+    try:
+        threshold = float(query.get("seuil", DEFAULT_THRESHOLD))
+    except ValueError:
+        threshold = DEFAULT_THRESHOLD
+    return dbc.Row([
+        dbc.Col([dbc.Label("Seuil de sous-dotation (consultations / habitant / an)", html_for=f"{PAGE}-threshold"),
+                 dbc.Input(id=f"{PAGE}-threshold", type="number", min=0, max=10, step=0.1, value=threshold)], md=3),
+        dbc.Col(html.Fieldset([html.Legend("Médecins pris en compte", className="form-label fs-6"),
+                               dbc.Checklist(id=f"{PAGE}-exclude", value=["65"] if query.get("avec65") != "1" else [],
+                                             options=[{"label": "Exclure les médecins de 65 ans et plus",
+                                                       "value": "65"}])]), md=3),
+        dbc.Col(html.Fieldset([html.Legend("Couches de services", className="form-label fs-6"),
+                               dbc.Checklist(id=f"{PAGE}-layers", value=["teleconsultation", "mobile"], inline=True,
+                                             options=[{"label": v, "value": k} for k, v in LAYERS.items()])]),
+                md=6),
+    ], className="mb-3")
+
+
+def layout(**query) -> html.Div:
+    def body(_filters):
+        return html.Div([
+            controls(query),
+            dcc.Loading(html.Div(id=f"{PAGE}-stats"), type="dot", delay_show=300),
+            dbc.Row([
+                panel(f"{PAGE}-map", "Accessibilité aux médecins généralistes", is_map=True, height=600, width=12,
+                      help_text="Consultations accessibles par habitant et par an ; les communes hachurées en "
+                                "gris n'ont pas d'habitant. Les symboles montrent les services choisis. "
+                                "Cliquez une commune pour filtrer."),
+                panel(f"{PAGE}-under", "Communes sous le seuil", graph=False),
+            ]),
+            dbc.Card([dbc.CardHeader(html.H2("Méthode", className="h5 mb-0")), dbc.CardBody(METHOD)],
+                     className="shadow-sm mb-4", id=f"{PAGE}-method"),
+        ])
+
+    return dashboard_page(query, page=PAGE, title="Couverture des soins (ARS)", dataset=Dataset.COVERAGE.value,
+                          body=body, live=False,
+                          subtitle="Accessibilité aux médecins généralistes et portée des services du programme.")

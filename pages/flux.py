@@ -1,0 +1,33 @@
+"""Flux: health of every feed source — last event, rate, rejects and their reasons."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components.panel import panel
+from data.models import Dataset
+from pages._shell import dashboard_page
+
+PAGE = "feeds"
+dash.register_page(__name__, path="/flux", name="Flux", title="Santé des flux — e-Meuse Santé", order=70,
+                   dataset=Dataset.FEEDS.value)
+
+
+def _body(_filters) -> html.Div:
+    return html.Div([
+        dcc.Loading(html.Div(id=f"{PAGE}-stats"), type="dot", delay_show=300),
+        dbc.Row([
+            panel(f"{PAGE}-sources", "Sources", graph=False,
+                  help_text="Une source est « silencieuse » si elle n'a rien envoyé depuis 24 heures."),
+            panel(f"{PAGE}-hourly", "Événements reçus par heure (48 dernières heures)", width=7),
+            panel(f"{PAGE}-rejects", "Refus par motif (7 derniers jours)", width=5),
+        ]),
+    ])
+
+
+def layout(**query) -> html.Div:
+    return dashboard_page(query, page=PAGE, title="Santé des flux", dataset=Dataset.FEEDS.value, body=_body,
+                          show_filters=False,
+                          subtitle="Ce que chaque émetteur a envoyé, ce qui a été refusé et pourquoi, sur tout le "
+                                   "programme (les filtres de territoire ne s'appliquent pas aux flux).")

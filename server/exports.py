@@ -1,0 +1,63 @@
+"""Exports of every table a page shows: /export/<table>.<csv|xlsx>?<filters>.
+
+The table is computed again here with the caller's own scope (level of detail, départements,
+statistical secrecy) — never from what the browser displayed — and each export is journalled.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from flask import Blueprint, Response, current_app, request
+from flask_login import current_user
+
+from data import audit
+from data.exports import to_csv, to_xlsx
+from data.filters import parse_filters
+from data.queries import (  # noqa: F401 - each module registers its tables
+    biology,
+    coverage,
+    feeds,
+    mobile,
+    programme,
+    teleconsultation,
+    workforce,
+)
+from data.queries.common import TABLES, labelled
+from server.auth import current_scope
+from server.database import db_session
+from server.security import error_page
+
+bp = Blueprint("exports", __name__)
+MIME = {"csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _values(df: pd.DataFrame) -> list[list]:
+    return [[None if (isinstance(v, float) and v != v) or v is pd.NA else v for v in row]
+            for row in df.itertuples(index=False)]
+
+
+@bp.route("/export/<key>.<fmt>")
+def export(key: str, fmt: str):
+    spec = TABLES.get(key)
+    if spec is None or fmt not in MIME:
+        return error_page(404, "Export inconnu", "Ce tableau n'existe pas ou ce format n'est pas proposé "
+                                                 "(formats : CSV, XLSX).")
+    scope = current_scope()
+    if scope is None or not scope.can_open(spec.dataset.value, spec.roles):
+        return error_page(403, "Accès refusé", "Votre profil ne permet pas d'exporter ce tableau.")
+    settings = current_app.config["EMEUSE_SETTINGS"]
+    filters = parse_filters(request.args, today=date.today(), territory=settings.departements)
+    session = db_session()
+    extra = spec.params(request.args) if spec.params else {}
+    df = labelled(spec, spec.compute(session, scope=scope, filters=filters, **extra))
+    audit.record(session, action="export", actor=current_user.email, user_id=current_user.id, target=key,
+                 detail={"format": fmt, "query": filters.to_query(), "params": {k: str(v) for k, v in extra.items()},
+                         "rows": len(df)}, ip=request.remote_addr)
+    session.commit()
+    header, rows = list(df.columns), _values(df)
+    body = to_csv(rows, header).encode("utf-8") if fmt == "csv" else to_xlsx(rows, header, sheet=spec.title)
+    name = f"e-meuse-sante_{key}_{date.today():%Y-%m-%d}.{fmt}"
+    return Response(body, mimetype=MIME[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                        "Cache-Control": "no-store"})
