@@ -21,23 +21,29 @@ def visible_pages(scope: AccessScope) -> list[dict]:
     return sorted(pages, key=lambda p: p.get("order", 100))
 
 
-def navbar(*, scope: AccessScope, user_name: str, query: str = "") -> dbc.Navbar:
+def navbar(*, scope: AccessScope, user_name: str, query: str = "") -> html.Header:
+    """Two tiers: brand and account on top, the pages below (wraps at any width, nothing off-screen)."""
     who = ROLE_LABELS.get(scope.role, scope.role)
     if scope.college:
         who = f"{who} — {COLLEGES.get(scope.college, scope.college)}"
     links = [dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"] + query, active="exact",
                                      className="nav-page-link"))
              for p in visible_pages(scope)]
-    return dbc.Navbar(
+    top = dbc.Navbar(
         dbc.Container([
             dbc.NavbarBrand("e-Meuse Santé", href="/" + query),
-            dbc.Nav(links, navbar=True, className="me-auto", id="main-nav"),
-            html.Span([html.Span(user_name, className="fw-semibold"), html.Br(),
-                       html.Small(who)], className="navbar-text text-light text-end me-3 lh-sm"),
-            dbc.Button("Mon compte", href="/compte", external_link=True, color="light", size="sm",
-                       outline=True, className="me-2", id="account-link"),
-            dbc.Button("Se déconnecter", href="/logout", external_link=True, color="light", size="sm",
-                       outline=True, id="logout-link"),
+            html.Div([
+                html.Span([html.Span(user_name, className="fw-semibold"), html.Br(), html.Small(who)],
+                          className="navbar-text text-light text-end me-3 lh-sm py-0"),
+                dbc.Button("Mon compte", href="/compte", external_link=True, color="light", size="sm",
+                           outline=True, className="me-2", id="account-link"),
+                dbc.Button("Se déconnecter", href="/logout", external_link=True, color="light", size="sm",
+                           outline=True, id="logout-link"),
+            ], className="d-flex align-items-center ms-auto flex-wrap"),
         ], fluid=True),
-        color="dark", dark=True, className="mb-3", tag="header",
+        color="dark", dark=True, className="py-1",
     )
+    pages = html.Nav(dbc.Container(dbc.Nav(links, pills=True, className="flex-wrap py-1", id="main-nav"),
+                                   fluid=True),
+                     className="page-nav border-bottom mb-3", **{"aria-label": "Pages du tableau de bord"})
+    return html.Header([top, pages])
