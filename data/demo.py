@@ -45,6 +45,8 @@ from data.users import create_user, utcnow
 
 PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_SEED = 20261122
+COUNT_UNITS = ("adolescents", "femmes", "étudiants")
+LIVE_TAIL_EVENTS = 300  # events a first start feeds through the ingestion pipeline, so feeds look alive
 BATCH = 5000
 
 # Default grants per college (dataset → level); admins and ARS officers see everything.
@@ -348,9 +350,7 @@ class DemoGenerator:
                     silent_device = device_id
                 n = 0
                 for d in _days(installed, stops_on or self.end):
-                    if d.weekday() == 6:
-                        continue
-                    for test in tests:
+                    for test in (tests if d.weekday() != 6 else []):  # no sampling on Sundays; status daily
                         for _ in range(_poisson(rng, (site["residents"] or 60) / 150)):
                             n += 1
                             value = self._bio_value(test.key)
@@ -461,8 +461,10 @@ class DemoGenerator:
         rows = []
         q = date(self.start.year, 3 * ((self.start.month - 1) // 3) + 1, 1)
         quarters = []
-        while q <= self.end:
+        while True:  # completed quarters only: a value is reported once its quarter has ended
             nxt = date(q.year + (q.month + 3 > 12), (q.month + 3 - 1) % 12 + 1, 1)
+            if nxt - timedelta(days=1) > self.end:
+                break
             quarters.append((q, nxt - timedelta(days=1)))
             q = nxt
         for dep in self.deps:
@@ -472,16 +474,14 @@ class DemoGenerator:
                     progress = (k + 1) / len(quarters)
                     noise = rng.gauss(0, abs(target_v - start_v) * 0.06)
                     value = start_v + (target_v - start_v) * progress * rng.uniform(0.75, 1.0) + noise
-                    if unit in ("adolescents", "femmes", "étudiants"):
-                        value *= scale
-                    if indicator == "boursiers_installes":
-                        value = round(value)
+                    if unit in COUNT_UNITS:  # people are counted in whole numbers
+                        value = round(value * scale)
                     rows.append(dict(
                         source_id=src, source_event_id=f"IND-{experiment}-{indicator}-{dep}-{q0.isoformat()}",
                         received_at=self.received, experiment=experiment, indicator=indicator,
                         territory_level="departement", territory_code=dep, departement_code=dep,
                         period_start=q0, period_end=q1, value=round(max(0.0, value), 1),
-                        target=round(target_v * (scale if unit in ("adolescents", "femmes", "étudiants") else 1), 1),
+                        target=round(target_v * (scale if unit in COUNT_UNITS else 1), 1),
                         unit=unit))
         self._bulk(ProgrammeIndicatorValue, rows)
 
@@ -496,8 +496,12 @@ def clear(session: Session) -> None:
 
 
 def generate(session: Session, *, seed: int = DEFAULT_SEED, end: date | None = None, years: int = 2,
-             departements: tuple[str, ...] = ("52", "54", "55")) -> dict[str, int]:
-    """Fill an empty (or emptied) database; returns row counts per table."""
+             departements: tuple[str, ...] = ("52", "54", "55"), live_tail: int = 0) -> dict[str, int]:
+    """Fill an empty (or emptied) database; returns row counts per table.
+
+    `live_tail` events (5 % malformed) then go through the real ingestion pipeline, as the demo
+    sources' latest delivery: the feed-health page shows freshness, rates and rejects from it.
+    """
     end = end or (datetime.now(PARIS).date() - timedelta(days=1))
     clear(session)
     gen = DemoGenerator(session, seed=seed, end=end, years=years, departements=departements)
@@ -510,6 +514,13 @@ def generate(session: Session, *, seed: int = DEFAULT_SEED, end: date | None = N
     gen.programme()
     counts = dict(gen.counts)
     counts.update(rollups.rebuild_all(session))
+    if live_tail:
+        from data.simulator import World, feed_in_process
+
+        session.flush()
+        sources = {kind: session.get(FeedSource, source_id) for kind, source_id in gen.sources.items()}
+        counts["live_tail"] = sum(feed_in_process(session, world=World.load(session, seed=seed), sources=sources,
+                                                  count=live_tail).values())
     session.merge(SchemaInfo(key="demo", value=f"seed={seed};end={end.isoformat()};years={years};"
                                                 f"departements={','.join(departements)}"))
     session.add(AuditEvent(at=utcnow(), actor="système", action="demo.generate", target="database",
@@ -526,6 +537,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--end", type=date.fromisoformat, default=None)
     parser.add_argument("--departements", nargs="+", default=None)
+    parser.add_argument("--live-tail", type=int, default=LIVE_TAIL_EVENTS,
+                        help="events then fed through the ingestion pipeline (0: none)")
     args = parser.parse_args(argv)
     settings = get_settings()
     engine = make_engine(settings.database_url)
@@ -533,7 +546,7 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     with session_scope(make_session_factory(engine)) as session:
         counts = generate(session, seed=args.seed, end=args.end, years=args.years,
-                          departements=tuple(args.departements or settings.departements))
+                          departements=tuple(args.departements or settings.departements), live_tail=args.live_tail)
     for table, n in counts.items():
         print(f"{table}: {n}")
     print(f"demo data generated in {time.perf_counter() - t0:.1f} s")

@@ -135,3 +135,23 @@ def run(*, base_url: str, keys: dict[str, str], world: World, rate: float, secon
         if delay > 0:
             time.sleep(delay)
     return statuses
+
+
+def feed_in_process(session: Session, *, world: World, sources: dict, count: int,
+                    malformed_share: float = 0.05) -> Counter:
+    """Feed `count` events through the ingestion pipeline directly (no HTTP), one batch per endpoint.
+
+    `sources` maps a feed kind to its FeedSource. Returns the items' statuses (accepted, rejected...).
+    """
+    from data.ingestion.pipeline import ENDPOINTS, ingest
+
+    batches: dict[str, list[dict]] = {}
+    for n in range(1, count + 1):
+        path, payload, _spoiled = next_event(world, n, malformed_share)
+        batches.setdefault(path, []).append(payload)
+    statuses: Counter = Counter()
+    for path, items in batches.items():
+        result = ingest(session, source=sources[GENERATORS[path][0]], endpoint=ENDPOINTS[path], items=items)
+        statuses.update(item["status"] for item in result.items)
+    return statuses
+

@@ -31,7 +31,8 @@ def register(app: Flask) -> None:
         with session_scope(current_app.extensions["emeuse.sessions"]) as session:
             counts = demo.generate(session, seed=seed, years=years,
                                    end=date.fromisoformat(end) if end else None,
-                                   departements=current_app.config["EMEUSE_SETTINGS"].departements)
+                                   departements=current_app.config["EMEUSE_SETTINGS"].departements,
+                                   live_tail=demo.LIVE_TAIL_EVENTS)
         for table, n in counts.items():
             click.echo(f"{table}: {n}")
         click.echo(f"generated in {time.perf_counter() - t0:.1f} s")

@@ -48,7 +48,7 @@ def prepare_database(app: Flask, settings: Settings) -> bool:
             return False
         t0 = time.perf_counter()
         counts = demo.generate(session, seed=settings.demo_seed, years=settings.demo_years,
-                               departements=settings.departements)
+                               departements=settings.departements, live_tail=demo.LIVE_TAIL_EVENTS)
     log.warning("demo data generated in %.1f s (%d teleconsultation sessions)",
                 time.perf_counter() - t0, counts.get("teleconsultation_session", 0))
     return True

@@ -55,6 +55,27 @@ def feed_health(session: Session, *, scope: AccessScope, now: datetime) -> list[
     return out
 
 
+# Short French labels of the reasons a payload is refused (the stored reason stays the code).
+REASON_LABELS = {
+    "missing": "champ manquant", "extra_forbidden": "champ inconnu", "literal_error": "valeur non autorisée",
+    "string_pattern_mismatch": "format invalide", "timezone_aware": "fuseau horaire absent",
+    "future_timestamp": "date dans le futur", "unknown_loinc": "code LOINC non autorisé",
+    "ucum_unit_mismatch": "unité UCUM incorrecte", "inconsistent_abnormal_flag": "indicateur d'anomalie incohérent",
+    "unknown_commune": "commune inconnue", "unknown_site": "site inconnu", "site_not_allowed": "site non autorisé",
+    "unknown_device": "automate inconnu", "unknown_unit": "véhicule inconnu",
+    "position_out_of_area": "position hors territoire", "too_far_ahead": "date trop lointaine",
+    "unknown_territory": "territoire inconnu", "fhir_structure": "ressource FHIR invalide",
+    "missing_position": "position GPS absente", "invalid_json": "JSON illisible", "invalid_body": "corps invalide",
+    "batch_too_large": "lot trop volumineux", "empty_batch": "lot vide", "unreadable_extract": "extraction illisible",
+}
+
+
+def reason_label(reason: str) -> str:
+    from data.ingestion.pipeline import FRENCH_MESSAGES
+
+    return REASON_LABELS.get(reason) or FRENCH_MESSAGES.get(reason) or reason
+
+
 KIND_LABELS = {"teleconsultation": "Téléconsultation", "mobile": "Cabinets mobiles", "biology": "Biologie délocalisée",
                "workforce": "Démographie des professionnels", "programme": "Indicateurs du programme"}
 
@@ -75,7 +96,7 @@ def sources_table(session: Session, *, scope: AccessScope, filters=None, now: da
             "state", "silent"]
     rows = [(h.name, KIND_LABELS.get(h.feed_kind, h.feed_kind), h.key_state, h.last_seen_at, h.events_last_hour,
              round(h.events_per_hour_24h, 1), h.rejected_24h,
-             ", ".join(f"{r} ({n})" for r, n in h.rejects_by_reason.items()),
+             ", ".join(f"{reason_label(r)} ({n})" for r, n in h.rejects_by_reason.items()),
              "Silencieuse depuis plus de 24 h" if h.silent(now) else "Active", h.silent(now))
             for h in feed_health(session, scope=scope, now=now)]
     df = pd.DataFrame(rows, columns=cols)
@@ -132,4 +153,5 @@ def rejects(session: Session, *, scope: AccessScope, filters=None, now: datetime
                            .order_by(func.count().desc())).all()
     df = pd.DataFrame(rows, columns=cols)
     df["kind"] = df["kind"].map(lambda k: KIND_LABELS.get(k, k))
+    df["reason"] = df["reason"].map(reason_label)
     return df

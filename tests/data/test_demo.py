@@ -118,6 +118,14 @@ def test_a_device_is_silent_and_some_quality_controls_fail(db):
                            .where(_demo(DeviceStatus)).group_by(DeviceStatus.device_id)).all()
     silent = [d for d, day in last_seen if (DEMO_END - day).days >= 7]
     assert len(silent) == 1
+    assert {day for d, day in last_seen if d not in silent} == {DEMO_END}  # the others reported on the last day
+    # devices report every day; nobody samples on Sundays
+    sunday = func.strftime("%w", DeviceStatus.day) == "0" if db.bind.dialect.name == "sqlite" else \
+        func.extract("dow", DeviceStatus.day) == 0
+    assert db.scalar(select(func.count()).select_from(DeviceStatus).where(_demo(DeviceStatus), sunday)) > 0
+    sunday_results = func.strftime("%w", BiologyResult.day) == "0" if db.bind.dialect.name == "sqlite" else \
+        func.extract("dow", BiologyResult.day) == 0
+    assert db.scalar(select(func.count()).select_from(BiologyResult).where(_demo(BiologyResult), sunday_results)) == 0
     assert db.scalar(select(func.count()).select_from(DeviceStatus).where(DeviceStatus.qc_status == "failed")) > 0
     assert db.scalar(select(func.count()).select_from(Device)) == 36
 
