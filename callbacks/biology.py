@@ -96,7 +96,7 @@ def update_biology(departements, month_from, month_to, epci, commune, _tick, *, 
         panel_data(caption=(f"{fmt_number(len(alerts))} en alerte sur {fmt_number(len(devices))} "
                             + ("départements." if area_for(scope, filters, Dataset.BIOLOGY).summary else "automates.")
                             ) if not devices.empty else "Aucun automate pour ce filtre.",
-                   table=labelled(dev_spec, devices.sort_values("alert", ascending=False)), table_key=dev_spec.key,
+                   table=labelled(dev_spec, devices), table_key=dev_spec.key,
                    query=query, table_title="État des automates (alertes en premier)", open_table=True),
         weekly_figure(weekly),
         panel_data(caption=weekly_caption(weekly), table=labelled(weekly_spec, weekly), table_key=weekly_spec.key,

@@ -34,11 +34,12 @@ def coverage_figure(df: pd.DataFrame, points: pd.DataFrame, layers: list[str], t
     if df.empty:
         return empty_figure()
     populated = df["population"] > 0
-    hover = [f"{fmt_number(a, 2)} consultations / hab. / an" + (" — sous le seuil" if a < threshold else "")
+    under = q.below(df["accessibility"], threshold)
+    hover = [f"{fmt_number(a, 2)} consultations / hab. / an" + (" — sous le seuil" if low else "")
              + f"<br>{fmt_number(p)} habitants · généraliste le plus proche : {fmt_number(k, 1)} km"
              if pop else "Aucun habitant"
-             for a, p, k, pop in zip(df["accessibility"], df["population"], df["nearest_supply_km"], populated,
-                                     strict=True)]
+             for a, low, p, k, pop in zip(df["accessibility"], under, df["population"], df["nearest_supply_km"],
+                                          populated, strict=True)]
     figure = commune_choropleth(
         geojson_url=geojson_url(), codes=df["insee"].tolist(),
         values=[round(float(a), 2) if pop else None for a, pop in zip(df["accessibility"], populated, strict=True)],
@@ -91,7 +92,7 @@ def update_coverage(departements, month_from, month_to, epci, commune, threshold
     spec = TABLES["couverture-sous-dotees"]
     tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url
     populated = access[access["population"] > 0] if not access.empty else access
-    low = populated[populated["accessibility"] < threshold] if not populated.empty else populated
+    low = populated[q.below(populated["accessibility"], threshold)] if not populated.empty else populated
     total_pop = int(populated["population"].sum()) if not populated.empty else 0
     mean = ((populated["accessibility"] * populated["population"]).sum() / total_pop) if total_pop else None
     stats = stat_row([

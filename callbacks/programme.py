@@ -7,7 +7,7 @@ from dash import Input, Output, callback, html
 from callbacks._access import guarded
 from callbacks.common import FILTER_INPUTS, SAMPLE_FILTERS, note_box, read_filters
 from components.charts import empty_figure, line_figure
-from components.formatting import fmt_date, fmt_number
+from components.formatting import fmt_date, fmt_measure, fmt_number
 from components.panel import data_id, graph_id, panel_data
 from components.stat_card import stat_card, stat_row
 from data.models import Dataset
@@ -45,12 +45,13 @@ def stats(df: pd.DataFrame):
     latest = df.sort_values("period_end").groupby(["indicator", "territory"]).tail(1)
     cards = []
     for row in latest.itertuples(index=False):
-        value = row.value if isinstance(row.value, str) else fmt_number(row.value, 1)
+        value = row.value if isinstance(row.value, str) else fmt_measure(row.value)
         reached = {"oui": "cible atteinte", "non": "cible non atteinte"}.get(row.reached, "non évaluable")
+        goal = "au plus" if row.objective == "baisse" else "au moins"
         cards.append(stat_card(f"prog-{row.indicator}-{row.territory}".replace(" ", "-"),
                                f"{row.indicator_label} — {row.territory}", f"{value} {row.unit}",
-                               f"au {fmt_date(row.period_end)} ; cible {fmt_number(row.target, 1)} "
-                               f"({row.objective}) : {reached}"))
+                               f"au {fmt_date(row.period_end)} ; cible : {goal} {fmt_measure(row.target)} — "
+                               f"{reached}"))
     return stat_row(cards)
 
 

@@ -17,6 +17,13 @@ def fmt_number(value: float | int | None, decimals: int = 0) -> str:
     return text.replace(",", NARROW_NBSP).replace(".", ",")
 
 
+def fmt_measure(value: float | int | None, decimals: int = 1) -> str:
+    """A measured value: whole numbers without decimals (12 → '12'), others with `decimals` (12.5 → '12,5')."""
+    if value is None:
+        return "—"
+    return fmt_number(value, 0 if float(value).is_integer() else decimals)
+
+
 def fmt_change(pct: float | None) -> str:
     """Signed percentage with French typography: '+12,3 %' / '−4,0 %'."""
     if pct is None:

@@ -131,7 +131,8 @@ def devices(session: Session, *, scope: AccessScope, filters: Filters, now: date
         df = pd.DataFrame({"site": grouped["site"], "serial": grouped["devices"].map(lambda n: f"{n} automates"),
                            "model": "", "last_seen": None, "qc_status": "", "battery_pct": None, "error_code": None,
                            "state": grouped["alerts"].map(lambda n: f"{n} en alerte"), "alert": grouped["alerts"] > 0})
-    return df.drop(columns=["departement"], errors="ignore")
+    df = df.sort_values("alert", ascending=False, kind="stable")  # alerts first, on screen and in exports
+    return df.drop(columns=["departement"], errors="ignore").reset_index(drop=True)
 
 
 def _device_rows(session: Session, area, now: datetime) -> pd.DataFrame:

@@ -92,6 +92,11 @@ def service_points(session: Session, *, scope: AccessScope, filters: Filters, op
     return pd.DataFrame(out, columns=["kind", "name", "insee", "lat", "lon"])
 
 
+def below(accessibility, threshold: float):
+    """Under the threshold, compared as shown (two decimals): a commune listed under 2.5 never reads "2,50"."""
+    return accessibility.round(2) < threshold
+
+
 @table("couverture-sous-dotees", title="Communes sous-dotées", dataset=Dataset.COVERAGE,
        columns={"name": "Commune", "departement": "Département", "population": "Population",
                 "accessibility": "Accessibilité (consultations / hab. / an)",
@@ -113,7 +118,7 @@ def under_served(session: Session, *, scope: AccessScope, filters: Filters, opti
     if df.empty:
         return pd.DataFrame(columns=cols)
     names = dict(session.execute(select(Departement.code, Departement.name)).all())
-    low = df[(df["accessibility"] < options.threshold) & (df["population"] > 0)].copy()
+    low = df[below(df["accessibility"], options.threshold) & (df["population"] > 0)].copy()
     if area.summary:
         under = df["insee"].isin(low["insee"])
         grouped = (df.assign(under=under, under_pop=df["population"].where(under, 0),

@@ -171,11 +171,12 @@ def vehicles(session: Session, *, scope: AccessScope, filters: Filters) -> pd.Da
     if area.empty:
         return pd.DataFrame(columns=cols)
     vp = VehiclePosition
-    last = (select(vp.unit_id, func.max(vp.recorded_at).label("at")).group_by(vp.unit_id).subquery())
+    # one row per vehicle: its latest position (positions sent in the same second: the last received)
+    ranked = select(vp.unit_id, vp.recorded_at, vp.lat, vp.lon, func.row_number().over(
+        partition_by=vp.unit_id, order_by=(vp.recorded_at.desc(), vp.id.desc())).label("rank")).subquery()
     rows = session.execute(
-        select(MobileUnit.id, MobileUnit.name, vp.recorded_at, vp.lat, vp.lon)
-        .join(last, last.c.unit_id == MobileUnit.id)
-        .join(vp, and_(vp.unit_id == last.c.unit_id, vp.recorded_at == last.c.at))
+        select(MobileUnit.id, MobileUnit.name, ranked.c.recorded_at, ranked.c.lat, ranked.c.lon)
+        .join(ranked, and_(ranked.c.unit_id == MobileUnit.id, ranked.c.rank == 1))
         .where(MobileUnit.departement_code.in_(area.departements)).order_by(MobileUnit.name)).all()
     now = datetime.combine(filters.today, datetime.min.time())
     out = []
