@@ -1,0 +1,134 @@
+"""Page callbacks called as plain functions, as the users who open those pages."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from dash.exceptions import PreventUpdate
+
+from callbacks.biology import update_biology
+from callbacks.common import territory_choices
+from callbacks.coverage import update_coverage
+from callbacks.feeds import update_feeds
+from callbacks.mobile import update_mobile
+from callbacks.programme import update_programme
+from callbacks.teleconsultation import update_teleconsultation
+from callbacks.workforce import update_workforce
+from components.filters import ALL
+
+ADMIN = "admin@demo.e-meuse-sante.fr"
+ARS = "ars@demo.e-meuse-sante.fr"
+USAGERS = "usagers@demo.e-meuse-sante.fr"            # teleconsultation/mobile/workforce/coverage: summary
+COLLECTIVITES = "collectivites@demo.e-meuse-sante.fr"  # teleconsultation/mobile/workforce/coverage: detail
+H1 = (["52", "55"], "2026-01", "2026-06", ALL, ALL)
+
+
+def text(component) -> str:
+    return json.dumps(component, default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o),
+                      ensure_ascii=False)
+
+
+def assert_no_geometry(figure: dict) -> None:
+    """Maps reference the commune geometry by URL: a callback never ships polygons."""
+    for trace in figure["data"]:
+        assert not isinstance(trace.get("geojson"), dict)
+    for layer in figure["layout"].get("map", {}).get("layers", []):
+        assert isinstance(layer["source"], (str, list))
+    assert '"coordinates"' not in json.dumps(figure)
+
+
+def test_teleconsultation_in_detail_and_in_summary(as_user):
+    with as_user(COLLECTIVITES):
+        stats, weekly, weekly_data, sites, sites_data, note, stamp = update_teleconsultation(*H1, 0)
+    assert "Séances réalisées" in text(stats) and "EHPAD avec téléconsultation active" in text(stats)
+    assert len(weekly["data"]) > 3 and weekly["layout"]["separators"] == ", "
+    assert "semaines" in text(weekly_data) and "/export/teleconsultation-hebdo.csv?dep=52,55" in text(weekly_data)
+    assert_no_geometry(sites)
+    assert len(sites["data"][0]["lat"]) > 20 and note is None and stamp.startswith("Mis à jour")
+    with as_user(USAGERS):
+        _, weekly, _, sites, sites_data, note, _ = update_teleconsultation(*H1, 0)
+    assert sorted(t["name"] for t in weekly["data"]) == ["Haute-Marne", "Meuse"]
+    assert len(sites["data"][0]["lat"]) == 2  # one point per département
+    assert "EHPAD" not in text(sites_data) and "synthèse" in text(note)
+
+
+def test_mobile_page(as_user):
+    with as_user(ARS):
+        stats, vmap, vmap_data, weekly, _, communes, note, _ = update_mobile(*H1, 0)
+    assert "Communes desservies" in text(stats) and "à moins de 10 km" in text(stats)
+    assert_no_geometry(vmap)
+    names = {t["name"] for t in vmap["data"]}
+    assert any("Véhicules" in n for n in names) and any("Communes desservies" in n for n in names)
+    assert "Communes desservies" in text(communes) and note is None
+    assert {t["name"] for t in weekly["data"]} >= {"Réalisés"}
+
+
+def test_biology_page_lists_alerts_first(as_user):
+    with as_user(ADMIN):
+        stats, devices, weekly, _, sites, _, note, _ = update_biology(*H1, 0)
+    assert "Automates en alerte" in text(stats) and "Analyses réalisées" in text(stats)
+    assert "alertes en premier" in text(devices) and len(weekly["data"]) == 6  # six POC tests
+    assert note is None
+
+
+def test_biology_needs_its_grant(as_user):
+    with as_user(USAGERS), pytest.raises(PreventUpdate):  # usagers: biology none
+        update_biology(*H1, 0)
+
+
+def test_workforce_page_scales(as_user):
+    with as_user(ADMIN):
+        by_commune = update_workforce(*H1, "medecin_gp", "commune")
+        by_dep = update_workforce(*H1, "medecin_gp", "departement")
+    stats = text(by_commune[0])
+    assert "60 ans et plus" in stats and "retraite" in stats and "Boursiers" in stats
+    assert len(by_commune[1]["data"][0]["locations"]) == 925 and len(by_dep[1]["data"][0]["locations"]) == 925
+    assert_no_geometry(by_commune[1])
+    assert len(set(by_dep[1]["data"][0]["z"])) <= 2  # every commune carries its département's density
+    assert [t["name"] for t in by_commune[5]["data"]] == ["Installations", "Départs"]
+
+
+def test_coverage_threshold_and_layers(as_user):
+    with as_user(ARS):
+        low = update_coverage(*H1, "1", ["65"], ["teleconsultation"])
+        high = update_coverage(*H1, "2,5", ["65"], ["teleconsultation", "mobile"])
+    assert_no_geometry(high[1])
+    count = [int(t.split(" lignes")[0].split("(")[-1].replace("\u202f", ""))
+             for t in (text(low[3]).split("Communes sous le seuil (")[1][:20],
+                       text(high[3]).split("Communes sous le seuil (")[1][:20])]
+    assert count[0] < count[1]
+    assert "seuil=2.5" in text(high[3])  # the export link carries the threshold
+    layers = {t.get("name") for t in high[1]["data"]}
+    assert "Site de téléconsultation" in layers and "Arrêt de cabinet mobile" in layers
+    with as_user(ARS):  # a malformed threshold falls back to the default instead of failing
+        assert "2,5" in text(update_coverage(*H1, "abc", [], [])[0])
+
+
+def test_programme_page(as_user):
+    with as_user("financeurs@demo.e-meuse-sante.fr"):  # programme: detail
+        stats, chart, data, note = update_programme(*H1, "prevention_ados")
+    assert "cible : au moins" in text(stats) and ",0 adolescents" not in text(stats)
+    assert any(t["name"].startswith("Cible") for t in chart["data"])
+    assert "/export/programme-indicateurs" in text(data)
+
+
+def test_feeds_page_for_the_feeds_grant_only(as_user):
+    with as_user("entreprises@demo.e-meuse-sante.fr"):  # feeds: detail
+        stats, sources, *_ = update_feeds(0)
+    assert "Sources déclarées" in text(stats) and "Démo — " in text(sources)
+    with as_user("etablissements@demo.e-meuse-sante.fr"):  # feeds: summary, per feed kind, no source names
+        _, sources, *_ = update_feeds(0)
+    assert "Démo — " not in text(sources) and "source(s)" in text(sources)
+    with as_user(USAGERS), pytest.raises(PreventUpdate):
+        update_feeds(0)
+
+
+def test_epci_and_commune_choices_follow_the_departements(as_user):
+    with as_user(ADMIN):
+        epcis, epci, communes, commune = territory_choices(["55"], ALL, "55029")
+        assert commune == "55029" and len(communes) > 400
+        _, _, communes_52, commune = territory_choices(["52"], ALL, "55029")
+    assert commune == ALL  # a commune of another département is cleared
+    assert all(o["label"].endswith("(52)") for o in communes_52[1:])
+    with as_user("professionnels@demo.e-meuse-sante.fr"):
+        assert territory_choices(["55"], ALL, ALL)[0] == epcis  # reference geography, same for everyone

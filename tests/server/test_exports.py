@@ -1,0 +1,86 @@
+"""Exports of page tables: recomputed on the server with the caller's scope, journalled, formula-safe."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from data.exports import to_csv, to_xlsx
+from data.models import AuditEvent
+from data.queries.common import TABLES
+
+QUERY = "?dep=52,55&du=2026-01&au=2026-06"
+
+
+def test_anonymous_export_is_refused(client):
+    response = client.get("/export/teleconsultation-sites.csv" + QUERY)
+    assert response.status_code in (302, 401)
+    assert b"Haute-Marne" not in response.data
+
+
+def test_detail_export_is_journalled(auth, client, db):
+    auth.login_as("collectivites")
+    response = client.get("/export/teleconsultation-sites.csv" + QUERY)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    body = response.get_data(as_text=True).lstrip("\ufeff")
+    header = body.splitlines()[0]
+    assert header.startswith("Site / département;Type;Commune;Séances;Réalisées")
+    assert "EHPAD" in body and len(body.splitlines()) > 20
+    db.expire_all()
+    row = db.scalars(select(AuditEvent).where(AuditEvent.action == "export", AuditEvent.target ==
+                                              "teleconsultation-sites").order_by(AuditEvent.id.desc())).first()
+    assert row.actor == "collectivites@demo.e-meuse-sante.fr" and row.detail["format"] == "csv"
+    assert row.detail["rows"] == len(body.strip().splitlines()) - 1
+
+
+def test_summary_export_has_no_site_and_hides_small_counts(auth, client):
+    auth.login_as("usagers")  # teleconsultation: summary
+    body = client.get("/export/teleconsultation-sites.csv" + QUERY).get_data(as_text=True)
+    assert "EHPAD" not in body
+    assert sorted(line.split(";")[0] for line in body.lstrip("\ufeff").strip().splitlines()[1:]) == [
+        "Haute-Marne", "Meuse"]
+    weekly = client.get("/export/teleconsultation-hebdo.csv" + QUERY).get_data(as_text=True)
+    cells = [c for line in weekly.splitlines()[1:] for c in line.split(";")[2:]]
+    assert not any(c.isdigit() and 1 <= int(c) <= 10 for c in cells)  # 1..10 never published
+
+
+def test_export_without_the_grant_is_refused_in_french(auth, client):
+    auth.login_as("usagers")  # biology: none
+    response = client.get("/export/biologie-automates.xlsx" + QUERY)
+    assert response.status_code == 403
+    assert "Accès refusé" in response.get_data(as_text=True)
+
+
+def test_unknown_export(auth, client):
+    auth.login_as("admin")
+    assert client.get("/export/nothing.csv").status_code == 404
+    assert client.get("/export/teleconsultation-sites.pdf").status_code == 404
+
+
+def test_xlsx_export_opens_and_keeps_numbers(auth, client):
+    auth.login_as("ars")
+    response = client.get("/export/couverture-sous-dotees.xlsx" + QUERY + "&seuil=2.5")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert sheet.cell(1, 1).value == "Commune"
+    assert isinstance(sheet.cell(2, 3).value, int) and isinstance(sheet.cell(2, 4).value, (int, float))  # not text
+
+
+@pytest.mark.parametrize("hostile", ["=HYPERLINK(\"http://x\")", "+1+1", "-2", "@SUM(A1)", "\t=1"])
+def test_spreadsheet_formulas_are_neutralised(hostile):
+    rows = list(csv.reader(io.StringIO(to_csv([[hostile, 3]], ["Site", "n"]).lstrip("\ufeff")), delimiter=";"))
+    assert rows[1] == [f"'{hostile}", "3"]
+    sheet = load_workbook(io.BytesIO(to_xlsx([[hostile, 3]], ["Site", "n"]))).active
+    assert sheet.cell(2, 1).value.startswith("'") and sheet.cell(2, 2).value == 3
+
+
+def test_every_table_is_exportable_by_the_admin(auth, client):
+    auth.login_as("admin")
+    for key in TABLES:
+        response = client.get(f"/export/{key}.csv{QUERY}")
+        assert response.status_code == 200, key
+        assert response.get_data(as_text=True).lstrip("\ufeff").split(";")[0], key
