@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PORT   ?= 8050
 
-.PHONY: run test lint geo demo simulate bench-ingestion clean
+.PHONY: run test lint geo demo simulate bench loadtest bench-ingestion clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,9 +46,32 @@ SECONDS ?= 60
 simulate: $(VENV)/.run-deps
 	$(VENV)/bin/flask --app app simulate --url http://127.0.0.1:$(PORT) --rate $(RATE) --seconds $(SECONDS)
 
+$(VENV)/.bench-deps: requirements-bench.txt requirements-dev.txt requirements.txt | $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $@ $(VENV)/.dev-deps $(VENV)/.run-deps
+
+## Every page callback end to end vs its bare queries vs DuckDB (SCALE=s|m|l; POSTGRES=postgresql+psycopg://... adds PostgreSQL)
+SCALE ?= s
+bench: $(VENV)/.bench-deps
+	$(PY) -m bench.dashboard --scale $(SCALE) $(if $(POSTGRES),--postgres $(POSTGRES),)
+
+.venv-load/.deps: requirements-load.txt
+	$(PYTHON) -m venv .venv-load
+	.venv-load/bin/python -m pip install --quiet -r requirements-load.txt
+	touch $@
+
+## Load test on loopback: gunicorn (WORKERS), USERS locust users, the simulator at RATE events/s, for SECONDS
+USERS ?= 50
+WORKERS ?= 4
+LOAD_RATE ?= 100
+LOAD_SECONDS ?= 90
+loadtest: $(VENV)/.bench-deps .venv-load/.deps
+	$(PY) -m bench.loadtest --users $(USERS) --workers $(WORKERS) --rate $(LOAD_RATE) --seconds $(LOAD_SECONDS) \
+	  $(if $(POSTGRES),--postgres $(POSTGRES),) $(if $(REDIS),--redis $(REDIS),)
+
 ## Ingestion throughput vs a bare bulk insert (POSTGRES=postgresql+psycopg://... adds PostgreSQL)
 bench-ingestion: $(VENV)/.dev-deps
 	$(PY) -m bench.ingestion $(if $(POSTGRES),--postgres $(POSTGRES),)
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3* .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-load instance/*.sqlite3* .pytest_cache .ruff_cache

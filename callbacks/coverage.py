@@ -46,7 +46,8 @@ def coverage_figure(df: pd.DataFrame, points: pd.DataFrame, layers: list[str], t
         hover_values=hover, colorbar_title="Consultations / hab. / an",
         bounds=(df["lat"].tolist(), df["lon"].tolist()), zmax=ACCESS_ZMAX, tile_url=tile_url)
     for kind in layers:
-        sub = points[points["kind"] == kind] if not points.empty else points
+        # points inside the mapped communes only (the under-served list still looks across borders)
+        sub = points[(points["kind"] == kind) & points["insee"].isin(df["insee"])] if not points.empty else points
         if sub.empty:
             continue
         figure["data"].append({"type": "scattermap", "mode": "markers", "name": q.LAYERS[kind],

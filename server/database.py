@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from flask import Flask, current_app, g
@@ -18,6 +19,9 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask, settings: Settings) -> None:
     engine = make_engine(settings.database_url)
+    # gunicorn --preload forks workers after the app (and its pool) exists: a child must not reuse the
+    # parent's connections; dispose(close=False) drops them from its pool without closing them for the parent.
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     app.extensions["emeuse.engine"] = engine
     app.extensions["emeuse.sessions"] = make_session_factory(engine)
     app.teardown_appcontext(_close_session)

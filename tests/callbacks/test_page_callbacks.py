@@ -98,8 +98,11 @@ def test_coverage_threshold_and_layers(as_user):
                        text(high[3]).split("Communes sous le seuil (")[1][:20])]
     assert count[0] < count[1]
     assert "seuil=2.5" in text(high[3])  # the export link carries the threshold
-    layers = {t.get("name") for t in high[1]["data"]}
+    layers = {t.get("name"): t for t in high[1]["data"]}
     assert "Site de téléconsultation" in layers and "Arrêt de cabinet mobile" in layers
+    # only the points inside the mapped départements (the territory also has Meurthe-et-Moselle)
+    assert set(layers["Site de téléconsultation"]["customdata"]) <= set(high[1]["data"][0]["locations"])
+    assert {c[:2] for c in layers["Site de téléconsultation"]["customdata"]} == {"52", "55"}
     with as_user(ARS):  # a malformed threshold falls back to the default instead of failing
         assert "2,5" in text(update_coverage(*H1, "abc", [], [])[0])
 

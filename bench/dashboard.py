@@ -1,0 +1,335 @@
+"""Dashboard benchmark: every page callback end to end, next to its bare queries and to DuckDB.
+
+    python -m bench.dashboard --scale s                         # demo size, SQLite
+    python -m bench.dashboard --scale m --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    make bench SCALE=s                                          # SQLite, then PostgreSQL when POSTGRES=... is given
+
+Scales: s = demo default (3 départements × 2 years); m = 3 départements × 10 years with the raw event
+tables inflated to ~10 million events; l = like m on the Grand Est (needs `make geo DEPS="08 10 51 52 54
+55 57 67 68 88"` first, as the committed geometry covers the three programme départements).
+
+For each page callback, one line per measurement (milliseconds, median of --repeats, cache emptied
+before each call so every call computes):
+- `server`: a POST to /_dash-update-component through the app, as a signed-in administrator —
+  guard, CSRF, access scope, queries, figures, JSON (what a browser waits for, minus the network);
+- `bare`: the same data functions called directly, results serialised with orjson;
+- `duckdb`: DuckDB answering the same question by scanning the raw events (loaded in memory);
+then the ratios server/duckdb and server/bare from the same run, the map bytes per commune, the
+geometry asset's size and the process's resident memory. Tests never assert timings: this prints.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+
+os.environ.setdefault("EMEUSE_NO_MODULE_APP", "1")
+
+import orjson  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from bench.ingestion import _database  # noqa: E402
+from data import demo, rollups  # noqa: E402
+from data.access import full_scope  # noqa: E402
+from data.coverage import Options  # noqa: E402
+from data.db import make_engine, make_session_factory, session_scope, upgrade  # noqa: E402
+from data.filters import parse_filters  # noqa: E402
+from data.queries import biology, coverage, feeds, mobile, overview, programme, teleconsultation, workforce  # noqa: E402
+
+END = date(2026, 10, 31)
+GRAND_EST = ("08", "10", "51", "52", "54", "55", "57", "67", "68", "88")
+SCALES = {  # years, départements, copies of the raw events (teleconsultation, biology)
+    "s": (2, ("52", "54", "55"), 1),
+    "m": (10, ("52", "54", "55"), 40),
+    "l": (10, GRAND_EST, 40),
+}
+INFLATED = {  # table → columns copied as they are (the event id gets a suffix per copy)
+    "teleconsultation_session": "source_id, received_at, site_id, started_at, day, duration_min, specialty, "
+                                "requester_type, patient_age_band, patient_commune_insee, status, outcome",
+    "biology_result": "source_id, received_at, device_id, site_id, loinc, value, unit, ref_low, ref_high, abnormal, "
+                      "sampled_at, resulted_at, transmitted_at, day",
+}
+QUERY = {"du": "2025-11", "au": "2026-10"}  # the last twelve months, every département of the territory
+
+
+def fill(url: str, scale: str) -> dict[str, int]:
+    years, deps, copies = SCALES[scale]
+    engine = make_engine(url)
+    upgrade(engine)
+    t0 = time.perf_counter()
+    with session_scope(make_session_factory(engine)) as session:
+        counts = demo.generate(session, end=END, years=years, departements=deps)
+    print(f"# demo data: {years} years, départements {','.join(deps)}, {time.perf_counter() - t0:.1f} s")
+    if copies > 1:
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            for table, cols in INFLATED.items():
+                for k in range(1, copies):
+                    conn.execute(text(f"INSERT INTO {table} ({cols}, source_event_id) "
+                                      f"SELECT {cols}, source_event_id || '-x{k}' FROM {table} "
+                                      f"WHERE source_event_id NOT LIKE '%-x%'"))
+        with session_scope(make_session_factory(engine)) as session:
+            counts.update(rollups.rebuild_all(session))
+        print(f"# raw events copied {copies} times, rollups rebuilt: {time.perf_counter() - t0:.1f} s")
+    with engine.connect() as conn:
+        sizes = {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in
+                 ("teleconsultation_session", "biology_result", "mobile_stop", "health_professional",
+                  "commune")}
+    engine.dispose()
+    print("# rows: " + ", ".join(f"{t} {n:,}".replace(",", " ") for t, n in sizes.items())
+          + f" — {sizes['teleconsultation_session'] + sizes['biology_result'] + sizes['mobile_stop']:,} events"
+          .replace(",", " "))
+    return sizes
+
+
+# --- the questions: each page's callback, its bare data functions, and DuckDB's raw scan ----------
+
+def _frames(value):
+    """orjson-ready form of what a data function returns (frames, dataclasses, lists)."""
+    import dataclasses
+
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        return value.to_dict("split")
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    if isinstance(value, list):
+        return [_frames(v) for v in value]
+    return value
+
+
+def bare_calls(session, filters, now, territory: tuple[str, ...]) -> dict[str, Callable[[], list]]:
+    scope = full_scope(territory)
+    opts = Options(on=filters.period.end)
+    kw = {"scope": scope, "filters": filters}
+    return {
+        "overview": lambda: [overview.overview_kpis(session, **kw), overview.gp_density_map(session, **kw)],
+        "teleconsultation": lambda: [teleconsultation.summary(session, **kw), teleconsultation.weekly(session, **kw),
+                                     teleconsultation.by_site(session, **kw)],
+        "mobile": lambda: [mobile.summary(session, **kw), mobile.weekly(session, **kw),
+                           mobile.communes_served(session, **kw), mobile.vehicles(session, **kw)],
+        "biology": lambda: [biology.summary(session, now=now, **kw), biology.weekly(session, **kw),
+                            biology.by_site_test(session, **kw), biology.devices(session, now=now, **kw)],
+        "workforce": lambda: [workforce.density(session, **kw), workforce.age_structure(session, **kw),
+                              workforce.flows(session, **kw), workforce.retirements(session, **kw)],
+        "coverage": lambda: [coverage.accessibility(session, options=opts, **kw),
+                             coverage.service_points(session, options=opts, **kw),
+                             coverage.under_served(session, options=opts, **kw)],
+        "programme": lambda: [programme.indicators(session, experiment="teleconsultation", **kw)],
+        "feeds": lambda: [feeds.sources_table(session, scope=scope, now=now), feeds.hourly(session, scope=scope,
+                                                                                          now=now),
+                          feeds.rejects(session, scope=scope, now=now)],
+    }
+
+
+DUCKDB_SQL = {  # the same question, answered from the raw events
+    "overview": """
+        SELECT (SELECT count(*) FROM teleconsultation_session t JOIN site s ON s.id = t.site_id
+                 WHERE t.status = 'completed' AND t.day BETWEEN $a AND $b),
+               (SELECT count(*) FROM biology_result WHERE day BETWEEN $a AND $b),
+               (SELECT sum(consultations) FROM mobile_stop WHERE status = 'completed' AND day BETWEEN $a AND $b),
+               (SELECT count(*) FROM (SELECT commune_insee, count(*) FROM health_professional
+                 WHERE activity_start <= $b AND (activity_end IS NULL OR activity_end > $b) GROUP BY 1))""",
+    "teleconsultation": """
+        SELECT date_trunc('week', t.day) AS week, t.specialty, t.status, s.id, count(*), sum(t.duration_min)
+        FROM teleconsultation_session t JOIN site s ON s.id = t.site_id
+        WHERE t.day BETWEEN $a AND $b GROUP BY ALL""",
+    "mobile": """
+        SELECT commune_insee, date_trunc('week', day), status, count(*), sum(consultations), sum(new_patients),
+               sum(slots_offered) FROM mobile_stop WHERE day BETWEEN $a AND $b GROUP BY ALL""",
+    "biology": """
+        SELECT date_trunc('week', day), site_id, loinc, count(*), sum(CASE WHEN abnormal THEN 1 ELSE 0 END),
+               avg(epoch(resulted_at) - epoch(sampled_at)) FROM biology_result
+        WHERE day BETWEEN $a AND $b GROUP BY ALL""",
+    "workforce": """
+        SELECT commune_insee, profession, count(*) FROM health_professional
+        WHERE activity_start <= $b AND (activity_end IS NULL OR activity_end > $b) GROUP BY ALL""",
+    "coverage": """
+        SELECT commune_insee, sum(fte) FROM health_professional
+        WHERE activity_start <= $b AND (activity_end IS NULL OR activity_end > $b) GROUP BY ALL""",
+}
+DUCKDB_TABLES = ("teleconsultation_session", "biology_result", "mobile_stop", "health_professional", "site")
+
+
+def duckdb_connection(url: str):
+    """DuckDB with the raw tables copied in memory (the copy is not timed)."""
+    try:
+        import duckdb
+    except ImportError:
+        print("# duckdb not installed (pip install -r requirements-bench.txt): no DuckDB column")
+        return None
+    import pandas as pd
+
+    con = duckdb.connect()
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        for table in DUCKDB_TABLES:
+            frame = pd.read_sql(text(f"SELECT * FROM {table}"), conn)  # bench only: DuckDB's own copy
+            for col in frame.columns:  # SQLite gives dates and times back as text
+                if col in ("day", "activity_start", "activity_end"):
+                    frame[col] = pd.to_datetime(frame[col]).dt.date
+                elif col.endswith("_at"):
+                    frame[col] = pd.to_datetime(frame[col])
+            con.register(f"{table}_frame", frame)
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM {table}_frame")
+            con.unregister(f"{table}_frame")
+    engine.dispose()
+    return con
+
+
+# --- the app, driven as a browser does ---------------------------------------------------------------
+
+def _output_spec(key: str) -> list[dict]:
+    parts = key.strip(".").split("...") if key.startswith("..") else [key]
+    out = []
+    for part in parts:
+        component, prop = part.rsplit(".", 1)
+        out.append({"id": json.loads(component) if component.startswith("{") else component, "property": prop})
+    return out
+
+
+SAMPLE_VALUES = {
+    "filter-departements": [], "filter-month-from": QUERY["du"], "filter-month-to": QUERY["au"],
+    "filter-epci": "tous", "filter-commune": "tous", "workforce-profession": "medecin_gp",
+    "workforce-scale": "commune", "coverage-threshold": "2.5", "coverage-exclude": ["65"],
+    "coverage-layers": ["teleconsultation", "mobile", "biology"], "programme-experiment": "teleconsultation",
+}
+
+
+def page_requests(dash_app) -> dict[str, dict]:
+    """One request body per page callback (its first output names the page)."""
+    bodies = {}
+    for key, spec in dash_app.callback_map.items():
+        first = _output_spec(key)[0]["id"]
+        page = first.split("-")[0] if isinstance(first, str) else None
+        if page not in ("overview", "teleconsultation", "mobile", "biology", "workforce", "coverage", "programme",
+                        "feeds") or not (first.endswith("-stats") or first == "overview-kpis"):
+            continue
+        inputs = []
+        for item in spec["inputs"]:
+            cid = json.loads(item["id"]) if item["id"].startswith("{") else item["id"]
+            value = 0 if item["property"] == "n_intervals" else SAMPLE_VALUES[cid]
+            inputs.append({"id": cid, "property": item["property"], "value": value})
+        first_input = inputs[0]["id"] if isinstance(inputs[0]["id"], str) else json.dumps(inputs[0]["id"])
+        bodies[page] = {"output": key, "outputs": _output_spec(key), "inputs": inputs, "state": [],
+                        "changedPropIds": [f"{first_input}.{inputs[0]['property']}"]}
+    return bodies
+
+
+def signed_in_client(server):
+    from data.demo import demo_accounts
+
+    client = server.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    admin = next(a for a in demo_accounts() if a.role == "admin")
+    client.post("/login", data={"email": admin.email, "password": admin.password, "csrf_token": token})
+    client.get("/")  # sets the CSRF cookie Dash sends back as a header
+    return client, {"X-CSRFToken": client.get_cookie("_csrf_token").value}
+
+
+def median_ms(func: Callable[[], object], repeats: int, before: Callable[[], None] | None = None) -> float:
+    times = []
+    for _ in range(repeats):
+        if before:
+            before()
+        t0 = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def measure_page(label: str, page: str, body: dict, *, client, headers, server, factory, filters, now, con,
+                 repeats: int) -> None:
+    """One line: server, bare and DuckDB times of a page callback, their ratios and the response size."""
+    from server.extensions import cache
+
+    def post():
+        r = client.post("/_dash-update-component", json=body, headers=headers)
+        assert r.status_code == 200, (page, r.status_code, r.get_data(as_text=True)[:300])
+        return r
+
+    with server.app_context():
+        server_ms = median_ms(post, repeats, before=cache.clear)
+    size = len(post().get_data())
+    with factory() as session:
+        call = bare_calls(session, filters, now, server.config["EMEUSE_SETTINGS"].departements)[page]
+        bare_ms = median_ms(lambda: orjson.dumps(_frames(call()), default=str, option=orjson.OPT_NON_STR_KEYS), repeats)
+    duck_ms = None
+    if con is not None and page in DUCKDB_SQL:
+        sql = DUCKDB_SQL[page]
+        params = {k: v for k, v in (("a", filters.period.start), ("b", filters.period.end)) if f"${k}" in sql}
+        duck_ms = median_ms(lambda: con.execute(sql, params).fetchall(), repeats)
+    duck = f"{duck_ms:10.1f} {server_ms / duck_ms:10.2f}" if duck_ms else f"{'—':>10} {'—':>10}"
+    print(f"{label:10} {page:18} {server_ms:10.1f} {bare_ms:9.1f} {duck} {server_ms / bare_ms:9.2f} {size:9d}B")
+
+
+def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool) -> None:
+    import psutil
+
+    from app import create_app
+    from server.extensions import cache
+
+    fill(url, scale)
+    deps = SCALES[scale][1]
+    server = create_app({"database_url": url, "demo_on_first_start": False, "env": "test",
+                         "territory_departements": ",".join(deps), "login_rate_limit": "1000 per minute"})
+    client, headers = signed_in_client(server)
+    bodies = page_requests(server.extensions["emeuse.dash"])
+    filters = parse_filters(QUERY, today=END, territory=deps)
+    now = datetime(2026, 11, 1)
+    con = duckdb_connection(url) if with_duckdb else None
+    factory = make_session_factory(make_engine(url))
+    print(f"{'engine':10} {'callback':18} {'server ms':>10} {'bare ms':>9} {'duckdb ms':>10} "
+          f"{'srv/duckdb':>10} {'srv/bare':>9} {'response':>10}")
+    for page, body in bodies.items():
+        measure_page(label, page, body, client=client, headers=headers, server=server, factory=factory,
+                     filters=filters, now=now, con=con, repeats=repeats)
+
+    # map responses: bytes per commune (geometry by URL, codes and values only)
+    with server.app_context():
+        cache.clear()
+    for page, graph in (("overview", "overview-map"), ("workforce", "workforce-map-graph"),
+                        ("coverage", "coverage-map-graph")):
+        response = json.loads(client.post("/_dash-update-component", json=bodies[page], headers=headers).data)
+        figure = response["response"][graph]["figure"]
+        communes = sum(len(t.get("locations") or []) for t in figure["data"] if t.get("type") == "choroplethmap")
+        by_url = isinstance(figure["data"][0]["geojson"], str)
+        print(f"{label:10} map bytes per commune  {page:12} {len(orjson.dumps(figure)) / communes:6.1f} B "
+              f"({communes} communes, geometry {'by URL' if by_url else 'INLINE'})")
+        geojson_url = figure["data"][0]["geojson"]
+    geo = client.get(geojson_url)
+    packed = len(gzip.compress(geo.data, 9))
+    print(f"{label:10} geometry asset {len(geo.data) / 1024:8.1f} KiB, gzip {packed / 1024:6.1f} KiB, "
+          f"Cache-Control: {geo.headers.get('Cache-Control')}")
+    print(f"{label:10} resident memory of this process (one app, as one worker): "
+          f"{psutil.Process().memory_info().rss / 2**20:.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="s")
+    parser.add_argument("--postgres", help="also run on this PostgreSQL server (a throwaway database)")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--no-duckdb", action="store_true")
+    args = parser.parse_args()
+    print(f"# e-Meuse Santé dashboard benchmark, scale {args.scale.upper()}, {os.cpu_count()} CPU, "
+          f"{datetime.now():%Y-%m-%d %H:%M}")
+    targets = [(None, "sqlite")] + ([(args.postgres, "postgresql")] if args.postgres else [])
+    for server_url, label in targets:
+        url, drop = _database(server_url)
+        try:
+            run(url, label, args.scale, args.repeats, not args.no_duckdb)
+        finally:
+            drop()
+
+
+if __name__ == "__main__":
+    main()
