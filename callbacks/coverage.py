@@ -34,16 +34,14 @@ def coverage_figure(df: pd.DataFrame, points: pd.DataFrame, layers: list[str], t
     if df.empty:
         return empty_figure()
     populated = df["population"] > 0
-    under = q.below(df["accessibility"], threshold)
-    hover = [f"{fmt_number(a, 2)} consultations / hab. / an" + (" — sous le seuil" if low else "")
-             + f"<br>{fmt_number(p)} habitants · généraliste le plus proche : {fmt_number(k, 1)} km"
-             if pop else "Aucun habitant"
-             for a, low, p, k, pop in zip(df["accessibility"], under, df["population"], df["nearest_supply_km"],
-                                          populated, strict=True)]
     figure = commune_choropleth(
         geojson_url=geojson_url(), codes=df["insee"].tolist(),
         values=[round(float(a), 2) if pop else None for a, pop in zip(df["accessibility"], populated, strict=True)],
-        hover_values=hover, colorbar_title="Consultations / hab. / an",
+        value_hover=(f"%{{z:.2f}} consultations / hab. / an (seuil {fmt_number(threshold, 1)})<br>"
+                     "%{customdata[0]:,} habitants · généraliste le plus proche : %{customdata[1]:.1f} km"),
+        customdata=[[int(p), round(float(k), 1)] for p, k in zip(df["population"], df["nearest_supply_km"],
+                                                                 strict=True)],
+        missing_hover="Aucun habitant", colorbar_title="Consultations / hab. / an",
         bounds=(df["lat"].tolist(), df["lon"].tolist()), zmax=ACCESS_ZMAX, tile_url=tile_url)
     for kind in layers:
         # points inside the mapped communes only (the under-served list still looks across borders)

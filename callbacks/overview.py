@@ -50,26 +50,25 @@ def update_overview(departements, month_from, month_to, epci, commune, _tick, *,
         caption = "Aucune donnée de démographie médicale accessible pour ce filtre."
     else:
         summary = scope.level(Dataset.WORKFORCE) == Level.SUMMARY
-        hover = [hover_text(area, d, g, p, secret, summary=summary) for area, d, g, p, secret in
-                 zip(df["area_name"], df["density"], df["gps"], df["population"], df["secret"], strict=True)]
         figure = commune_choropleth(
             geojson_url=geojson_url(), codes=df["insee"].tolist(),
             values=[None if v != v else v for v in df["density"].tolist()],
-            hover_values=hover, colorbar_title="Médecins / 10 000 hab.",
-            bounds=(df["lat"].tolist(), df["lon"].tolist()), zmax=GP_DENSITY_ZMAX,
-            tile_url=settings.map_tile_url)
+            value_hover=("Valeur du département : %{z:.1f} médecins pour 10 000 hab." if summary else
+                         "%{z:.1f} médecins pour 10 000 hab.<br>%{customdata:,} médecins généralistes"),
+            customdata=None if summary else [int(g) for g in df["gps"]],
+            missing_hover=[missing_text(area, secret) for area, secret in zip(df["area_name"], df["secret"],
+                                                                              strict=True)],
+            colorbar_title="Médecins / 10 000 hab.", bounds=(df["lat"].tolist(), df["lon"].tolist()),
+            zmax=GP_DENSITY_ZMAX, tile_url=settings.map_tile_url)
         caption = density_caption(df, summary=summary, on=filters.period.end)
     return kpi_row(kpis), figure, caption, updated_at()
 
 
-def hover_text(area: str, density, gps, population: int, secret: str | None, *, summary: bool) -> str:
-    prefix = f"Département {area} : " if summary else ""
+def missing_text(area: str, secret: str | None) -> str:
+    """Hover of a commune drawn without a value: its département's hidden count, or no inhabitants."""
     if secret:
-        return f"{prefix}{secret} médecins généralistes (secret statistique)<br>{fmt_number(population)} habitants"
-    if density != density:  # NaN: no inhabitants
-        return "Sans valeur (aucun habitant)"
-    return (f"{prefix}{fmt_number(density, 1)} médecins pour 10 000 hab.<br>{fmt_number(gps)} médecins "
-            f"généralistes · {fmt_number(population)} habitants")
+        return f"Département {area} : {secret} médecins généralistes (secret statistique)"
+    return "Sans valeur (aucun habitant)"
 
 
 def density_caption(df, *, summary: bool, on: date) -> str:

@@ -56,11 +56,14 @@ def density_map(session, scope, filters, df: pd.DataFrame, profession: str, scal
     communes = q.density_by_commune(session, scope=scope, filters=filters, profession=profession, scale=scale)
     merged = communes.merge(df, on="area_code", how="left")
     dens = numeric(merged["density"])
-    hover = [f"{a} : {'secret statistique' if isinstance(c, str) else fmt_number(d, 1) + ' pour 10 000 hab.'}"
-             f"<br>{c if isinstance(c, str) else fmt_number(c)} professionnels · {fmt_number(p)} habitants"
-             for a, d, c, p in zip(merged["area_name"], dens, merged["count"], merged["population"], strict=True)]
+    counts = numeric(merged["count"])
+    level = "" if scale == "commune" else f" (valeur de l'{'EPCI' if scale == 'epci' else 'ensemble du département'})"
+    missing = [f"{a} : {c} professionnels (secret statistique)" if isinstance(c, str)
+               else "Sans valeur (aucun habitant)" for a, c in zip(merged["area_name"], merged["count"], strict=True)]
     return commune_choropleth(geojson_url=geojson_url(), codes=merged["insee"].tolist(),
-                              values=[None if v != v else float(v) for v in dens], hover_values=hover,
+                              values=[None if v != v else float(v) for v in dens],
+                              value_hover=f"%{{z:.1f}} pour 10 000 hab.{level}<br>%{{customdata:,}} professionnels",
+                              customdata=[0 if c != c else int(c) for c in counts], missing_hover=missing,
                               colorbar_title="Pour 10 000 hab.",
                               bounds=(merged["lat"].tolist(), merged["lon"].tolist()),
                               zmax=float(dens.quantile(0.95)) if dens.notna().any() else None, tile_url=tile_url)

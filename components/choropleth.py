@@ -30,42 +30,52 @@ def _view(lats: list[float], lons: list[float]) -> tuple[dict, float]:
     return {"lat": mid, "lon": (lon0 + lon1) / 2}, round(zoom, 2)
 
 
-def commune_choropleth(*, geojson_url: str, codes: list[str], values: list[float | None],
-                       hover_values: list[str], colorbar_title: str, bounds: tuple[list[float], list[float]],
-                       zmax: float | None = None, tile_url: str | None = None) -> dict:
-    """Choropleth of communes; hover shows the commune name (from the geometry) and a label.
+def commune_choropleth(*, geojson_url: str, codes: list[str], values: list[float | None], value_hover: str,
+                       colorbar_title: str, bounds: tuple[list[float], list[float]], customdata: list | None = None,
+                       missing_hover: str | list[str] = "Sans valeur", zmax: float | None = None,
+                       tile_url: str | None = None) -> dict:
+    """Choropleth of communes: codes, values and small numbers only; the browser writes the hover.
 
-    Communes whose value is None are drawn in grey with their own hover label (e.g. "secret").
+    `value_hover` is a Plotly hovertemplate fragment over `%{z}` and `%{customdata}` (formatted with the
+    figure's French separators); the commune's name comes from the geometry. Communes whose value is
+    None are drawn in grey, labelled by `missing_hover` (one text for all, or one per commune).
     """
     center, zoom = _view(*bounds)
-    finite = [v for v in values if v is not None]
-    missing = [(c, t) for c, v, t in zip(codes, values, hover_values, strict=True) if v is None]
+    shown = [i for i, v in enumerate(values) if v is not None]
+    missing = [i for i, v in enumerate(values) if v is None]
+    finite = [values[i] for i in shown]
     layout_map: dict = {"style": OFFLINE_STYLE, "center": center, "zoom": zoom}
     if tile_url:
         layout_map["layers"] = [{"sourcetype": "raster", "source": [tile_url], "below": "traces"}]
-    traces = [{
-            "type": "choroplethmap",
-            "geojson": geojson_url,
-            "featureidkey": "properties.code",
-            "locations": codes,
-            "z": values,
-            "text": hover_values,
-            "zmin": 0,
-            "zmax": zmax if zmax is not None else (max(finite) if finite else 1),
-            "colorscale": COLORSCALE,
-            "marker": {"line": {"width": 0.3, "color": "#ffffff"}, "opacity": 0.9},
-            "colorbar": {"title": {"text": colorbar_title, "side": "right"}, "thickness": 14},
-            "hovertemplate": "<b>%{properties.name}</b><br>%{text}<extra></extra>",
-        }]
+    trace = {
+        "type": "choroplethmap",
+        "geojson": geojson_url,
+        "featureidkey": "properties.code",
+        "locations": [codes[i] for i in shown],
+        "z": [round(values[i], 2) for i in shown],
+        "zmin": 0,
+        "zmax": zmax if zmax is not None else (max(finite) if finite else 1),
+        "colorscale": COLORSCALE,
+        "marker": {"line": {"width": 0.3, "color": "#ffffff"}, "opacity": 0.9},
+        "colorbar": {"title": {"text": colorbar_title, "side": "right"}, "thickness": 14},
+        "hovertemplate": f"<b>%{{properties.name}}</b><br>{value_hover}<extra></extra>",
+    }
+    if customdata is not None:
+        trace["customdata"] = [customdata[i] for i in shown]
+    traces = [trace]
     if missing:  # communes with no value (no inhabitants, secret) stay visible in plain grey, not blank
-        traces.append({
+        grey = {
             "type": "choroplethmap", "geojson": geojson_url, "featureidkey": "properties.code",
-            "locations": [c for c, _ in missing], "z": [0] * len(missing), "showscale": False,
-            "text": [t for _, t in missing],
+            "locations": [codes[i] for i in missing], "z": [0] * len(missing), "showscale": False,
             "colorscale": [[0, NO_VALUE_COLOUR], [1, NO_VALUE_COLOUR]],
             "marker": {"line": {"width": 0.3, "color": "#ffffff"}},
-            "hovertemplate": "<b>%{properties.name}</b><br>%{text}<extra></extra>",
-        })
+        }
+        if isinstance(missing_hover, str):
+            grey["hovertemplate"] = f"<b>%{{properties.name}}</b><br>{missing_hover}<extra></extra>"
+        else:
+            grey["text"] = [missing_hover[i] for i in missing]
+            grey["hovertemplate"] = "<b>%{properties.name}</b><br>%{text}<extra></extra>"
+        traces.append(grey)
     return {
         "data": traces,
         "layout": {

@@ -32,7 +32,10 @@ def test_admin_gets_kpis_and_a_map_of_codes_and_values(as_user):
         assert label in text
     trace = figure["data"][0]
     assert isinstance(trace["geojson"], str) and trace["geojson"].startswith("/geo/communes.")
-    assert len(trace["locations"]) == 499 and all(code.startswith("55") for code in trace["locations"])
+    mapped = [code for t in figure["data"] for code in t["locations"]]
+    assert len(mapped) == len(set(mapped)) == 499 and all(code.startswith("55") for code in mapped)  # each once
+    assert len(trace["customdata"]) == len(trace["z"]) == len(trace["locations"])  # GP counts for the hover
+    assert "text" not in trace and "%{customdata" in trace["hovertemplate"]  # the browser writes the hover
     assert "coordinates" not in json.dumps(figure)  # no geometry in the callback response
     assert figure["layout"]["separators"] == ", " and figure["layout"]["map"]["style"] == "white-bg"
     assert "499 communes" in caption.replace("\u202f", " ")
