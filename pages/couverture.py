@@ -59,8 +59,8 @@ def layout(**query) -> html.Div:
             dcc.Loading(html.Div(id=f"{PAGE}-stats"), type="dot", delay_show=300),
             dbc.Row([
                 panel(f"{PAGE}-map", "Accessibilité aux médecins généralistes", is_map=True, height=600, width=12,
-                      help_text="Consultations accessibles par habitant et par an ; les communes hachurées en "
-                                "gris n'ont pas d'habitant. Les symboles montrent les services choisis. "
+                      help_text="Consultations accessibles par habitant et par an ; les communes en gris "
+                                "n'ont pas d'habitant. Les symboles montrent les services choisis. "
                                 "Cliquez une commune pour filtrer."),
                 panel(f"{PAGE}-under", "Communes sous le seuil", graph=False),
             ]),
