@@ -10,7 +10,7 @@ from components.charts import bar_figure, empty_figure
 from components.formatting import fmt_number
 from components.live import interval_id, stamp_id
 from components.panel import data_id, graph_id, panel_data
-from components.stat_card import stat_card, stat_row
+from components.stat_card import stat_card, stat_row, stats_id
 from data.models import Dataset
 from data.queries import biology as q
 from data.queries.common import TABLES, area_for, labelled, note_for, numeric
@@ -67,7 +67,7 @@ def sites_figure(df: pd.DataFrame) -> dict:
 
 
 @callback(
-    Output(f"{PAGE}-stats", "children"),
+    Output(stats_id(PAGE), "children"),
     Output(data_id(f"{PAGE}-devices"), "children"),
     Output(graph_id(f"{PAGE}-weekly"), "figure"), Output(data_id(f"{PAGE}-weekly"), "children"),
     Output(graph_id(f"{PAGE}-sites"), "figure"), Output(data_id(f"{PAGE}-sites"), "children"),

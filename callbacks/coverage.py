@@ -11,7 +11,7 @@ from components.charts import PALETTE, empty_figure
 from components.choropleth import commune_choropleth
 from components.formatting import fmt_number
 from components.panel import data_id, graph_id, panel_data
-from components.stat_card import stat_card, stat_row
+from components.stat_card import stat_card, stat_row, stats_id
 from data.coverage import Options
 from data.models import Dataset
 from data.queries import coverage as q
@@ -59,7 +59,7 @@ def coverage_figure(df: pd.DataFrame, points: pd.DataFrame, layers: list[str], t
 
 
 @callback(
-    Output(f"{PAGE}-stats", "children"),
+    Output(stats_id(PAGE), "children"),
     Output(graph_id(f"{PAGE}-map"), "figure"), Output(data_id(f"{PAGE}-map"), "children"),
     Output(data_id(f"{PAGE}-under"), "children"),
     Output(note_id(PAGE), "children"),

@@ -10,7 +10,7 @@ from components.charts import bar_figure, empty_figure
 from components.formatting import fmt_number
 from components.live import interval_id, stamp_id
 from components.panel import data_id, graph_id, panel_data
-from components.stat_card import stat_card, stat_row
+from components.stat_card import stat_card, stat_row, stats_id
 from data.models import Dataset
 from data.queries import feeds as q
 from data.queries.common import TABLES, labelled
@@ -40,7 +40,7 @@ def rejects_figure(df: pd.DataFrame) -> dict:
 
 
 @callback(
-    Output(f"{PAGE}-stats", "children"), Output(data_id(f"{PAGE}-sources"), "children"),
+    Output(stats_id(PAGE), "children"), Output(data_id(f"{PAGE}-sources"), "children"),
     Output(graph_id(f"{PAGE}-hourly"), "figure"), Output(data_id(f"{PAGE}-hourly"), "children"),
     Output(graph_id(f"{PAGE}-rejects"), "figure"), Output(data_id(f"{PAGE}-rejects"), "children"),
     Output(stamp_id(PAGE), "children"),

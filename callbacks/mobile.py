@@ -20,7 +20,7 @@ from components.charts import bar_figure, empty_figure, points_map
 from components.formatting import fmt_number
 from components.live import interval_id, stamp_id
 from components.panel import data_id, graph_id, panel_data
-from components.stat_card import stat_card, stat_row
+from components.stat_card import stat_card, stat_row, stats_id
 from data.models import Dataset
 from data.queries import mobile as q
 from data.queries.common import TABLES, area_for, labelled, note_for, numeric
@@ -90,7 +90,7 @@ def map_figure(communes: pd.DataFrame, vehicles: pd.DataFrame, *, tile_url: str 
 
 
 @callback(
-    Output(f"{PAGE}-stats", "children"),
+    Output(stats_id(PAGE), "children"),
     Output(graph_id(f"{PAGE}-map"), "figure"), Output(data_id(f"{PAGE}-map"), "children"),
     Output(graph_id(f"{PAGE}-weekly"), "figure"), Output(data_id(f"{PAGE}-weekly"), "children"),
     Output(data_id(f"{PAGE}-communes"), "children"),

@@ -9,7 +9,7 @@ from callbacks.common import FILTER_INPUTS, SAMPLE_FILTERS, note_box, read_filte
 from components.charts import empty_figure, line_figure
 from components.formatting import fmt_date, fmt_measure, fmt_number
 from components.panel import data_id, graph_id, panel_data
-from components.stat_card import stat_card, stat_row
+from components.stat_card import stat_card, stat_row, stats_id
 from data.models import Dataset
 from data.queries import programme as q
 from data.queries.common import TABLES, area_for, labelled, note_for, numeric
@@ -56,7 +56,7 @@ def stats(df: pd.DataFrame):
 
 
 @callback(
-    Output(f"{PAGE}-stats", "children"),
+    Output(stats_id(PAGE), "children"),
     Output(graph_id(f"{PAGE}-chart"), "figure"), Output(data_id(f"{PAGE}-chart"), "children"),
     Output(note_id(PAGE), "children"),
     *FILTER_INPUTS, Input(f"{PAGE}-experiment", "value"),

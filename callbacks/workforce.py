@@ -11,7 +11,7 @@ from components.charts import bar_figure, empty_figure
 from components.choropleth import commune_choropleth
 from components.formatting import fmt_date, fmt_number
 from components.panel import data_id, graph_id, panel_data
-from components.stat_card import stat_card, stat_row
+from components.stat_card import stat_card, stat_row, stats_id
 from data.models import Dataset
 from data.queries import workforce as q
 from data.queries.common import TABLES, area_for, labelled, note_for, numeric
@@ -70,7 +70,7 @@ def density_map(session, scope, filters, df: pd.DataFrame, profession: str, scal
 
 
 @callback(
-    Output(f"{PAGE}-stats", "children"),
+    Output(stats_id(PAGE), "children"),
     Output(graph_id(f"{PAGE}-map"), "figure"), Output(data_id(f"{PAGE}-map"), "children"),
     Output(graph_id(f"{PAGE}-ages"), "figure"), Output(data_id(f"{PAGE}-ages"), "children"),
     Output(graph_id(f"{PAGE}-flows"), "figure"), Output(data_id(f"{PAGE}-flows"), "children"),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from components.kpi_card import SECRET_NOTE
 
@@ -17,3 +17,13 @@ def stat_card(key: str, label: str, value: str, detail: str | None = None, *, hi
 
 def stat_row(cards: list) -> dbc.Row:
     return dbc.Row(cards)
+
+
+def stats_id(page: str) -> str:
+    """Id of the row of headline figures a page's callback fills."""
+    return f"{page}-stats"
+
+
+def stats_slot(page: str) -> dcc.Loading:
+    return dcc.Loading(html.Div(id=stats_id(page)), type="dot", delay_show=300)
+

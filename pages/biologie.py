@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from components.panel import panel
+from components.stat_card import stats_slot
 from data.models import Dataset
 from pages._shell import dashboard_page
 
@@ -16,7 +17,7 @@ dash.register_page(__name__, path="/biologie", name="Biologie délocalisée",
 
 def _body(_filters) -> html.Div:
     return html.Div([
-        dcc.Loading(html.Div(id=f"{PAGE}-stats"), type="dot", delay_show=300),
+        stats_slot(PAGE),
         dbc.Row([
             panel(f"{PAGE}-devices", "Automates à surveiller", graph=False,
                   help_text="Un automate est en alerte si son dernier contrôle qualité a échoué ou s'il n'a "

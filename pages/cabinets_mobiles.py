@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from components.panel import panel
+from components.stat_card import stats_slot
 from data.models import Dataset
 from pages._shell import dashboard_page
 
@@ -16,7 +17,7 @@ dash.register_page(__name__, path="/cabinets-mobiles", name="Cabinets mobiles",
 
 def _body(_filters) -> html.Div:
     return html.Div([
-        dcc.Loading(html.Div(id=f"{PAGE}-stats"), type="dot", delay_show=300),
+        stats_slot(PAGE),
         dbc.Row([
             panel(f"{PAGE}-map", "Véhicules et communes desservies", is_map=True, height=520, width=7,
                   help_text="Dernière position connue de chaque véhicule (points orange) et communes où un arrêt a eu "

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from components.panel import panel
+from components.stat_card import stats_slot
 from data.coverage import CONSULTATIONS_PER_FTE, DEFAULT_THRESHOLD
 from data.models import Dataset
 from data.queries.coverage import LAYERS
@@ -56,7 +57,7 @@ def layout(**query) -> html.Div:
     def body(_filters):
         return html.Div([
             controls(query),
-            dcc.Loading(html.Div(id=f"{PAGE}-stats"), type="dot", delay_show=300),
+            stats_slot(PAGE),
             dbc.Row([
                 panel(f"{PAGE}-map", "Accessibilité aux médecins généralistes", is_map=True, height=600, width=12,
                       help_text="Consultations accessibles par habitant et par an ; les communes en gris "

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from components.panel import panel
+from components.stat_card import stats_slot
 from data.models import Dataset
 from data.queries.workforce import PROFESSION_CHOICES, SCALES
 from pages._shell import dashboard_page
@@ -33,7 +34,7 @@ def layout(**query) -> html.Div:
     def body(_filters):
         return html.Div([
             controls(query),
-            dcc.Loading(html.Div(id=f"{PAGE}-stats"), type="dot", delay_show=300),
+            stats_slot(PAGE),
             dbc.Row([
                 panel(f"{PAGE}-map", "Densité pour 10 000 habitants", is_map=True, height=520, width=7,
                       help_text="Professionnels en activité à la fin de la période, rapportés à la population "

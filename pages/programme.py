@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from components.panel import panel
+from components.stat_card import stats_slot
 from data.models import Dataset
 from data.terminology import EXPERIMENTS
 from pages._shell import dashboard_page
@@ -24,7 +25,7 @@ def layout(**query) -> html.Div:
                              dbc.Select(id=f"{PAGE}-experiment", value=experiment,
                                         options=[{"label": v, "value": k} for k, v in EXPERIMENTS.items()])], md=6),
                     className="mb-3"),
-            dcc.Loading(html.Div(id=f"{PAGE}-stats"), type="dot", delay_show=300),
+            stats_slot(PAGE),
             dbc.Row([panel(f"{PAGE}-chart", "Valeur de l'indicateur et cible, par territoire", width=12,
                            height=420)]),
         ])
