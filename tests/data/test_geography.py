@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import lzma
 import zipfile
 
 import pytest
-from shapely.geometry import box, shape
+from shapely.geometry import Polygon, box, shape
+from shapely.ops import unary_union
 
 from data import geo_build
 from data.geography import GEO_DIR, read_communes
@@ -32,23 +34,23 @@ def test_commune_counts_and_population_per_departement():
 
 
 def test_every_commune_is_on_the_map_exactly_once(geojson):
-    codes = [f["id"] for f in geojson["features"]]
+    codes = [f["properties"]["code"] for f in geojson["features"]]
     assert sorted(codes) == sorted(c.insee for c in read_communes())
-    assert all(f["properties"]["code"] == f["id"] and f["properties"]["name"] for f in geojson["features"])
+    assert all(f["properties"]["name"] for f in geojson["features"])
 
 
 def test_geometries_are_valid_and_contain_their_point(geojson):
     communes = {c.insee: c for c in read_communes()}
     for feature in geojson["features"]:
         geom = shape(feature["geometry"])
-        assert geom.is_valid and not geom.is_empty, feature["id"]
-        c = communes[feature["id"]]
+        assert geom.is_valid and not geom.is_empty, feature["properties"]["code"]
+        c = communes[feature["properties"]["code"]]
         assert geom.buffer(0.01).contains(shape({"type": "Point", "coordinates": [c.lon, c.lat]}))
 
 
 def test_neighbours_share_their_border(geojson):
     """Bar-le-Duc and Fains-Véel touch: after simplification they meet along a line, no gap or overlap."""
-    geoms = {f["id"]: shape(f["geometry"]) for f in geojson["features"]}
+    geoms = {f["properties"]["code"]: shape(f["geometry"]) for f in geojson["features"]}
     a, b = geoms["55029"], geoms["55186"]
     shared = a.boundary.intersection(b.boundary)
     assert shared.length > 0.01  # degrees: a real common border, not a point
@@ -111,7 +113,7 @@ def test_build_keeps_only_communes_of_the_departements_and_shared_borders(tmp_pa
     summary = geo_build.build(("55",), tmp_path / "out", wheel_path=wheel, tolerance=0.01)
     assert summary == {"55": {"communes": 2, "population": 350}}
     out = json.loads((tmp_path / "out" / "communes.geojson").read_text())
-    geoms = {f["id"]: shape(f["geometry"]) for f in out["features"]}
+    geoms = {f["properties"]["code"]: shape(f["geometry"]) for f in out["features"]}
     assert set(geoms) == {"55001", "55002"}  # the COMD and the Vosges commune are left out
     left, right = geoms["55001"], geoms["55002"]
     assert left.intersection(right).area < 1e-9  # no overlap
@@ -129,5 +131,15 @@ def test_build_refuses_unknown_departement(tmp_path):
 
 
 def test_geojson_is_compact():
-    """The map asset stays small enough to fetch once (1,516 communes)."""
-    assert len((GEO_DIR / "communes.geojson").read_bytes()) < 1_000_000
+    """The map asset for the 3 départements (1,516 communes) stays under 100 KB gzipped."""
+    assert len(gzip.compress((GEO_DIR / "communes.geojson").read_bytes(), 9)) <= 100_000
+
+
+def test_shared_borders_leave_no_gap_or_overlap(geojson):
+    """Over the whole map, overlaps between communes and holes between them stay under 0.01 % of the area."""
+    geoms = [shape(f["geometry"]) for f in geojson["features"]]
+    union = unary_union(geoms)
+    overlap = sum(g.area for g in geoms) - union.area
+    holes = sum(Polygon(ring).area for part in getattr(union, "geoms", [union]) for ring in part.interiors)
+    assert overlap <= 1e-4 * union.area
+    assert holes <= 1e-4 * union.area
