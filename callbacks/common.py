@@ -1,13 +1,14 @@
 """Callbacks shared by every page: keep the URL (and the menu links) in step with the filters."""
 from datetime import date
 
-from dash import MATCH, Input, Output, State, callback, clientside_callback
+from dash import MATCH, ClientsideFunction, Input, Output, State, callback, clientside_callback
 from dash.exceptions import PreventUpdate
 from flask import current_app
 
 from callbacks._access import guarded
 from components import ids
 from components.filters import ALL, commune_select_options, epci_select_options
+from components.panel import TABLE_BODY, TABLE_DATA
 from data.filters import INSEE_RE, Filters, parse_filters
 from data.geography import commune_options, epci_options
 from server.database import db_session
@@ -88,6 +89,14 @@ def map_click_filters_commune(graph: str) -> None:
         return code
 
     clicked.__name__ = f"clicked_{graph.replace('-', '_')}"
+
+
+# Each data table is drawn in the browser from the rows its panel's callback sent (assets/tables.js).
+clientside_callback(
+    ClientsideFunction(namespace="emeuse", function_name="renderTable"),
+    Output({"type": TABLE_BODY, "key": MATCH}, "children"),
+    Input({"type": TABLE_DATA, "key": MATCH}, "data"),
+)
 
 
 # Pause / resume the live timers of a page.

@@ -3,6 +3,10 @@
 The callback fills two outputs: `<id>-graph.figure` and `<id>-data.children` (caption, table and
 export links, built by `panel_data`). Exports are links to /export/<table>.<csv|xlsx>?<filters>,
 computed again on the server with the caller's rights.
+
+A table's rows travel as compact JSON (columns, rows of formatted cells) in a `dcc.Store`; the
+browser builds the <table> from it (`assets/tables.js`, wired in callbacks/common.py). Sent as Dash
+components, 200 rows were ~180 KB of markup per response and most of the callback's time.
 """
 from __future__ import annotations
 
@@ -74,18 +78,26 @@ def _cell(value) -> str:
     return str(value)
 
 
-def data_table(df: pd.DataFrame, *, caption: str, limit: int = TABLE_ROWS) -> html.Table:
-    shown = df.head(limit)
-    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
-    return html.Div(html.Table([
-        html.Caption(caption, className="visually-hidden"),
-        html.Thead(html.Tr([html.Th(c, scope="col", className="text-end" if n else None)
-                            for c, n in zip(df.columns, numeric, strict=True)])),
-        html.Tbody([html.Tr([html.Td(_cell(v), className="text-end" if n else None)
-                             for v, n in zip(row, numeric, strict=True)])
-                    for row in shown.itertuples(index=False)]),
-    ], className="table table-sm table-striped mb-1"), className="table-responsive data-table", tabIndex=0,
-        role="region", **{"aria-label": caption})
+TABLE_DATA = "table-data"  # pattern-matching id types: the rows (store) and where the browser draws them
+TABLE_BODY = "table-body"
+
+
+def table_payload(df: pd.DataFrame, *, caption: str, limit: int = TABLE_ROWS) -> dict:
+    """Columns, which of them are numeric (right-aligned), and the first `limit` rows as French text."""
+    return {
+        "caption": caption,
+        "columns": [str(c) for c in df.columns],
+        "numeric": [bool(pd.api.types.is_numeric_dtype(df[c])) for c in df.columns],
+        "rows": [[_cell(v) for v in row] for row in df.head(limit).itertuples(index=False)],
+    }
+
+
+def data_table(df: pd.DataFrame, *, caption: str, key: str, limit: int = TABLE_ROWS) -> html.Div:
+    """A scrollable region holding the table's rows; `key` is unique on the page."""
+    return html.Div([
+        dcc.Store(id={"type": TABLE_DATA, "key": key}, data=table_payload(df, caption=caption, limit=limit)),
+        html.Div(id={"type": TABLE_BODY, "key": key}),
+    ], className="table-responsive data-table", tabIndex=0, role="region", **{"aria-label": caption})
 
 
 def export_links(table_key: str, query: str) -> html.Div:
@@ -110,7 +122,7 @@ def panel_data(*, caption: str, table: pd.DataFrame | None = None, table_key: st
                     "toutes dans l'export" if len(table) > TABLE_ROWS else "")
             out.append(html.Details([
                 html.Summary(f"{table_title} ({fmt_number(len(table))} lignes){more}", className="small"),
-                data_table(table, caption=table_title),
+                data_table(table, caption=table_title, key=table_key or table_title),
             ], open=open_table))
     if table_key and table is not None and not table.empty:
         out.append(export_links(table_key, query))
