@@ -28,6 +28,7 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 
 os.environ.setdefault("EMEUSE_NO_MODULE_APP", "1")
 
@@ -169,18 +170,22 @@ def duckdb_connection(url: str):
 
     con = duckdb.connect()
     engine = make_engine(url)
-    with engine.connect() as conn:
+    t0 = time.perf_counter()
+    with engine.connect().execution_options(stream_results=True) as conn:
         for table in DUCKDB_TABLES:
-            frame = pd.read_sql(text(f"SELECT * FROM {table}"), conn)  # bench only: DuckDB's own copy
-            for col in frame.columns:  # SQLite gives dates and times back as text
-                if col in ("day", "activity_start", "activity_end"):
-                    frame[col] = pd.to_datetime(frame[col]).dt.date
-                elif col.endswith("_at"):
-                    frame[col] = pd.to_datetime(frame[col])
-            con.register(f"{table}_frame", frame)
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM {table}_frame")
-            con.unregister(f"{table}_frame")
+            # bench only: DuckDB's own copy, read in chunks so 10 million rows fit in memory
+            for n, frame in enumerate(pd.read_sql(text(f"SELECT * FROM {table}"), conn, chunksize=500_000)):
+                for col in frame.columns:  # SQLite gives dates and times back as text
+                    if col in ("day", "activity_start", "activity_end"):
+                        frame[col] = pd.to_datetime(frame[col]).dt.date
+                    elif col.endswith("_at"):
+                        frame[col] = pd.to_datetime(frame[col], format="mixed")
+                con.register("chunk", frame)
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM chunk" if n == 0
+                            else f"INSERT INTO {table} SELECT * FROM chunk")
+                con.unregister("chunk")
     engine.dispose()
+    print(f"# DuckDB: raw tables copied in memory in {time.perf_counter() - t0:.1f} s (not timed below)")
     return con
 
 
@@ -271,13 +276,16 @@ def measure_page(label: str, page: str, body: dict, *, client, headers, server, 
     print(f"{label:10} {page:18} {server_ms:10.1f} {bare_ms:9.1f} {duck} {server_ms / bare_ms:9.2f} {size:9d}B")
 
 
-def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool) -> None:
+def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, filled: bool = False) -> None:
     import psutil
 
     from app import create_app
     from server.extensions import cache
 
-    fill(url, scale)
+    if filled:
+        print(f"# reusing the database filled by an earlier run: {url}")
+    else:
+        fill(url, scale)
     deps = SCALES[scale][1]
     server = create_app({"database_url": url, "demo_on_first_start": False, "env": "test",
                          "territory_departements": ",".join(deps), "login_rate_limit": "1000 per minute"})
@@ -319,9 +327,16 @@ def main() -> None:
     parser.add_argument("--postgres", help="also run on this PostgreSQL server (a throwaway database)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-duckdb", action="store_true")
+    parser.add_argument("--keep", metavar="FILE", type=Path,
+                        help="SQLite only: fill this file and keep it; a later run with the same file reuses it "
+                             "(M and L take minutes to fill)")
     args = parser.parse_args()
     print(f"# e-Meuse Santé dashboard benchmark, scale {args.scale.upper()}, {os.cpu_count()} CPU, "
           f"{datetime.now():%Y-%m-%d %H:%M}")
+    if args.keep:
+        filled = args.keep.exists()
+        run(f"sqlite:///{args.keep.resolve()}", "sqlite", args.scale, args.repeats, not args.no_duckdb, filled)
+        return
     targets = [(None, "sqlite")] + ([(args.postgres, "postgresql")] if args.postgres else [])
     for server_url, label in targets:
         url, drop = _database(server_url)

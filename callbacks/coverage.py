@@ -36,11 +36,11 @@ def coverage_figure(df: pd.DataFrame, points: pd.DataFrame, layers: list[str], t
     populated = df["population"] > 0
     figure = commune_choropleth(
         geojson_url=geojson_url(), codes=df["insee"].tolist(),
-        values=[round(float(a), 2) if pop else None for a, pop in zip(df["accessibility"], populated, strict=True)],
+        values=df["accessibility"].round(2).astype(object).where(populated, None).tolist(),
         value_hover=(f"%{{z:.2f}} consultations / hab. / an (seuil {fmt_number(threshold, 1)})<br>"
                      "%{customdata[0]:,} habitants · généraliste le plus proche : %{customdata[1]:.1f} km"),
-        customdata=[[int(p), round(float(k), 1)] for p, k in zip(df["population"], df["nearest_supply_km"],
-                                                                 strict=True)],
+        customdata=list(zip(df["population"].astype(int).tolist(), df["nearest_supply_km"].round(1).tolist(),
+                            strict=True)),
         missing_hover="Aucun habitant", colorbar_title="Consultations / hab. / an",
         bounds=(df["lat"].tolist(), df["lon"].tolist()), zmax=ACCESS_ZMAX, tile_url=tile_url)
     for kind in layers:
@@ -80,7 +80,8 @@ def update_coverage(departements, month_from, month_to, epci, commune, threshold
 
     access = get("access", lambda: q.accessibility(session, scope=scope, filters=filters, options=options))
     points = get("points", lambda: q.service_points(session, scope=scope, filters=filters, options=options))
-    under = get("under", lambda: q.under_served(session, scope=scope, filters=filters, options=options))
+    under = get("under", lambda: q.under_served(session, scope=scope, filters=filters, options=options,
+                                                access=access, points=points))
     area = area_for(scope, filters, Dataset.COVERAGE)
     if area.summary and not access.empty:  # one value per département (population-weighted)
         weights = access["accessibility"] * access["population"]

@@ -373,6 +373,16 @@ class TeleconsultationDaily(Base):
     patients_75_plus: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class TeleconsultationDuration(Base):
+    """day × site × length in minutes: completed sessions — the distribution behind the median length."""
+
+    __tablename__ = "rollup_teleconsultation_duration"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    duration_min: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class BiologyDaily(Base):
     """day × site × LOINC: tests, abnormal results and turnaround sums (minutes)."""
 

@@ -10,6 +10,7 @@ from data.models import (
     MobileDaily,
     MobileStop,
     TeleconsultationDaily,
+    TeleconsultationDuration,
     TeleconsultationPatientMonthly,
     TeleconsultationSession,
 )
@@ -41,6 +42,15 @@ def rebuild_all(session: Session) -> dict[str, int]:
         .group_by(tc.day, tc.site_id, tc.specialty, tc.status),
     ))
     out["teleconsultation_daily"] = session.scalar(select(func.count()).select_from(TeleconsultationDaily))
+
+    session.execute(delete(TeleconsultationDuration))
+    session.execute(insert(TeleconsultationDuration).from_select(
+        ["day", "site_id", "duration_min", "sessions"],
+        select(tc.day, tc.site_id, tc.duration_min, func.count())
+        .where(tc.status == "completed", tc.duration_min.is_not(None))
+        .group_by(tc.day, tc.site_id, tc.duration_min),
+    ))
+    out["teleconsultation_duration"] = session.scalar(select(func.count()).select_from(TeleconsultationDuration))
 
     month = _month_start(session, tc.day)
     session.execute(delete(TeleconsultationPatientMonthly))

@@ -42,6 +42,7 @@ from data.models import (
     RejectedPayload,
     Site,
     TeleconsultationDaily,
+    TeleconsultationDuration,
     TeleconsultationPatientMonthly,
     TeleconsultationSession,
     VehiclePosition,
@@ -318,6 +319,9 @@ def _teleconsultation_rollups(session: Session, rows: list[dict], sign: int = 1)
         {"day": r["day"], "site_id": r["site_id"], "specialty": r["specialty"], "status": r["status"],
          "sessions": sign, "minutes": sign * (r["duration_min"] or 0),
          "patients_75_plus": sign * (r["patient_age_band"] in AGE_BANDS_75_PLUS)} for r in rows))
+    _upsert_add(session, TeleconsultationDuration, ["day", "site_id", "duration_min"], (
+        {"day": r["day"], "site_id": r["site_id"], "duration_min": r["duration_min"], "sessions": sign}
+        for r in rows if r["status"] == "completed" and r["duration_min"] is not None))
     _upsert_add(session, TeleconsultationPatientMonthly, ["month", "commune_insee"], (
         {"month": r["day"].replace(day=1), "commune_insee": r["patient_commune_insee"], "sessions": sign}
         for r in rows if r["status"] == "completed" and r["patient_commune_insee"]))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from data.access import AccessScope
 from data.filters import Filters
 from data.models import BiologyDaily, Commune, Dataset, Departement, Device, DeviceStatus, Site
-from data.queries.common import area_for, as_date, protect_table, rate, table, week_start
+from data.queries.common import area_for, as_date, frame, protect_table, rate, table, week_start
 from data.secrecy import is_small
 from data.terminology import BIOLOGY_BY_LOINC
 from data.users import utcnow
@@ -66,7 +66,7 @@ def weekly(session: Session, *, scope: AccessScope, filters: Filters) -> pd.Data
     if area.empty:
         return pd.DataFrame(columns=cols)
     week = week_start(session, BD.day).label("week")
-    df = pd.DataFrame(session.execute(
+    df = frame(session.execute(
         select(week, BD.loinc, func.sum(BD.tests), func.sum(BD.abnormal))
         .where(BD.site_id.in_(area.sites()), BD.day.between(filters.period.start, filters.period.end))
         .group_by(week, BD.loinc).order_by(week, BD.loinc)).all(), columns=cols)
@@ -98,7 +98,7 @@ def by_site_test(session: Session, *, scope: AccessScope, filters: Filters) -> p
             .join(Departement, Departement.code == Commune.departement_code)
             .where(BD.site_id.in_(area.sites()), BD.day.between(filters.period.start, filters.period.end))
             .group_by(group, BD.loinc).order_by(group, BD.loinc))
-    df = pd.DataFrame(session.execute(stmt).all(),
+    df = frame(session.execute(stmt).all(),
                       columns=["site", "loinc", "tests", "abnormal", "s2r", "r2l", "transmitted"])
     if df.empty:
         return pd.DataFrame(columns=cols)

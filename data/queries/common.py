@@ -88,6 +88,12 @@ def month_start(session: Session, day_col):
     return func.date_trunc("month", day_col).cast(day_col.type)
 
 
+def frame(rows, columns: list[str]) -> pd.DataFrame:
+    """A DataFrame from query rows, turned into plain tuples first: pandas inspects each SQLAlchemy Row
+    as a named tuple, ten times slower (18 ms instead of 2 for the 1,516 communes)."""
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+
 def as_date(series: pd.Series) -> pd.Series:
     """SQLite returns computed dates as text: make them dates on both engines."""
     return pd.to_datetime(series).dt.date

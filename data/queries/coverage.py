@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data.access import AccessScope
-from data.coverage import DEFAULT_THRESHOLD, Options, _distances, gp_supply, two_step_fca
+from data.coverage import DEFAULT_THRESHOLD, Options, gp_supply, pairwise_km, two_step_fca
 from data.filters import Filters
 from data.models import Commune, Dataset, Departement, Device, MobileDaily, Site
 from data.models import HealthProfessional as HP
-from data.queries.common import area_for, table
+from data.queries.common import area_for, frame, table
 from data.queries.workforce import active_on, profession_clause
 
 LAYERS = {"gp": "Cabinet de médecine générale", "teleconsultation": "Site de téléconsultation",
@@ -32,7 +32,7 @@ def _communes(session: Session, departements: tuple[str, ...]) -> pd.DataFrame:
     rows = session.execute(select(Commune.insee, Commune.name, Commune.departement_code, Commune.population,
                                   Commune.lat, Commune.lon).where(Commune.departement_code.in_(departements))
                            .order_by(Commune.insee)).all()
-    return pd.DataFrame(rows, columns=["insee", "name", "departement", "population", "lat", "lon"])
+    return frame(rows, columns=["insee", "name", "departement", "population", "lat", "lon"])
 
 
 def _gp_rows(session: Session, departements: tuple[str, ...], options: Options) -> pd.DataFrame:
@@ -42,7 +42,7 @@ def _gp_rows(session: Session, departements: tuple[str, ...], options: Options) 
         .join(Commune, Commune.insee == HP.commune_insee)
         .where(profession_clause("medecin_gp"), active_on(options.on), Commune.departement_code.in_(departements))
         .group_by(HP.commune_insee, HP.birth_year)).all()
-    return pd.DataFrame(rows, columns=["commune_insee", "birth_year", "fte"])
+    return frame(rows, columns=["commune_insee", "birth_year", "fte"])
 
 
 def accessibility(session: Session, *, scope: AccessScope, filters: Filters, options: Options) -> pd.DataFrame:
@@ -104,17 +104,20 @@ def below(accessibility, threshold: float):
                 "nearest_service": "Service du programme le plus proche", "nearest_service_km": "Distance (km)"},
        params=lambda args: {"threshold": args.get("seuil"), "exclude_65_plus": args.get("avec65") != "1"})
 def under_served(session: Session, *, scope: AccessScope, filters: Filters, options: Options | None = None,
-                 threshold: float | str | None = None, exclude_65_plus: bool = True) -> pd.DataFrame:
+                 threshold: float | str | None = None, exclude_65_plus: bool = True,
+                 access: pd.DataFrame | None = None, points: pd.DataFrame | None = None) -> pd.DataFrame:
     """Communes below the threshold, most populated first, with the nearest service of any kind.
 
     At summary level: per département, how many communes and inhabitants are under-served.
+    `access` and `points`, when the caller already has them (`accessibility` and `service_points` for the
+    same scope, filters and options), are not computed again.
     """
     options = options or Options(on=filters.period.end, exclude_65_plus=exclude_65_plus,
                                  threshold=parse_threshold(threshold))
     area = area_for(scope, filters, Dataset.COVERAGE)
     cols = ["name", "departement", "population", "accessibility", "nearest_gp_km", "nearest_service",
             "nearest_service_km", "insee"]
-    df = accessibility(session, scope=scope, filters=filters, options=options)
+    df = access if access is not None else accessibility(session, scope=scope, filters=filters, options=options)
     if df.empty:
         return pd.DataFrame(columns=cols)
     names = dict(session.execute(select(Departement.code, Departement.name)).all())
@@ -132,14 +135,15 @@ def under_served(session: Session, *, scope: AccessScope, filters: Filters, opti
             "departement": grouped["departement"].map(names), "population": grouped["under_pop"],
             "accessibility": (grouped["weighted"] / grouped["population"]).round(2), "nearest_gp_km": None,
             "nearest_service": None, "nearest_service_km": None, "insee": None})
-    points = service_points(session, scope=scope, filters=filters, options=options)
+    if points is None:
+        points = service_points(session, scope=scope, filters=filters, options=options)
     low["nearest_service"], low["nearest_service_km"] = None, np.nan
     if not points.empty and not low.empty:
-        lat = np.concatenate([low["lat"].to_numpy(float), points["lat"].to_numpy(float)])
-        lon = np.concatenate([low["lon"].to_numpy(float), points["lon"].to_numpy(float)])
-        d = _distances(lat, lon, slice(0, len(low)))[:, len(low):]
+        d = pairwise_km(low["lat"].to_numpy(float), low["lon"].to_numpy(float),
+                        points["lat"].to_numpy(float), points["lon"].to_numpy(float))
         best = d.argmin(axis=1)
-        low["nearest_service"] = [f"{LAYERS[points.iloc[j]['kind']]} — {points.iloc[j]['name']}" for j in best]
+        labels = (points["kind"].map(LAYERS) + " — " + points["name"]).to_numpy()
+        low["nearest_service"] = labels[best]
         low["nearest_service_km"] = d[np.arange(len(low)), best].round(1)
     low["departement"] = low["departement"].map(names)
     low["accessibility"] = low["accessibility"].round(2)

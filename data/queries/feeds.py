@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from data.access import AccessScope
 from data.models import Dataset, FeedHourly, FeedSource, RejectedPayload
-from data.queries.common import table
+from data.queries.common import frame, table
 
 SILENT_AFTER = timedelta(hours=24)
 
@@ -86,8 +86,6 @@ KIND_LABELS = {"teleconsultation": "Téléconsultation", "mobile": "Cabinets mob
                 "rejected_24h": "Refusés (24 h)", "reasons": "Motifs de refus (24 h)", "state": "État"})
 def sources_table(session: Session, *, scope: AccessScope, filters=None, now: datetime | None = None):
     """One row per source (detail) or per feed kind (summary): silent sources stated in words."""
-    import pandas as pd
-
     from data.models import Level
     from data.users import utcnow
 
@@ -99,7 +97,7 @@ def sources_table(session: Session, *, scope: AccessScope, filters=None, now: da
              ", ".join(f"{reason_label(r)} ({n})" for r, n in h.rejects_by_reason.items()),
              "Silencieuse depuis plus de 24 h" if h.silent(now) else "Active", h.silent(now))
             for h in feed_health(session, scope=scope, now=now)]
-    df = pd.DataFrame(rows, columns=cols)
+    df = frame(rows, columns=cols)
     if scope.level(Dataset.FEEDS) == Level.SUMMARY and not df.empty:  # per feed kind, no source names
         df = (df.groupby("kind").agg(name=("name", "count"), last_seen_at=("last_seen_at", "max"),
                                      events_last_hour=("events_last_hour", "sum"), per_hour=("per_hour", "sum"),
@@ -130,7 +128,7 @@ def hourly(session: Session, *, scope: AccessScope, filters=None, now: datetime 
         select(fh.hour, FeedSource.feed_kind, func.sum(fh.accepted), func.sum(fh.updated), func.sum(fh.duplicates),
                func.sum(fh.rejected)).join(FeedSource, FeedSource.id == fh.source_id)
         .where(fh.hour >= since).group_by(fh.hour, FeedSource.feed_kind).order_by(fh.hour)).all()
-    df = pd.DataFrame(rows, columns=cols)
+    df = frame(rows, columns=cols)
     df["kind"] = df["kind"].map(lambda k: KIND_LABELS.get(k, k))
     return df
 
@@ -151,7 +149,7 @@ def rejects(session: Session, *, scope: AccessScope, filters=None, now: datetime
     rows = session.execute(select(rp.feed_kind, rp.reason, rp.field_path, func.count(), func.max(rp.received_at))
                            .where(rp.received_at >= since).group_by(rp.feed_kind, rp.reason, rp.field_path)
                            .order_by(func.count().desc())).all()
-    df = pd.DataFrame(rows, columns=cols)
+    df = frame(rows, columns=cols)
     df["kind"] = df["kind"].map(lambda k: KIND_LABELS.get(k, k))
     df["reason"] = df["reason"].map(reason_label)
     return df

@@ -4,16 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from data.access import AccessScope
-from data.coverage import _distances
+from data.coverage import pairwise_km
 from data.filters import Filters
 from data.models import Commune, Dataset, Departement, MobileDaily, MobileStop, MobileUnit, VehiclePosition
-from data.queries.common import Area, area_for, as_date, protect_column, protect_table, rate, table, week_start
+from data.queries.common import Area, area_for, as_date, frame, protect_column, protect_table, rate, table, week_start
 from data.secrecy import is_small
 
 MD = MobileDaily
@@ -49,13 +48,11 @@ def population_within(session: Session, served: list[str], departements: tuple[s
                            .where(Commune.departement_code.in_(departements))).all()
     if not rows or not served:
         return {r: 0 for r in REACH_KM}
-    df = pd.DataFrame(rows, columns=["insee", "population", "lat", "lon"])
+    df = frame(rows, columns=["insee", "population", "lat", "lon"])
     stops = df[df["insee"].isin(served)]
-    lat, lon = df["lat"].to_numpy(float), df["lon"].to_numpy(float)
     # distances from every commune to every served one (communes × stops, small)
-    all_lat = np.concatenate([lat, stops["lat"].to_numpy(float)])
-    all_lon = np.concatenate([lon, stops["lon"].to_numpy(float)])
-    d = _distances(all_lat, all_lon, slice(0, len(df)))[:, len(df):]
+    d = pairwise_km(df["lat"].to_numpy(float), df["lon"].to_numpy(float), stops["lat"].to_numpy(float),
+                    stops["lon"].to_numpy(float))
     nearest = d.min(axis=1)
     return {r: int(df.loc[nearest <= r, "population"].sum()) for r in REACH_KM}
 
@@ -98,7 +95,7 @@ def weekly(session: Session, *, scope: AccessScope, filters: Filters) -> pd.Data
     if area.empty:
         return pd.DataFrame(columns=cols)
     week = week_start(session, MD.day).label("week")
-    df = pd.DataFrame(session.execute(
+    df = frame(session.execute(
         select(week, MD.status, func.sum(MD.stops), func.sum(MD.consultations))
         .where(MD.commune_insee.in_(area.communes()), MD.day.between(filters.period.start, filters.period.end))
         .group_by(week, MD.status).order_by(week, MD.status)).all(), columns=cols)
@@ -148,7 +145,7 @@ def communes_served(session: Session, *, scope: AccessScope, filters: Filters) -
             .join(Commune, Commune.insee == MD.commune_insee).where(*where)
             .group_by(Commune.insee, Commune.name, Commune.population, Commune.lat, Commune.lon)
             .having(func.sum(MD.stops) > 0).order_by(Commune.name)).all()
-        df = pd.DataFrame(rows, columns=["name", "population", "stops", "consultations", "new_patients", "slots",
+        df = frame(rows, columns=["name", "population", "stops", "consultations", "new_patients", "slots",
                                          "lat", "lon", "insee"])
     if df.empty:
         return pd.DataFrame(columns=cols)

@@ -21,7 +21,7 @@ from data.models import (
     Site,
     TeleconsultationDaily,
 )
-from data.queries.common import area_for
+from data.queries.common import area_for, frame
 from data.secrecy import Cell, protect_1d, protected_total
 from data.terminology import GP_PROFESSION, GP_SPECIALTY
 
@@ -186,7 +186,7 @@ def gp_density_map(session: Session, *, scope: AccessScope, filters: Filters) ->
                *([area_for(scope, filters, Dataset.WORKFORCE).covers(Commune.insee)] if level == Level.DETAIL else []))
         .order_by(Commune.insee)
     ).all()
-    df = pd.DataFrame(rows, columns=["insee", "name", "departement", "population", "gps", "dep_name",
+    df = frame(rows, columns=["insee", "name", "departement", "population", "gps", "dep_name",
                                      "lat", "lon"])
     df["secret"] = None
     if level == Level.SUMMARY:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from data.access import AccessScope
 from data.filters import Filters
 from data.models import Dataset, Departement, ProgrammeIndicatorValue
-from data.queries.common import area_for, table
+from data.queries.common import area_for, frame, table
 from data.secrecy import SMALL_LABEL, is_small
 from data.terminology import EXPERIMENTS
 
@@ -48,7 +48,7 @@ def indicators(session: Session, *, scope: AccessScope, filters: Filters, experi
         stmt = stmt.where(PIV.experiment == experiment)
     if area.summary:
         stmt = stmt.where(PIV.territory_level == "departement")
-    df = pd.DataFrame(session.execute(stmt).all(), columns=["experiment", "indicator", "level", "code", "dep_name",
+    df = frame(session.execute(stmt).all(), columns=["experiment", "indicator", "level", "code", "dep_name",
                                                             "period_end", "value", "target", "unit"])
     if df.empty:
         return pd.DataFrame(columns=cols)

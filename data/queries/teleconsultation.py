@@ -15,11 +15,12 @@ from data.models import (
     Departement,
     Site,
     TeleconsultationDaily,
-    TeleconsultationSession,
+    TeleconsultationDuration,
 )
 from data.queries.common import (
     area_for,
     as_date,
+    frame,
     protect_column,
     protect_table,
     rate,
@@ -62,13 +63,12 @@ def _statuses(session: Session, area, filters: Filters) -> dict[str, tuple[int, 
 
 
 def median_duration(session: Session, area, filters: Filters) -> float | None:
-    """Median length of completed sessions: the distribution of minutes is counted in SQL."""
-    t = TeleconsultationSession
+    """Median length of completed sessions, from the distribution of minutes (duration rollup)."""
+    t = TeleconsultationDuration
     rows = session.execute(
-        select(t.duration_min, func.count())
-        .where(t.site_id.in_(area.sites()), t.day.between(filters.period.start, filters.period.end),
-               t.status == "completed", t.duration_min.is_not(None))
-        .group_by(t.duration_min).order_by(t.duration_min)).all()
+        select(t.duration_min, func.sum(t.sessions))
+        .where(t.site_id.in_(area.sites()), t.day.between(filters.period.start, filters.period.end))
+        .group_by(t.duration_min).having(func.sum(t.sessions) > 0).order_by(t.duration_min)).all()
     total = sum(n for _, n in rows)
     if not total:
         return None
@@ -140,7 +140,7 @@ def weekly(session: Session, *, scope: AccessScope, filters: Filters) -> pd.Data
         group_key = TD.specialty
     stmt = (stmt.where(TD.site_id.in_(area.sites()), TD.day.between(filters.period.start, filters.period.end))
             .group_by(week, group_key).order_by(week, group_key))
-    df = pd.DataFrame(session.execute(stmt).all(), columns=cols)
+    df = frame(session.execute(stmt).all(), columns=cols)
     if df.empty:
         return df
     df["week"] = as_date(df["week"])
@@ -186,7 +186,7 @@ def by_site(session: Session, *, scope: AccessScope, filters: Filters) -> pd.Dat
             .where(*where)
             .group_by(Site.id, Site.name, Site.kind, Commune.name, Commune.lat, Commune.lon, Commune.insee)
             .order_by(Site.name)).all()
-        df = pd.DataFrame(rows, columns=["name", "kind", "commune", "sessions", "completed", "failed", "minutes",
+        df = frame(rows, columns=["name", "kind", "commune", "sessions", "completed", "failed", "minutes",
                                          "old", "lat", "lon", "insee"])
         df["kind"] = df["kind"].map(lambda k: SITE_KINDS.get(k, k))
     if df.empty:

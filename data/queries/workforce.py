@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from data.access import AccessScope
 from data.filters import Filters
 from data.models import Commune, Dataset, Departement, Epci, HealthProfessional, ProgrammeIndicatorValue
-from data.queries.common import area_for, protect_column, table
+from data.queries.common import area_for, frame, protect_column, table
 from data.secrecy import is_small
 from data.terminology import GP_PROFESSION, GP_SPECIALTY, PROFESSIONS
 
@@ -73,7 +73,7 @@ def density(session: Session, *, scope: AccessScope, filters: Filters, professio
             .outerjoin(Epci, Epci.code == Commune.epci_code)
             .join(Departement, Departement.code == Commune.departement_code)
             .where(area.covers(Commune.insee)).group_by(unit, name).order_by(unit))
-    df = pd.DataFrame(session.execute(stmt).all(), columns=["area_code", "area_name", "population", "count", "old"])
+    df = frame(session.execute(stmt).all(), columns=["area_code", "area_name", "population", "count", "old"])
     if df.empty:
         return pd.DataFrame(columns=cols)
     df[["population", "count", "old"]] = df[["population", "count", "old"]].astype(int)
@@ -97,7 +97,7 @@ def density_by_commune(session: Session, *, scope: AccessScope, filters: Filters
     unit = {"commune": Commune.insee, "epci": Commune.epci_code, "departement": Commune.departement_code}[scale]
     rows = session.execute(select(Commune.insee, Commune.lat, Commune.lon, unit)
                            .where(area.covers(Commune.insee)).order_by(Commune.insee)).all()
-    return pd.DataFrame(rows, columns=["insee", "lat", "lon", "area_code"])
+    return frame(rows, columns=["insee", "lat", "lon", "area_code"])
 
 
 def _band(age: int) -> str:

@@ -19,6 +19,7 @@ from data.models import (
     MobileUnit,
     Site,
     TeleconsultationDaily,
+    TeleconsultationDuration,
     TeleconsultationSession,
 )
 from data.terminology import AGE_BANDS_75_PLUS
@@ -52,7 +53,8 @@ tele = st.fixed_dictionaries({
     "patient_age_band": st.sampled_from(["60-74", "85+"]),
     "patient_commune": st.sampled_from(["55029", "52121", None]),
     "status": st.sampled_from(["completed", "cancelled"]),
-}).map(lambda e: {**e, "duration_min": 20, "outcome": "resolved"} if e["status"] == "completed" else e)
+    "duration_min": st.integers(5, 12),  # few values: the same length recurs, as it does in real sessions
+}).map(lambda e: {**e, "outcome": "resolved"} if e["status"] == "completed" else {**e, "duration_min": None})
 
 stop = st.fixed_dictionaries({
     "event_id": st.sampled_from([f"M{i}" for i in range(15)]),
@@ -100,6 +102,16 @@ def test_rollups_answer_like_raw_events(world, batches, window, site):
               .join(Site, Site.id == rolled.site_id).where(rolled.day.between(first, last), *site_filter)
               .group_by(rolled.status).having(func.sum(rolled.sessions) != 0))
     assert sorted(map(tuple, session.execute(raw_q))) == sorted(map(tuple, session.execute(roll_q)))
+
+    # teleconsultation: distribution of the lengths of completed sessions (the median's input)
+    dur = TeleconsultationDuration
+    raw_d = (select(raw.duration_min, func.count()).join(Site, Site.id == raw.site_id)
+             .where(raw.day.between(first, last), raw.status == "completed", raw.duration_min.is_not(None),
+                    *site_filter).group_by(raw.duration_min))
+    roll_d = (select(dur.duration_min, func.sum(dur.sessions)).join(Site, Site.id == dur.site_id)
+              .where(dur.day.between(first, last), *site_filter).group_by(dur.duration_min)
+              .having(func.sum(dur.sessions) != 0))
+    assert sorted(map(tuple, session.execute(raw_d))) == sorted(map(tuple, session.execute(roll_d)))
 
     # mobile: stops and consultations per commune and status, after stops progressed or were re-sent
     m, md = MobileStop, MobileDaily
