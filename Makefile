@@ -40,11 +40,14 @@ YEARS ?= 2
 demo: $(VENV)/.run-deps
 	$(PY) -m data.demo --years $(YEARS)
 
-## Replay live events into the running app (make run in another terminal): RATE events/s for SECONDS
+## Replay live events into the running app (make run in another terminal): RATE events/s for SECONDS;
+## BATCH=1 sends each second's events as one batch per endpoint, in parallel (gateways), instead of one by one
 RATE ?= 10
 SECONDS ?= 60
+BATCH ?= 0
 simulate: $(VENV)/.run-deps
-	$(VENV)/bin/flask --app app simulate --url http://127.0.0.1:$(PORT) --rate $(RATE) --seconds $(SECONDS)
+	$(VENV)/bin/flask --app app simulate --url http://127.0.0.1:$(PORT) --rate $(RATE) --seconds $(SECONDS) \
+	  --batch-seconds $(BATCH)
 
 $(VENV)/.bench-deps: requirements-bench.txt requirements-dev.txt requirements.txt | $(VENV)/bin/activate
 	$(PY) -m pip install --quiet -r requirements-bench.txt

@@ -86,6 +86,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=90)
     parser.add_argument("--postgres", help="PostgreSQL server for a throwaway database (default: SQLite file)")
     parser.add_argument("--redis", help="Redis URL for the shared cache and rate limits")
+    parser.add_argument("--batch-seconds", type=float, default=1.0,
+                        help="simulator: events of each window sent as one batch per endpoint (0: one request each)")
     parser.add_argument("--locust", default=str(ROOT / ".venv-load" / "bin" / "locust"))
     args = parser.parse_args()
     if not Path(args.locust).exists():
@@ -100,7 +102,8 @@ def main() -> None:
         t0 = time.perf_counter()
         prepare(url, work / "plan.json")
         print(f"# data ready in {time.perf_counter() - t0:.0f} s; {args.users} users, {args.workers} gunicorn workers, "
-              f"simulator {args.rate:g} events/s, {args.seconds} s, {os.cpu_count()} CPU, "
+              f"simulator {args.rate:g} events/s (batches every {args.batch_seconds:g} s), {args.seconds} s, "
+              f"{os.cpu_count()} CPU, "
               f"{'PostgreSQL' if args.postgres else 'SQLite'}{' + Redis' if args.redis else ''}")
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
@@ -115,7 +118,8 @@ def main() -> None:
                                       cwd=ROOT, env=env))
         _wait_up(base)
         simulator = subprocess.Popen([str(bin_dir / "flask"), "--app", "app", "simulate", "--url", base, "--rate",
-                                      str(args.rate), "--seconds", str(args.seconds)], cwd=ROOT, env=env,
+                                      str(args.rate), "--seconds", str(args.seconds), "--batch-seconds",
+                                      str(args.batch_seconds)], cwd=ROOT, env=env,
                                      stdout=subprocess.PIPE, text=True)
         procs.append(simulator)
         locust = subprocess.run([args.locust, "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u",

@@ -432,7 +432,15 @@ class FeedHourly(Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
 
 
-Index("ix_rollup_tc_site_day", TeleconsultationDaily.site_id, TeleconsultationDaily.day)
-Index("ix_rollup_bio_site_day", BiologyDaily.site_id, BiologyDaily.day)
+# Covering indexes: the dashboard reads a rollup by sites and days; with every column it needs in the
+# index, a year of a rollup is one ordered range read, without a row lookup per entry.
+Index("ix_rollup_tc_site_day_cover", TeleconsultationDaily.site_id, TeleconsultationDaily.day,
+      TeleconsultationDaily.status, TeleconsultationDaily.specialty, TeleconsultationDaily.sessions,
+      TeleconsultationDaily.minutes, TeleconsultationDaily.patients_75_plus)
+Index("ix_rollup_tc_duration_site_day_cover", TeleconsultationDuration.site_id, TeleconsultationDuration.day,
+      TeleconsultationDuration.duration_min, TeleconsultationDuration.sessions)
+Index("ix_rollup_bio_site_day_cover", BiologyDaily.site_id, BiologyDaily.day, BiologyDaily.loinc, BiologyDaily.tests,
+      BiologyDaily.abnormal, BiologyDaily.sample_to_result_min, BiologyDaily.result_to_lab_min,
+      BiologyDaily.transmitted)
 Index("ix_rollup_tc_commune_month", TeleconsultationPatientMonthly.commune_insee,
       TeleconsultationPatientMonthly.month)

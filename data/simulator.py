@@ -120,8 +120,45 @@ def post(url: str, key: str, payload, timeout: float = 10) -> int:
 
 
 def run(*, base_url: str, keys: dict[str, str], world: World, rate: float, seconds: float,
-        malformed_share: float = 0.05, log: Callable[[str], None] = print) -> Counter:
-    """Send about `rate` events per second for `seconds` (bounded), one HTTP request per event."""
+        malformed_share: float = 0.05, batch_seconds: float = 0.0,
+        log: Callable[[str], None] = print) -> tuple[Counter, int]:
+    """Send about `rate` events per second for `seconds` (bounded); returns (HTTP statuses, events sent).
+
+    `batch_seconds` = 0: one request per event, one after the other (a device posting as events occur).
+    `batch_seconds` > 0: every `batch_seconds`, the events of that window grouped by endpoint, one batch
+    request per endpoint, the endpoints in parallel (gateways that forward what they collected).
+    """
+    if batch_seconds <= 0:
+        return _run_each(base_url=base_url, keys=keys, world=world, rate=rate, seconds=seconds,
+                         malformed_share=malformed_share, log=log)
+    from concurrent.futures import ThreadPoolExecutor
+
+    statuses: Counter = Counter()
+    start = time.monotonic()
+    n = sent = 0
+    window = 0
+    with ThreadPoolExecutor(max_workers=len(GENERATORS)) as pool:
+        while time.monotonic() - start < seconds:
+            window += 1
+            batches: dict[str, list[dict]] = {}
+            while n < window * batch_seconds * rate:
+                n += 1
+                path, payload, _spoiled = next_event(world, n, malformed_share)
+                batches.setdefault(path, []).append(payload)
+            futures = [pool.submit(post, f"{base_url.rstrip('/')}/api/v1/{path}", keys[GENERATORS[path][0]],
+                                   {"events": items}, 30) for path, items in batches.items()]
+            for future, items in zip(futures, batches.values(), strict=True):
+                statuses[future.result()] += 1
+                sent += len(items)
+            if window % max(1, int(10 / batch_seconds)) == 0:
+                log(f"{sent} événements envoyés en {sum(statuses.values())} requêtes : {dict(statuses)}")
+            delay = start + window * batch_seconds - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+    return statuses, sent
+
+
+def _run_each(*, base_url, keys, world, rate, seconds, malformed_share, log) -> tuple[Counter, int]:
     statuses: Counter = Counter()
     start = time.monotonic()
     n = 0
@@ -134,7 +171,7 @@ def run(*, base_url: str, keys: dict[str, str], world: World, rate: float, secon
         delay = start + n / rate - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-    return statuses
+    return statuses, n
 
 
 def feed_in_process(session: Session, *, world: World, sources: dict, count: int,

@@ -122,7 +122,10 @@ def register(app: Flask) -> None:
     @click.option("--rate", default=10.0, show_default=True, help="events per second")
     @click.option("--seconds", default=60.0, show_default=True, help="how long to run (bounded)")
     @click.option("--malformed", default=0.05, show_default=True, help="share of malformed events")
-    def simulate(url: str, rate: float, seconds: float, malformed: float) -> None:
+    @click.option("--batch-seconds", default=0.0, show_default=True,
+                  help="0: one request per event; >0: the events of each window sent as one batch per endpoint, "
+                       "endpoints in parallel")
+    def simulate(url: str, rate: float, seconds: float, malformed: float, batch_seconds: float) -> None:
         """Replay realistic live events into a running instance (sources and keys made in its database)."""
         from sqlalchemy import select
 
@@ -137,6 +140,7 @@ def register(app: Flask) -> None:
                     session, actor=None, name=name, feed_kind=kind)
                 keys[kind] = admin.issue_key(session, actor=None, source_id=source.id)
             world = simulator.World.load(session)
-        statuses = simulator.run(base_url=url, keys=keys, world=world, rate=rate, seconds=seconds,
-                                 malformed_share=malformed, log=click.echo)
-        click.echo(f"terminé : {sum(statuses.values())} requêtes, statuts HTTP {dict(statuses)}")
+        statuses, sent = simulator.run(base_url=url, keys=keys, world=world, rate=rate, seconds=seconds,
+                                       malformed_share=malformed, batch_seconds=batch_seconds, log=click.echo)
+        click.echo(f"terminé : {sent} événements en {sum(statuses.values())} requêtes ({sent / seconds:.1f} "
+                   f"événements/s), statuts HTTP {dict(statuses)}")
