@@ -8,10 +8,12 @@ Scales: s = demo default (3 départements × 2 years); m = 3 départements × 10
 tables inflated to ~10 million events; l = like m on the Grand Est (needs `make geo DEPS="08 10 51 52 54
 55 57 67 68 88"` first, as the committed geometry covers the three programme départements).
 
-For each page callback, one line per measurement (milliseconds, median of --repeats, cache emptied
-before each call so every call computes):
+For each page callback, one line per measurement (milliseconds, median of --repeats):
 - `server`: a POST to /_dash-update-component through the app, as a signed-in administrator —
-  guard, CSRF, access scope, queries, figures, JSON (what a browser waits for, minus the network);
+  guard, CSRF, access scope, queries, figures, JSON (what a browser waits for, minus the network) —
+  with the cache emptied before each call, so every call computes;
+- `warm`: the same POST with the cache kept (the next user with the same scope and filters, until an
+  ingestion bumps the dataset's version);
 - `bare`: the same data functions called directly, results serialised with orjson;
 - `duckdb`: DuckDB answering the same question by scanning the raw events (loaded in memory);
 then the ratios server/duckdb and server/bare from the same run, the map bytes per commune, the
@@ -251,9 +253,10 @@ def median_ms(func: Callable[[], object], repeats: int, before: Callable[[], Non
     return statistics.median(times)
 
 
-def measure_page(label: str, page: str, body: dict, *, client, headers, server, factory, filters, now, con,
-                 repeats: int) -> None:
-    """One line: server, bare and DuckDB times of a page callback, their ratios and the response size."""
+def measure_page(page: str, body: dict, *, client, headers, server, factory, filters, now,
+                 repeats: int) -> dict:
+    """Server time with the cache emptied before each call (cold) and kept (warm: the next user with
+    the same scope and filters), bare data functions + orjson, and the response size."""
     from server.extensions import cache
 
     def post():
@@ -263,17 +266,20 @@ def measure_page(label: str, page: str, body: dict, *, client, headers, server, 
 
     with server.app_context():
         server_ms = median_ms(post, repeats, before=cache.clear)
+    warm_ms = median_ms(post, repeats)
     size = len(post().get_data())
     with factory() as session:
         call = bare_calls(session, filters, now, server.config["EMEUSE_SETTINGS"].departements)[page]
         bare_ms = median_ms(lambda: orjson.dumps(_frames(call()), default=str, option=orjson.OPT_NON_STR_KEYS), repeats)
-    duck_ms = None
-    if con is not None and page in DUCKDB_SQL:
-        sql = DUCKDB_SQL[page]
-        params = {k: v for k, v in (("a", filters.period.start), ("b", filters.period.end)) if f"${k}" in sql}
-        duck_ms = median_ms(lambda: con.execute(sql, params).fetchall(), repeats)
-    duck = f"{duck_ms:10.1f} {server_ms / duck_ms:10.2f}" if duck_ms else f"{'—':>10} {'—':>10}"
-    print(f"{label:10} {page:18} {server_ms:10.1f} {bare_ms:9.1f} {duck} {server_ms / bare_ms:9.2f} {size:9d}B")
+    return {"server": server_ms, "warm": warm_ms, "bare": bare_ms, "size": size}
+
+
+def duckdb_ms(con, page: str, filters, repeats: int) -> float | None:
+    if con is None or page not in DUCKDB_SQL:
+        return None
+    sql = DUCKDB_SQL[page]
+    params = {k: v for k, v in (("a", filters.period.start), ("b", filters.period.end)) if f"${k}" in sql}
+    return median_ms(lambda: con.execute(sql, params).fetchall(), repeats)
 
 
 def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, filled: bool = False) -> None:
@@ -284,6 +290,7 @@ def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, fille
 
     if filled:
         print(f"# reusing the database filled by an earlier run: {url}")
+        upgrade(make_engine(url))  # an earlier schema gets the later migrations
     else:
         fill(url, scale)
     deps = SCALES[scale][1]
@@ -293,13 +300,19 @@ def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, fille
     bodies = page_requests(server.extensions["emeuse.dash"])
     filters = parse_filters(QUERY, today=END, territory=deps)
     now = datetime(2026, 11, 1)
-    con = duckdb_connection(url) if with_duckdb else None
     factory = make_session_factory(make_engine(url))
-    print(f"{'engine':10} {'callback':18} {'server ms':>10} {'bare ms':>9} {'duckdb ms':>10} "
+    results = {page: measure_page(page, body, client=client, headers=headers, server=server, factory=factory,
+                                  filters=filters, now=now, repeats=repeats) for page, body in bodies.items()}
+    # the app's memory, as one worker holds it after serving every page (before DuckDB's copy is loaded)
+    rss = psutil.Process().memory_info().rss / 2**20
+    con = duckdb_connection(url) if with_duckdb else None
+    print(f"{'engine':10} {'callback':18} {'server ms':>10} {'warm ms':>8} {'bare ms':>9} {'duckdb ms':>10} "
           f"{'srv/duckdb':>10} {'srv/bare':>9} {'response':>10}")
-    for page, body in bodies.items():
-        measure_page(label, page, body, client=client, headers=headers, server=server, factory=factory,
-                     filters=filters, now=now, con=con, repeats=repeats)
+    for page, r in results.items():
+        duck = duckdb_ms(con, page, filters, repeats)
+        duck_cols = f"{duck:10.1f} {r['server'] / duck:10.2f}" if duck else f"{'—':>10} {'—':>10}"
+        print(f"{label:10} {page:18} {r['server']:10.1f} {r['warm']:8.1f} {r['bare']:9.1f} {duck_cols} "
+              f"{r['server'] / r['bare']:9.2f} {r['size']:9d}B")
 
     # map responses: bytes per commune (geometry by URL, codes and values only)
     with server.app_context():
@@ -317,8 +330,8 @@ def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, fille
     packed = len(gzip.compress(geo.data, 9))
     print(f"{label:10} geometry asset {len(geo.data) / 1024:8.1f} KiB, gzip {packed / 1024:6.1f} KiB, "
           f"Cache-Control: {geo.headers.get('Cache-Control')}")
-    print(f"{label:10} resident memory of this process (one app, as one worker): "
-          f"{psutil.Process().memory_info().rss / 2**20:.0f} MiB")
+    print(f"{label:10} resident memory of this process (one app, as one worker, after serving every page): "
+          f"{rss:.0f} MiB")
 
 
 def main() -> None:

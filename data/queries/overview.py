@@ -50,30 +50,44 @@ class Kpi:
         return (self.value - self.previous) / self.previous * 100
 
 
-def _site_sums(session: Session, rollup, column, deps: tuple[str, ...], period: Period, *where) -> dict[str, int]:
-    """Sum of a site rollup column per département (every requested département present)."""
-    stmt = (select(Commune.departement_code, func.coalesce(func.sum(column), 0))
+def _site_sums(session: Session, rollup, column, deps: tuple[str, ...], periods: tuple[Period, Period],
+               *where) -> tuple[dict[str, int], dict[str, int]]:
+    """Sums of a site rollup column per département for two periods, in one pass over the rollup
+    (every requested département present in both)."""
+    now, before = periods
+    stmt = (select(Commune.departement_code,
+                   func.coalesce(func.sum(column).filter(rollup.day.between(now.start, now.end)), 0),
+                   func.coalesce(func.sum(column).filter(rollup.day.between(before.start, before.end)), 0))
             .join(Site, Site.id == rollup.site_id)
             .join(Commune, Commune.insee == Site.commune_insee)
-            .where(Commune.departement_code.in_(deps), rollup.day.between(period.start, period.end), *where)
+            .where(Commune.departement_code.in_(deps), rollup.day.between(min(now.start, before.start),
+                                                                          max(now.end, before.end)), *where)
             .group_by(Commune.departement_code))
-    return {d: 0 for d in deps} | {d: int(v) for d, v in session.execute(stmt).all()}
+    rows = session.execute(stmt).all()
+    return ({d: 0 for d in deps} | {d: int(a) for d, a, _ in rows},
+            {d: 0 for d in deps} | {d: int(b) for d, _, b in rows})
 
 
 def _site_last_day(session: Session, rollup, deps: tuple[str, ...]) -> date | None:
-    stmt = (select(func.max(rollup.day)).join(Site, Site.id == rollup.site_id)
-            .join(Commune, Commune.insee == Site.commune_insee)
-            .where(Commune.departement_code.in_(deps)))
-    return session.scalar(stmt)
+    """Last day with data at a site of the départements (read from the rollup's site × day index)."""
+    sites = select(Site.id).join(Commune, Commune.insee == Site.commune_insee).where(Commune.departement_code.in_(deps))
+    return session.scalar(select(func.max(rollup.day)).where(rollup.site_id.in_(sites)))
 
 
-def _mobile_sums(session: Session, deps: tuple[str, ...], period: Period) -> dict[str, int]:
-    stmt = (select(Commune.departement_code, func.coalesce(func.sum(MobileDaily.consultations), 0))
-            .join(Commune, Commune.insee == MobileDaily.commune_insee)
-            .where(Commune.departement_code.in_(deps), MobileDaily.status == "completed",
-                   MobileDaily.day.between(period.start, period.end))
+def _mobile_sums(session: Session, deps: tuple[str, ...],
+                 periods: tuple[Period, Period]) -> tuple[dict[str, int], dict[str, int]]:
+    now, before = periods
+    md = MobileDaily
+    stmt = (select(Commune.departement_code,
+                   func.coalesce(func.sum(md.consultations).filter(md.day.between(now.start, now.end)), 0),
+                   func.coalesce(func.sum(md.consultations).filter(md.day.between(before.start, before.end)), 0))
+            .join(Commune, Commune.insee == md.commune_insee)
+            .where(Commune.departement_code.in_(deps), md.status == "completed",
+                   md.day.between(min(now.start, before.start), max(now.end, before.end)))
             .group_by(Commune.departement_code))
-    return {d: 0 for d in deps} | {d: int(v) for d, v in session.execute(stmt).all()}
+    rows = session.execute(stmt).all()
+    return ({d: 0 for d in deps} | {d: int(a) for d, a, _ in rows},
+            {d: 0 for d in deps} | {d: int(b) for d, _, b in rows})
 
 
 def _active_on(day: date):
@@ -131,20 +145,18 @@ def overview_kpis(session: Session, *, scope: AccessScope, filters: Filters) -> 
         done = TeleconsultationDaily.status == "completed"
         tc = TeleconsultationDaily
         out.append(count_kpi("teleconsultations", "Téléconsultations réalisées", Dataset.TELECONSULTATION,
-                             _site_sums(session, tc, tc.sessions, every, period, done),
-                             _site_sums(session, tc, tc.sessions, every, prev, done),
+                             *_site_sums(session, tc, tc.sessions, every, (period, prev), done),
                              _site_last_day(session, tc, selection)))
     if scope.can_see(Dataset.BIOLOGY):
         out.append(count_kpi("poc_tests", "Analyses de biologie délocalisée", Dataset.BIOLOGY,
-                             _site_sums(session, BiologyDaily, BiologyDaily.tests, every, period),
-                             _site_sums(session, BiologyDaily, BiologyDaily.tests, every, prev),
+                             *_site_sums(session, BiologyDaily, BiologyDaily.tests, every, (period, prev)),
                              _site_last_day(session, BiologyDaily, selection)))
     if scope.can_see(Dataset.MOBILE):
         last = session.scalar(select(func.max(MobileDaily.day))
                               .join(Commune, Commune.insee == MobileDaily.commune_insee)
                               .where(Commune.departement_code.in_(selection), MobileDaily.status == "completed"))
         out.append(count_kpi("mobile_consultations", "Consultations en cabinet mobile", Dataset.MOBILE,
-                             _mobile_sums(session, every, period), _mobile_sums(session, every, prev), last))
+                             *_mobile_sums(session, every, (period, prev)), last))
     if scope.can_see(Dataset.WORKFORCE):
         level = scope.level(Dataset.WORKFORCE)
         pop = sum(populations(session, scope=scope, departements=selection).values())
