@@ -78,6 +78,14 @@ def report(stats_csv: Path) -> None:
               f"{float(row['50%']):7.0f} {float(row['95%']):7.0f} {float(row['Requests/s']):7.1f}")
 
 
+def workers_rss(master_pid: int) -> None:
+    """Resident memory of each gunicorn worker at the end of the run."""
+    import psutil
+
+    sizes = [p.memory_info().rss / 2**20 for p in psutil.Process(master_pid).children()]
+    print("resident memory per worker: " + ", ".join(f"{s:.0f} MiB" for s in sizes))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=50)
@@ -129,6 +137,7 @@ def main() -> None:
                                 timeout=args.seconds + 120)
         out, _ = simulator.communicate(timeout=args.seconds + 60)
         report(work / "load_stats.csv")
+        workers_rss(procs[0].pid)
         print("simulator: " + (out.strip().splitlines() or ["no output"])[-1])
         if locust.returncode not in (0, 1):  # 1: some requests failed (reported above)
             print(locust.stderr[-2000:])

@@ -141,14 +141,15 @@ def _device_rows(session: Session, area, now: datetime) -> pd.DataFrame:
     if area.empty:
         return pd.DataFrame(columns=cols)
     ds = DeviceStatus
-    last = select(ds.device_id, func.max(ds.recorded_at).label("at")).group_by(ds.device_id).subquery()
+    # each device's latest report: one lookup in the (device, time) index per device, not a scan of
+    # every report ever received
+    last_at = select(func.max(ds.recorded_at)).where(ds.device_id == Device.id).correlate(Device).scalar_subquery()
     rows = session.execute(
-        select(Site.name, Device.serial, Device.model, last.c.at, ds.qc_status, ds.battery_pct,
+        select(Site.name, Device.serial, Device.model, ds.recorded_at, ds.qc_status, ds.battery_pct,
                ds.error_code, Departement.name)
         .join(Site, Site.id == Device.site_id).join(Commune, Commune.insee == Site.commune_insee)
         .join(Departement, Departement.code == Commune.departement_code)
-        .outerjoin(last, last.c.device_id == Device.id)
-        .outerjoin(ds, and_(ds.device_id == Device.id, ds.recorded_at == last.c.at))
+        .outerjoin(ds, and_(ds.device_id == Device.id, ds.recorded_at == last_at))
         .where(Device.site_id.in_(area.sites())).order_by(Site.name, Device.serial)).all()
     out = []
     states = {"passed": "réussi", "failed": "échec", "not_run": "non fait"}
