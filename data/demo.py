@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, text
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from data import rollups
 from data.access import COLLEGES
-from data.geography import CommuneRow, haversine_km, load_territory, read_communes
+from data.geography import GEO_DIR, CommuneRow, haversine_km, load_territory, read_communes
 from data.models import (
     AuditEvent,
     BiologyResult,
@@ -136,8 +137,9 @@ class DemoGenerator:
     """Builds every demo table from one seeded random generator."""
 
     def __init__(self, session: Session, *, seed: int, end: date, years: int,
-                 departements: tuple[str, ...]) -> None:
+                 departements: tuple[str, ...], geo_dir: Path = GEO_DIR) -> None:
         self.s = session
+        self.geo_dir = geo_dir
         self.rng = random.Random(seed)
         self.end = end
         self.start = date(end.year - years, end.month, 1)  # whole months, `years` back
@@ -163,8 +165,8 @@ class DemoGenerator:
 
     # -- reference data -------------------------------------------------------------------
     def reference(self) -> None:
-        load_territory(self.s, departements=self.deps)
-        self.communes = read_communes(departements=self.deps)
+        load_territory(self.s, departements=self.deps, geo_dir=self.geo_dir)
+        self.communes = read_communes(self.geo_dir, departements=self.deps)
         self.by_insee = {c.insee: c for c in self.communes}
         self.s.add_all(College(slug=slug, label=label) for slug, label in COLLEGES.items())
         self.s.flush()
@@ -496,15 +498,18 @@ def clear(session: Session) -> None:
 
 
 def generate(session: Session, *, seed: int = DEFAULT_SEED, end: date | None = None, years: int = 2,
-             departements: tuple[str, ...] = ("52", "54", "55"), live_tail: int = 0) -> dict[str, int]:
+             departements: tuple[str, ...] = ("52", "54", "55"), live_tail: int = 0,
+             geo_dir: Path = GEO_DIR) -> dict[str, int]:
     """Fill an empty (or emptied) database; returns row counts per table.
+
+    `geo_dir` holds the geography files (data/geo by default; the bench's L scale builds its own).
 
     `live_tail` events (5 % malformed) then go through the real ingestion pipeline, as the demo
     sources' latest delivery: the feed-health page shows freshness, rates and rejects from it.
     """
     end = end or (datetime.now(PARIS).date() - timedelta(days=1))
     clear(session)
-    gen = DemoGenerator(session, seed=seed, end=end, years=years, departements=departements)
+    gen = DemoGenerator(session, seed=seed, end=end, years=years, departements=departements, geo_dir=geo_dir)
     gen.reference()
     gen.sites()
     gen.teleconsultations()
