@@ -114,7 +114,8 @@ def update_coverage(departements, month_from, month_to, epci, commune, threshold
                f"{fmt_number(threshold, 1)}." if len(access) else "Aucune commune pour ce filtre.")
     return (
         stats,
-        coverage_figure(access, points, layers, threshold, tile_url=tile_url),
+        cached(f"{PAGE}.figure", scope=scope, params=(filters, options, tuple(layers)), datasets=DATASETS,
+               compute=lambda: coverage_figure(access, points, layers, threshold, tile_url=tile_url)),
         panel_data(caption=caption),
         panel_data(caption="Communes habitées dont l'accessibilité est sous le seuil, les moins bien dotées "
                            "d'abord, avec le service du programme le plus proche.",

@@ -108,7 +108,7 @@ def update_workforce(departements, month_from, month_to, epci, commune, professi
                             y_title=label, stacked=False) if not flows.empty else empty_figure())
     return (
         stats(retire, density, profession),
-        density_map(session, scope, filters, density, profession, scale, tile_url),
+        get("map", lambda: density_map(session, scope, filters, density, profession, scale, tile_url)),
         panel_data(caption=(f"{label} pour 10 000 habitants à l'échelle « {q.SCALES[scale].lower()} » au "
                             f"{fmt_date(filters.period.end)} : de {fmt_number(dens.min(), 1)} à "
                             f"{fmt_number(dens.max(), 1)} ; {fmt_number(int((numeric(density['count']) == 0).sum()))} "
