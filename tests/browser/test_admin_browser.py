@@ -40,10 +40,13 @@ def choose_level(driver, selector: str, *, steps_down: int, expected: str, attem
 
     for _ in range(attempts):
         ActionChains(driver).double_click(driver.find_element(By.CSS_SELECTOR, selector)).perform()
-        picker = WebDriverWait(driver, 10).until(EC.presence_of_element_located(
-            (By.CSS_SELECTOR, "#admin-grants-grid .ag-cell-inline-editing .ag-picker-field-wrapper")))
-        picker.send_keys(Keys.ENTER)
-        WebDriverWait(driver, 10).until(lambda _d, p=picker: "ag-picker-expanded" in p.get_attribute("class"))
+        try:  # on a loaded machine the double click is sometimes lost: try again
+            picker = WebDriverWait(driver, 10).until(EC.presence_of_element_located(
+                (By.CSS_SELECTOR, "#admin-grants-grid .ag-cell-inline-editing .ag-picker-field-wrapper")))
+            picker.send_keys(Keys.ENTER)
+            WebDriverWait(driver, 10).until(lambda _d, p=picker: "ag-picker-expanded" in p.get_attribute("class"))
+        except (TimeoutException, StaleElementReferenceException):
+            continue
         for key in [Keys.ARROW_DOWN] * steps_down + [Keys.ENTER]:
             picker.send_keys(key)
         try:
