@@ -82,3 +82,26 @@ def test_real_territory_is_plausible(db):
     weighted = (result["accessibility"] * communes["population"]).sum() / communes["population"].sum()
     assert 1.5 < weighted < 6  # France's APL averages about 3.3 consultations per inhabitant per year
     assert (result["accessibility"] < 2.5).any() and (result["accessibility"] >= 2.5).any()
+
+
+def test_sparse_pairs_equal_the_dense_formula():
+    """The pairs-within-reach computation gives what the dense n × n formula gives (both steps, nearest)."""
+    from data.coverage import pairwise_km
+
+    rng = np.random.default_rng(7)
+    n = 250  # spread over ~110 × 75 km: many communes have no provider within 20 km
+    communes = pd.DataFrame({"insee": [f"{i:05d}" for i in range(n)], "population": rng.integers(0, 4000, n),
+                             "lat": 48 + rng.random(n), "lon": 5 + rng.random(n)})
+    supply = pd.Series(rng.random(12) * 8000, index=communes["insee"].sample(12, random_state=3))
+    lat, lon, pop = communes["lat"].to_numpy(), communes["lon"].to_numpy(), communes["population"].to_numpy(float)
+    s = supply.reindex(communes["insee"]).fillna(0).to_numpy()
+    w = decay(pairwise_km(lat, lon, lat, lon))
+    demand = w @ pop
+    ratio = np.divide(s, demand, out=np.zeros(n), where=(s > 0) & (demand > 0))
+    expected = w @ ratio
+    nearest = pairwise_km(lat, lon, lat[s > 0], lon[s > 0]).min(axis=1)
+
+    result = two_step_fca(communes, supply, chunk=64)
+    assert np.allclose(result["accessibility"], expected)
+    assert np.allclose(result["nearest_supply_km"], nearest)
+    assert (expected == 0).any() and (nearest > 20).any()  # both paths of the nearest distance are exercised
