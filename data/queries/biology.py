@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data.access import AccessScope
@@ -142,14 +142,15 @@ def _device_rows(session: Session, area, now: datetime) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     ds = DeviceStatus
     # each device's latest report: one lookup in the (device, time) index per device, not a scan of
-    # every report ever received
-    last_at = select(func.max(ds.recorded_at)).where(ds.device_id == Device.id).correlate(Device).scalar_subquery()
+    # every report ever received; two reports of the same instant: the last one received
+    latest = (select(ds.id).where(ds.device_id == Device.id).order_by(ds.recorded_at.desc(), ds.id.desc())
+              .limit(1).correlate(Device).scalar_subquery())
     rows = session.execute(
         select(Site.name, Device.serial, Device.model, ds.recorded_at, ds.qc_status, ds.battery_pct,
                ds.error_code, Departement.name)
         .join(Site, Site.id == Device.site_id).join(Commune, Commune.insee == Site.commune_insee)
         .join(Departement, Departement.code == Commune.departement_code)
-        .outerjoin(ds, and_(ds.device_id == Device.id, ds.recorded_at == last_at))
+        .outerjoin(ds, ds.id == latest)
         .where(Device.site_id.in_(area.sites())).order_by(Site.name, Device.serial)).all()
     out = []
     states = {"passed": "réussi", "failed": "échec", "not_run": "non fait"}

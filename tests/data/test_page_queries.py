@@ -17,6 +17,7 @@ from data.models import (
     Commune,
     Dataset,
     Device,
+    DeviceStatus,
     HealthProfessional,
     MobileStop,
     MobileUnit,
@@ -151,6 +152,22 @@ def test_device_alerts(db):
     assert len(silent) >= 1
     assert devices["alert"].sum() >= len(silent)
     assert list(devices["alert"][: int(devices["alert"].sum())]) == [True] * int(devices["alert"].sum())  # first
+
+
+def test_two_reports_of_the_same_instant_give_one_row_per_device(db):
+    """Live feeds can send two status reports stamped the same second: the device is listed once,
+    with the report received last."""
+    device = db.scalars(select(Device).join(Site).where(_in_deps(Site.commune_insee)).order_by(Device.id)).first()
+    source_id = db.scalar(select(DeviceStatus.source_id).where(DeviceStatus.device_id == device.id).limit(1))
+    at = datetime(2026, 10, 31, 12, 0, 0)
+    for n, qc in enumerate(("passed", "failed")):
+        db.add(DeviceStatus(source_id=source_id, source_event_id=f"same-instant-{n}", received_at=at,
+                            device_id=device.id, recorded_at=at, day=at.date(), battery_pct=50, qc_status=qc))
+    db.flush()
+    devices = biology.devices(db, scope=ADMIN, filters=H1, now=datetime(2026, 10, 31, 20))
+    assert devices["serial"].is_unique
+    row = devices[devices["serial"] == device.serial].iloc[0]
+    assert row["qc_status"] == "échec" and row["alert"]
 
 
 # --- professionnels de santé ----------------------------------------------------------------------
