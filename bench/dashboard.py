@@ -359,6 +359,7 @@ def main() -> None:
     parser.add_argument("--postgres", help="also run on this PostgreSQL server (a throwaway database)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-duckdb", action="store_true")
+    parser.add_argument("--postgres-only", action="store_true", help="with --postgres: skip the SQLite run")
     parser.add_argument("--keep", metavar="FILE", type=Path,
                         help="SQLite only: fill this file and keep it; a later run with the same file reuses it "
                              "(M and L take minutes to fill)")
@@ -369,7 +370,8 @@ def main() -> None:
         filled = args.keep.exists()
         run(f"sqlite:///{args.keep.resolve()}", "sqlite", args.scale, args.repeats, not args.no_duckdb, filled)
         return
-    targets = [(None, "sqlite")] + ([(args.postgres, "postgresql")] if args.postgres else [])
+    targets = ([] if args.postgres_only else [(None, "sqlite")]) + ([(args.postgres, "postgresql")] if args.postgres
+                                                                    else [])
     for server_url, label in targets:
         url, drop = _database(server_url)
         try:
