@@ -6,6 +6,7 @@ running instance (loopback), so the dashboard is visibly live and the feed-healt
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 import urllib.error
@@ -136,10 +137,9 @@ def run(*, base_url: str, keys: dict[str, str], world: World, rate: float, secon
     statuses: Counter = Counter()
     start = time.monotonic()
     n = sent = 0
-    window = 0
+    windows = max(1, math.ceil(seconds / batch_seconds))  # a fixed number of windows: rate × seconds events
     with ThreadPoolExecutor(max_workers=len(GENERATORS)) as pool:
-        while time.monotonic() - start < seconds:
-            window += 1
+        for window in range(1, windows + 1):
             batches: dict[str, list[dict]] = {}
             while n < window * batch_seconds * rate:
                 n += 1

@@ -198,8 +198,7 @@ def gp_density_map(session: Session, *, scope: AccessScope, filters: Filters) ->
                *([area_for(scope, filters, Dataset.WORKFORCE).covers(Commune.insee)] if level == Level.DETAIL else []))
         .order_by(Commune.insee)
     ).all()
-    df = frame(rows, columns=["insee", "name", "departement", "population", "gps", "dep_name",
-                                     "lat", "lon"])
+    df = frame(rows, columns=["insee", "name", "departement", "population", "gps", "dep_name", "lat", "lon"])
     df["secret"] = None
     if level == Level.SUMMARY:
         totals = df.groupby("departement")[["population", "gps"]].transform("sum")
