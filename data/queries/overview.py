@@ -50,6 +50,12 @@ class Kpi:
         return (self.value - self.previous) / self.previous * 100
 
 
+def _two_periods(rows, deps: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int]]:
+    """(département, now, before) rows as two dicts, every requested département present in both."""
+    return ({d: 0 for d in deps} | {d: int(a) for d, a, _ in rows},
+            {d: 0 for d in deps} | {d: int(b) for d, _, b in rows})
+
+
 def _site_sums(session: Session, rollup, column, deps: tuple[str, ...], periods: tuple[Period, Period],
                *where) -> tuple[dict[str, int], dict[str, int]]:
     """Sums of a site rollup column per département for two periods, in one pass over the rollup
@@ -63,9 +69,7 @@ def _site_sums(session: Session, rollup, column, deps: tuple[str, ...], periods:
             .where(Commune.departement_code.in_(deps), rollup.day.between(min(now.start, before.start),
                                                                           max(now.end, before.end)), *where)
             .group_by(Commune.departement_code))
-    rows = session.execute(stmt).all()
-    return ({d: 0 for d in deps} | {d: int(a) for d, a, _ in rows},
-            {d: 0 for d in deps} | {d: int(b) for d, _, b in rows})
+    return _two_periods(session.execute(stmt).all(), deps)
 
 
 def _site_last_day(session: Session, rollup, deps: tuple[str, ...]) -> date | None:
@@ -85,9 +89,7 @@ def _mobile_sums(session: Session, deps: tuple[str, ...],
             .where(Commune.departement_code.in_(deps), md.status == "completed",
                    md.day.between(min(now.start, before.start), max(now.end, before.end)))
             .group_by(Commune.departement_code))
-    rows = session.execute(stmt).all()
-    return ({d: 0 for d in deps} | {d: int(a) for d, a, _ in rows},
-            {d: 0 for d in deps} | {d: int(b) for d, _, b in rows})
+    return _two_periods(session.execute(stmt).all(), deps)
 
 
 def _active_on(day: date):
