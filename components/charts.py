@@ -57,6 +57,15 @@ def bar_figure(x: list, series: dict[str, list], *, y_title: str, stacked: bool 
     return {"data": traces, "layout": layout}
 
 
+def series_bars(series, *, y_title: str, x_title: str | None = None, stacked: bool = True, horizontal: bool = False,
+                height: int = 380, hover_format: str = ",.0f") -> dict:
+    """A view's series (data.views.series.WeeklySeries) as bars, or the empty state."""
+    if series.empty:
+        return empty_figure()
+    return bar_figure(list(series.x), series.as_dict(), y_title=y_title, x_title=x_title, stacked=stacked,
+                      horizontal=horizontal, height=height, hover_format=hover_format)
+
+
 def line_figure(x: list, series: dict[str, list], *, y_title: str, height: int = 360,
                 targets: dict[str, float | None] | None = None, hover_format: str = ",.1f") -> dict:
     """Lines with markers; each series has its own dash and symbol; optional horizontal targets."""
@@ -78,13 +87,14 @@ def line_figure(x: list, series: dict[str, list], *, y_title: str, height: int =
 
 
 def points_map(layers: list[dict], *, height: int = MAP_HEIGHT_PX, tile_url: str | None = None,
-               geojson_url: str | None = None) -> dict:
-    """Points on the offline base map (commune outlines by URL, fetched once by the browser).
+               geojson_url: str | None = None, bounds: tuple | None = None) -> dict:
+    """Points on the offline base map (commune or département outlines by URL, fetched once by the browser).
 
-    Each layer: name, lat, lon, text (hover), optional size (pixels), colour, opacity, customdata.
+    Each layer: name, lat, lon, text (hover), optional size (pixels), colour, opacity, customdata. The map
+    is framed on `bounds` (lats, lons) when given, else on the points.
     """
-    lats = [v for layer in layers for v in layer["lat"]]
-    lons = [v for layer in layers for v in layer["lon"]]
+    lats = [v for layer in layers for v in layer["lat"]] if not bounds or not bounds[0] else list(bounds[0])
+    lons = [v for layer in layers for v in layer["lon"]] if not bounds or not bounds[0] else list(bounds[1])
     center, zoom = _view(lats, lons)
     layout_map: dict = {"style": OFFLINE_STYLE, "center": center, "zoom": zoom}
     map_layers = []

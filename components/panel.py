@@ -127,3 +127,9 @@ def panel_data(*, caption: str, table: pd.DataFrame | None = None, table_key: st
     if table_key and table is not None and not table.empty:
         out.append(export_links(table_key, query))
     return out
+
+
+def view_table(table, *, caption: str | None = None, query: str = "") -> list:
+    """A view's table (data.views.base.TableView) under its chart: caption, rows and export links."""
+    return panel_data(caption=caption if caption is not None else table.caption, table=table.frame,
+                      table_key=table.key, query=query, table_title=table.title, open_table=table.open)

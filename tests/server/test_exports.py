@@ -28,7 +28,7 @@ def test_detail_export_is_journalled(auth, client, db):
     assert "attachment" in response.headers["Content-Disposition"]
     body = response.get_data(as_text=True).lstrip("\ufeff")
     header = body.splitlines()[0]
-    assert header.startswith("Site / département;Type;Commune;Séances;Réalisées")
+    assert header.startswith("Site / département;Type;Commune;Code INSEE;Séances;Réalisées")
     assert "EHPAD" in body and len(body.splitlines()) > 20
     db.expire_all()
     row = db.scalars(select(AuditEvent).where(AuditEvent.action == "export", AuditEvent.target ==
@@ -66,8 +66,11 @@ def test_xlsx_export_opens_and_keeps_numbers(auth, client):
     response = client.get("/export/couverture-sous-dotees.xlsx" + QUERY + "&seuil=2.5")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
-    assert sheet.cell(1, 1).value == "Commune"
-    assert isinstance(sheet.cell(2, 3).value, int) and isinstance(sheet.cell(2, 4).value, (int, float))  # not text
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["Commune", "Code INSEE"]
+    population, access = header.index("Population") + 1, header.index("Accessibilité (consultations / hab. / an)") + 1
+    assert isinstance(sheet.cell(2, population).value, int)  # numbers stay numbers, not text
+    assert isinstance(sheet.cell(2, access).value, (int, float))
 
 
 @pytest.mark.parametrize("hostile", ["=HYPERLINK(\"http://x\")", "+1+1", "-2", "@SUM(A1)", "\t=1"])

@@ -1,0 +1,229 @@
+"""What a page view returns, and the one definition of the `summary` level.
+
+A page view (`data/views/<page>.py`) computes everything its page shows — headline figures, tables,
+map layers, captions — from one set of frames, already reduced to the caller's level of detail with
+statistical secrecy applied. Callbacks, exports and reports only present it, so they cannot leak
+detail nor disagree with each other.
+
+The `summary` level, defined here once (DESIGN.md §4, issue #11):
+- values per département only; maps draw département polygons (`departements.geojson`), never commune
+  borders, framed on the territory; no point finer than a département's reference point;
+- no name of a site, EHPAD, device, vehicle or commune, no commune code;
+- every count from 1 to 10, in any text, card, hover, table or export, reads « < 11 »;
+- captions say what level they show.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data.access import AccessScope
+from data.filters import Filters
+from data.formatting import fmt_number
+from data.models import Commune, Dataset, Departement, Level
+from data.queries.common import Area, area_for
+from data.secrecy import SECONDARY_LABEL, SMALL_LABEL, is_small
+
+COMMUNE, DEPARTEMENT = "commune", "departement"  # map levels (static geometry files, data.geography)
+SUMMARY_NOTE = ("Niveau « synthèse » : chiffres par département, effectifs de 1 à 10 masqués (« < 11 », « s ») ; "
+                "les filtres EPCI et commune ne s'appliquent pas.")
+SECRET_NOTE = "Des effectifs sont masqués (secret statistique)."
+
+
+@dataclass(frozen=True)
+class Stat:
+    """A headline figure as shown: label, value text and one line of context."""
+
+    key: str
+    label: str
+    value: str
+    detail: str | None = None
+    hidden: bool = False  # the value is masked by statistical secrecy
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A table under a chart, and exactly what its export serves (French headers, display order)."""
+
+    key: str  # export key: /export/<key>.<csv|xlsx>
+    title: str
+    frame: pd.DataFrame = field(compare=False)
+    caption: str = ""
+    open: bool = False
+
+
+@dataclass(frozen=True)
+class AreaLayer:
+    """A choropleth: one value per area (commune or département), codes and numbers only."""
+
+    level: str  # COMMUNE or DEPARTEMENT: which static geometry the browser draws
+    codes: tuple[str, ...]
+    values: tuple[float | None, ...]  # None: drawn grey, with `missing_hover`
+    value_hover: str  # Plotly hovertemplate fragment over %{z} and %{customdata}
+    colorbar_title: str
+    customdata: tuple | None = None
+    missing_hover: str | tuple[str, ...] = "Sans valeur"
+    zmax: float | None = None
+
+
+@dataclass(frozen=True)
+class PointLayer:
+    """Markers on the map (sites, stops, vehicles; at summary level never finer than a département)."""
+
+    name: str
+    lat: tuple[float, ...]
+    lon: tuple[float, ...]
+    text: tuple[str, ...]
+    colour: str
+    size: float | tuple[float, ...] = 10
+    opacity: float = 0.85
+    customdata: tuple[str, ...] | None = None  # commune codes a click filters on (detail only)
+
+
+@dataclass(frozen=True)
+class MapView:
+    area: AreaLayer | None
+    points: tuple[PointLayer, ...]
+    bounds: tuple[tuple[float, ...], tuple[float, ...]]  # lats, lons the map is framed on
+    caption: str
+    outline: str = COMMUNE  # which borders a points-only map draws under its markers
+    legend: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return (self.area is None or not self.area.codes) and not any(p.lat for p in self.points)
+
+
+@dataclass(frozen=True)
+class Detail:
+    """The level at which one dataset is shown to the caller, and how counts read at that level."""
+
+    level: Level
+    area: Area
+    filters: Filters
+
+    @property
+    def summary(self) -> bool:
+        return self.level == Level.SUMMARY
+
+    @property
+    def none(self) -> bool:
+        return self.area.empty
+
+    @property
+    def map_level(self) -> str:
+        return DEPARTEMENT if self.summary else COMMUNE
+
+    def hidden(self, n: int | float | None) -> bool:
+        return self.summary and is_small(n)
+
+    def count(self, n: int | float | None) -> str:
+        """A count of people or events as shown: « < 11 » for 1–10 at summary level."""
+        if n is None:
+            return "—"
+        if isinstance(n, str):  # already a secrecy label
+            return n
+        return SMALL_LABEL if self.hidden(n) else fmt_number(n)
+
+    def count_value(self, n: int | None) -> int | None:
+        return None if n is None or self.hidden(n) else int(n)
+
+    def counted(self, n: int | float | str | None, singular: str, plural: str | None = None) -> str:
+        """« 1 commune », « 3 communes », « < 11 communes » (hidden), « 0 commune »."""
+        if isinstance(n, str) or self.hidden(n):
+            return f"{SMALL_LABEL if not isinstance(n, str) else n} {plural or singular + 's'}"
+        return f"{fmt_number(n)} {singular if (n or 0) < 2 else plural or singular + 's'}"
+
+    @property
+    def note(self) -> str | None:
+        if not self.summary:
+            return None
+        return SUMMARY_NOTE if self.filters.finer_than_departement else SUMMARY_NOTE.split(" ; les filtres")[0] + "."
+
+    @property
+    def scale_words(self) -> str:
+        return "par département (niveau « synthèse »)" if self.summary else "par commune"
+
+
+def detail_for(scope: AccessScope, filters: Filters, dataset: Dataset) -> Detail:
+    area = area_for(scope, filters, dataset)
+    return Detail(scope.level(dataset), area, filters)
+
+
+def is_label(value: Any) -> bool:
+    return isinstance(value, str) and value in (SMALL_LABEL, SECONDARY_LABEL)
+
+
+def departement_points(session: Session, departements: tuple[str, ...]) -> pd.DataFrame:
+    """Each département's reference point (mean of its communes' points), name and population: the only
+    coordinates a summary-level view may publish."""
+    rows = session.execute(
+        select(Commune.departement_code, Departement.name, func.avg(Commune.lat), func.avg(Commune.lon),
+               func.sum(Commune.population))
+        .join(Departement, Departement.code == Commune.departement_code)
+        .where(Commune.departement_code.in_(departements))
+        .group_by(Commune.departement_code, Departement.name).order_by(Commune.departement_code)).all()
+    return pd.DataFrame([(c, n, float(la), float(lo), int(p or 0)) for c, n, la, lo, p in rows],
+                        columns=["code", "name", "lat", "lon", "population"])
+
+
+def territory_bounds(session: Session, departements: tuple[str, ...]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The box of the départements (their communes' extreme points): what a map is framed on."""
+    if not departements:
+        return (), ()
+    la0, la1, lo0, lo1 = session.execute(
+        select(func.min(Commune.lat), func.max(Commune.lat), func.min(Commune.lon), func.max(Commune.lon))
+        .where(Commune.departement_code.in_(departements))).one()
+    if la0 is None:
+        return (), ()
+    return (float(la0), float(la1)), (float(lo0), float(lo1))
+
+
+def labelled(frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
+    """The frame's columns named in `columns`, in that order, under their French headers."""
+    present = [c for c in columns if c in frame.columns]
+    return frame[present].rename(columns=dict(columns)).reset_index(drop=True)
+
+
+# --- the registry of page views and of the tables they export -----------------------------------
+
+@dataclass(frozen=True)
+class ViewSpec:
+    """A page view: what it reads (cache versions), who may ask, how URL arguments become its options."""
+
+    name: str
+    dataset: str | None
+    datasets: tuple[str, ...]
+    compute: Callable[..., Any] = field(compare=False)
+    options: Callable[[Mapping[str, str], Filters], Any] = field(compare=False)  # URL args → options
+    roles: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    key: str
+    title: str
+    view: str
+
+
+VIEWS: dict[str, ViewSpec] = {}
+EXPORTS: dict[str, ExportSpec] = {}
+
+
+def register_view(name: str, *, dataset: str | None, datasets: tuple[str, ...],
+                  options: Callable[[Mapping[str, str], Filters], Any], tables: Mapping[str, str] = (),
+                  roles: tuple[str, ...] | None = None):
+    """Register `compute(session, *, scope, filters, options)` as the view of a page, with its exports."""
+
+    def decorate(func_):
+        VIEWS[name] = ViewSpec(name, dataset, datasets, func_, options, roles)
+        for key, title in dict(tables).items():
+            EXPORTS[key] = ExportSpec(key, title, name)
+        return func_
+
+    return decorate

@@ -1,0 +1,240 @@
+"""Couverture (ARS): GP accessibility, reach of the programme's services, under-served communes.
+
+Every figure of the page comes from one frame of communes (accessibility, population, nearest GP), so
+the cards, the map, the table and its export agree: « communes sous le seuil » is the number of rows of
+the under-served table at detail level, and the sum of its « communes sous le seuil » column at
+summary level.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from data.access import AccessScope
+from data.coverage import DEFAULT_THRESHOLD, Options
+from data.filters import Filters
+from data.formatting import fmt_number
+from data.models import Dataset, Level
+from data.queries import coverage as q
+from data.secrecy import SMALL_LABEL, protect_1d, protected_total
+from data.views.base import (
+    DEPARTEMENT,
+    AreaLayer,
+    Detail,
+    MapView,
+    PointLayer,
+    Stat,
+    TableView,
+    departement_points,
+    detail_for,
+    labelled,
+    register_view,
+    territory_bounds,
+)
+
+NAME = "coverage"
+UNDER_TABLE = "couverture-sous-dotees"
+ACCESS_ZMAX = 6.0
+LAYERS = q.LAYERS
+DEFAULT_LAYERS = ("teleconsultation", "mobile")
+LAYER_DATASET = {"gp": Dataset.WORKFORCE, "teleconsultation": Dataset.TELECONSULTATION, "mobile": Dataset.MOBILE,
+                 "biology": Dataset.BIOLOGY}  # a layer names places: detail on its own dataset too
+LAYER_COLOURS = {"gp": "#000000", "teleconsultation": "#0072B2", "mobile": "#D55E00", "biology": "#CC79A7"}
+LAYER_SIZES = {"gp": 6, "teleconsultation": 11, "mobile": 9, "biology": 14}  # size tells layers apart too
+DETAIL_COLUMNS = {"name": "Commune", "insee": "Code INSEE", "departement": "Département", "population": "Population",
+                  "accessibility": "Accessibilité (consultations / hab. / an)",
+                  "nearest_gp_km": "Médecin généraliste le plus proche (km)",
+                  "nearest_service": "Service du programme le plus proche", "nearest_service_km": "Distance (km)"}
+SUMMARY_COLUMNS = {"departement": "Département", "population": "Population",
+                   "accessibility": "Accessibilité moyenne (consultations / hab. / an)",
+                   "communes": "Communes habitées", "under": "Communes sous le seuil",
+                   "under_pop": "Habitants sous le seuil", "zero": "Communes sans médecin à moins de 20 km"}
+
+
+@dataclass(frozen=True)
+class CoverageOptions:
+    on: date
+    threshold: float = DEFAULT_THRESHOLD
+    exclude_65_plus: bool = True
+    layers: tuple[str, ...] = DEFAULT_LAYERS
+
+    @property
+    def method(self) -> Options:
+        return Options(on=self.on, exclude_65_plus=self.exclude_65_plus, threshold=self.threshold)
+
+    def to_query(self) -> str:
+        """The page's own controls in the URL (after the shared filters)."""
+        return (f"&seuil={fmt_threshold(self.threshold)}" + ("" if self.exclude_65_plus else "&avec65=1")
+                + f"&couches={','.join(self.layers) or 'aucune'}")
+
+
+def fmt_threshold(t: float) -> str:
+    return f"{t:g}"
+
+
+def coverage_options(*, filters: Filters, threshold=None, exclude_65_plus: bool = True,
+                     layers=DEFAULT_LAYERS) -> CoverageOptions:
+    """Options from page controls or URL arguments, validated the same way for both."""
+    if isinstance(layers, str):
+        layers = layers.split(",")
+    chosen = tuple(k for k in LAYERS if k in set(layers or ()))
+    return CoverageOptions(on=filters.period.end, threshold=q.parse_threshold(threshold),
+                           exclude_65_plus=bool(exclude_65_plus), layers=chosen)
+
+
+def options_from_args(args: Mapping[str, str], filters: Filters) -> CoverageOptions:
+    return coverage_options(filters=filters, threshold=args.get("seuil"), exclude_65_plus=args.get("avec65") != "1",
+                            layers=args.get("couches", ",".join(DEFAULT_LAYERS)))
+
+
+@dataclass(frozen=True)
+class CoverageView:
+    detail: Detail
+    options: CoverageOptions
+    stats: tuple[Stat, ...]
+    map: MapView
+    under: TableView
+    note: str | None
+    query: str
+
+
+def _empty(detail: Detail, options: CoverageOptions, filters: Filters) -> CoverageView:
+    return CoverageView(detail, options, (), MapView(None, (), ((), ()), "Aucune commune pour ce filtre."),
+                        TableView(UNDER_TABLE, "Communes sous le seuil", pd.DataFrame()), detail.note,
+                        filters.to_query() + options.to_query())
+
+
+@register_view(NAME, dataset=Dataset.COVERAGE.value,
+               datasets=(Dataset.COVERAGE.value, Dataset.WORKFORCE.value, Dataset.TELECONSULTATION.value,
+                         Dataset.MOBILE.value, Dataset.BIOLOGY.value),
+               options=options_from_args, tables={UNDER_TABLE: "Communes sous-dotées"})
+def coverage_view(session: Session, *, scope: AccessScope, filters: Filters, options: CoverageOptions) -> CoverageView:
+    detail = detail_for(scope, filters, Dataset.COVERAGE)
+    if detail.none:
+        return _empty(detail, options, filters)
+    access = q.accessibility(session, scope=scope, filters=filters, options=options.method)
+    if access.empty:
+        return _empty(detail, options, filters)
+    populated = access[access["population"] > 0]
+    low = populated[q.below(populated["accessibility"], options.threshold)]
+    zero = populated[populated["accessibility"] == 0]
+    if detail.summary:
+        return _summary(session, detail, options, filters, access, populated, low, zero)
+    return _detail(session, scope, detail, options, filters, access, populated, low, zero)
+
+
+def _weighted_mean(df: pd.DataFrame) -> float | None:
+    pop = df["population"].sum()
+    return float((df["accessibility"] * df["population"]).sum() / pop) if pop else None
+
+
+def _stats(mean, under: str, under_pop: str, under_share: str, zero: str, populated: str,
+           threshold: float, *, hidden: tuple[bool, bool, bool]) -> tuple[Stat, ...]:
+    return (
+        Stat("cov-mean", "Accessibilité moyenne", fmt_number(mean, 2),
+             "consultations de médecine générale par habitant et par an (moyenne pondérée par la population)"),
+        Stat("cov-under", "Communes sous le seuil", under,
+             f"seuil {fmt_number(threshold, 1)} ; sur {populated} habitées", hidden=hidden[0]),
+        Stat("cov-under-pop", "Habitants sous le seuil", under_pop, under_share, hidden=hidden[1]),
+        Stat("cov-zero", "Communes sans médecin à moins de 20 km", zero,
+             "accessibilité nulle : aucune offre dans l'aire de 20 km", hidden=hidden[2]),
+    )
+
+
+def _detail(session, scope, detail: Detail, options, filters, access, populated, low, zero) -> CoverageView:
+    points = q.service_points(session, scope=scope, filters=filters, options=options.method)
+    layers = tuple(k for k in options.layers if scope.level(LAYER_DATASET[k]) == Level.DETAIL)
+    points = points[points["kind"].isin(layers)] if not points.empty else points
+    under = q.under_served(session, scope=scope, filters=filters, options=options.method, access=access,
+                           points=points)
+    total_pop = int(populated["population"].sum())
+    under_pop = int(low["population"].sum())
+    mean = _weighted_mean(populated)
+    stats = _stats(mean, fmt_number(len(under)), fmt_number(under_pop),
+                   f"soit {fmt_number(under_pop / total_pop * 100 if total_pop else None, 1)}\u00a0% de la population",
+                   fmt_number(len(zero)), f"{fmt_number(len(populated))} communes", options.threshold,
+                   hidden=(False, False, False))
+    has_pop = access["population"] > 0
+    area = AreaLayer(
+        level=detail.map_level, codes=tuple(access["insee"]),
+        values=tuple(round(float(v), 2) if p else None for v, p in zip(access["accessibility"], has_pop, strict=True)),
+        value_hover=(f"%{{z:.2f}} consultations / hab. / an (seuil {fmt_number(options.threshold, 1)})<br>"
+                     "%{customdata[0]:,} habitants · généraliste le plus proche : %{customdata[1]:.1f} km"),
+        customdata=tuple(zip(access["population"].astype(int).tolist(),
+                             access["nearest_supply_km"].round(1).tolist(), strict=True)),
+        missing_hover="Aucun habitant", colorbar_title="Consultations / hab. / an", zmax=ACCESS_ZMAX)
+    shown = points[points["insee"].isin(access["insee"])] if not points.empty else points
+    layer_points = tuple(
+        PointLayer(name=LAYERS[k], lat=tuple(sub["lat"]), lon=tuple(sub["lon"]), text=tuple(sub["name"]),
+                   colour=LAYER_COLOURS[k], size=LAYER_SIZES[k], opacity=0.9, customdata=tuple(sub["insee"]))
+        for k in layers if not (sub := shown[shown["kind"] == k]).empty)
+    caption = (f"Carte de {fmt_number(len(access))} communes : accessibilité moyenne {fmt_number(mean, 2)} "
+               f"consultation(s) par habitant et par an ; {fmt_number(len(under))} communes "
+               f"({fmt_number(under_pop)} habitants) sous le seuil de {fmt_number(options.threshold, 1)}.")
+    table = TableView(UNDER_TABLE, "Communes sous le seuil", labelled(under, DETAIL_COLUMNS),
+                      caption="Communes habitées dont l'accessibilité est sous le seuil, les moins bien dotées "
+                              "d'abord, avec le service du programme le plus proche.", open=True)
+    return CoverageView(detail, options, stats,
+                        MapView(area, layer_points, (tuple(access["lat"]), tuple(access["lon"])), caption,
+                                legend=True),
+                        table, None, filters.to_query() + options.to_query())
+
+
+def _summary(session, detail: Detail, options, filters, access, populated, low, zero) -> CoverageView:
+    """Per département: weighted accessibility, and how many communes and inhabitants are under the
+    threshold (counts of 1–10 hidden, with a second cell when one alone would be)."""
+    deps = detail.area.departements
+    ref = departement_points(session, deps).set_index("code")
+    by_dep = pd.DataFrame(index=pd.Index(deps, name="code"))
+    by_dep["population"] = populated.groupby("departement")["population"].sum()
+    by_dep["weighted"] = (populated["accessibility"] * populated["population"]).groupby(
+        populated["departement"]).sum()
+    by_dep["communes"] = populated.groupby("departement").size()
+    by_dep["under"] = low.groupby("departement").size()
+    by_dep["under_pop"] = low.groupby("departement")["population"].sum()
+    by_dep["zero"] = zero.groupby("departement").size()
+    by_dep = by_dep.fillna(0)
+    by_dep["accessibility"] = (by_dep["weighted"] / by_dep["population"].where(by_dep["population"] > 0)).round(2)
+    cells = {c: {d: int(by_dep.loc[d, c]) for d in deps} for c in ("under", "under_pop", "zero")}
+    labels = {c: protect_1d(v) for c, v in cells.items()}
+    totals = {c: protected_total(cells[c], labels[c], deps) for c in cells}
+    table = by_dep.reset_index().assign(departement=lambda f: f["code"].map(ref["name"]))
+    for c in cells:
+        table[c] = [labels[c][d] or int(v) for d, v in zip(table["code"], table[c], strict=True)]
+    table["population"] = table["population"].astype(int)
+    table["communes"] = table["communes"].astype(int)
+    total_pop = int(by_dep["population"].sum())
+    mean = float(by_dep["weighted"].sum() / total_pop) if total_pop else None
+
+    def shown(cell) -> str:
+        return cell.label if cell.value is None else fmt_number(cell.value)
+
+    share = ("part de la population masquée (secret statistique)" if totals["under_pop"].value is None else
+             f"soit {fmt_number(totals['under_pop'].value / total_pop * 100 if total_pop else None, 1)}\u00a0% "
+             "de la population")
+    stats = _stats(mean, shown(totals["under"]), shown(totals["under_pop"]), share, shown(totals["zero"]),
+                   f"{fmt_number(int(by_dep['communes'].sum()))} communes", options.threshold,
+                   hidden=tuple(totals[c].value is None for c in ("under", "under_pop", "zero")))
+    area = AreaLayer(
+        level=DEPARTEMENT, codes=tuple(deps), values=tuple(None if v != v else float(v)
+                                                           for v in by_dep["accessibility"]),
+        value_hover=("%{z:.2f} consultations / hab. / an en moyenne dans le département "
+                     f"(seuil {fmt_number(options.threshold, 1)})<br>%{{customdata[0]}} communes sous le seuil"),
+        customdata=tuple((str(u),) for u in table["under"]),
+        missing_hover="Aucun habitant", colorbar_title="Consultations / hab. / an", zmax=ACCESS_ZMAX)
+    parts = [f"{n} : {fmt_number(a, 2)} ({u if isinstance(u, str) else fmt_number(u)} communes sous le seuil)"
+             for n, a, u in zip(table["departement"], table["accessibility"], table["under"], strict=True)]
+    caption = ("Carte par département (niveau « synthèse ») : accessibilité moyenne pondérée par la population "
+               "— " + " ; ".join(parts) + ". Les services du programme sont localisés au niveau « détail » seulement.")
+    frame = labelled(table, SUMMARY_COLUMNS)
+    under_table = TableView(UNDER_TABLE, "Communes sous le seuil, par département", frame,
+                            caption="Par département : accessibilité moyenne, communes et habitants sous le seuil "
+                                    f"(effectifs de 1 à 10 : « {SMALL_LABEL} »).", open=True)
+    bounds = territory_bounds(session, deps)
+    return CoverageView(detail, options, stats, MapView(area, (), bounds, caption), under_table, detail.note,
+                        filters.to_query() + options.to_query())
+

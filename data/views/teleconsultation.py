@@ -1,0 +1,163 @@
+"""Téléconsultation: headline figures, sessions per week, activity per site (per département at summary)."""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from data.access import AccessScope
+from data.filters import Filters
+from data.formatting import fmt_number
+from data.models import Dataset
+from data.queries import teleconsultation as q
+from data.queries.common import numeric
+from data.views.base import (
+    DEPARTEMENT,
+    SECRET_NOTE,
+    AreaLayer,
+    Detail,
+    MapView,
+    PointLayer,
+    Stat,
+    TableView,
+    departement_points,
+    detail_for,
+    labelled,
+    register_view,
+    territory_bounds,
+)
+from data.views.series import WeeklySeries, weekly_series
+
+NAME = "teleconsultation"
+WEEKLY_TABLE, SITES_TABLE = "teleconsultation-hebdo", "teleconsultation-sites"
+WEEKLY_COLUMNS = {"week": "Semaine du", "group": "Spécialité / département", "completed": "Réalisées",
+                  "not_completed": "Non abouties"}
+SUMMARY_SITES_COLUMNS = {"name": "Département", "sessions": "Séances", "completed": "Réalisées",
+                         "completion_pct": "Taux de réalisation (%)", "failure_pct": "Échecs techniques (%)",
+                         "hours": "Temps médical (h)", "share_75_plus_pct": "Patients de 75 ans et plus (%)"}
+SITES_COLUMNS = {"name": "Site / département", "kind": "Type", "commune": "Commune", "insee": "Code INSEE",
+                 "sessions": "Séances", "completed": "Réalisées", "completion_pct": "Taux de réalisation (%)",
+                 "failure_pct": "Échecs techniques (%)", "hours": "Temps médical (h)",
+                 "share_75_plus_pct": "Patients de 75 ans et plus (%)"}
+
+
+@dataclass(frozen=True)
+class TeleconsultationView:
+    detail: Detail
+    stats: tuple[Stat, ...]
+    weekly: WeeklySeries
+    weekly_table: TableView
+    map: MapView
+    sites_table: TableView
+    note: str | None
+    query: str
+
+
+def pct(v: float | None) -> str:
+    return "—" if v is None else f"{fmt_number(v, 1)}\u00a0%"
+
+
+def _stats(s: q.TeleconsultationSummary, detail: Detail) -> tuple[Stat, ...]:
+    return (
+        Stat("tc-completed", "Séances réalisées", detail.count(s.completed) if s.completed is not None else "< 11",
+             f"sur {detail.count(s.sessions) if s.sessions is not None else '< 11'} programmées",
+             hidden=s.completed is None),
+        Stat("tc-completion", "Taux de réalisation", pct(s.completion_pct),
+             f"échecs techniques {pct(s.failure_pct)} · patients absents {pct(s.no_show_pct)} · "
+             f"annulations {pct(s.cancelled_pct)}"),
+        Stat("tc-median", "Durée médiane d'une séance",
+             "—" if s.median_minutes is None else f"{fmt_number(s.median_minutes, 0)} min",
+             f"patients de 75 ans et plus : {pct(s.share_75_plus_pct)}"),
+        Stat("tc-ehpad", "EHPAD avec téléconsultation active",
+             f"{detail.count(s.ehpads_active)} / {detail.count(s.ehpads_total)}",
+             "temps médical apporté : " + ("—" if s.ehpad_hours_per_100_residents_month is None else
+                                           f"{fmt_number(s.ehpad_hours_per_100_residents_month, 1)} h par mois "
+                                           "pour 100 résidents")),
+    )
+
+
+def options_from_args(_args: Mapping[str, str], _filters: Filters) -> None:
+    return None
+
+
+@register_view(NAME, dataset=Dataset.TELECONSULTATION.value, datasets=(Dataset.TELECONSULTATION.value,),
+               options=options_from_args,
+               tables={WEEKLY_TABLE: "Téléconsultations par semaine", SITES_TABLE: "Activité par site"})
+def teleconsultation_view(session: Session, *, scope: AccessScope, filters: Filters,
+                          options: None = None) -> TeleconsultationView:
+    detail = detail_for(scope, filters, Dataset.TELECONSULTATION)
+    query = filters.to_query()
+    summary = q.summary(session, scope=scope, filters=filters)
+    weekly = q.weekly(session, scope=scope, filters=filters)
+    sites = q.by_site(session, scope=scope, filters=filters)
+    series = weekly_series(weekly, x="week", group="group", value="completed")
+    weekly_caption = _weekly_caption(weekly, series, detail)
+    return TeleconsultationView(
+        detail=detail, stats=_stats(summary, detail) if summary else (),
+        weekly=series,
+        weekly_table=TableView(WEEKLY_TABLE, "Données du graphique", labelled(weekly, WEEKLY_COLUMNS),
+                               caption=weekly_caption),
+        map=_map(session, detail, sites),
+        sites_table=TableView(SITES_TABLE, "Activité par site" if not detail.summary else
+                              "Activité par département",
+                              labelled(sites, SUMMARY_SITES_COLUMNS if detail.summary else SITES_COLUMNS),
+                              caption=_sites_caption(sites, detail)),
+        note=detail.note, query=query)
+
+
+def _weekly_caption(df: pd.DataFrame, series: WeeklySeries, detail: Detail) -> str:
+    if df.empty:
+        return "Aucune séance pour ce filtre."
+    done = numeric(df["completed"])
+    per_week = done.groupby(df["week"]).sum()
+    top = done.groupby(df["group"]).sum().sort_values(ascending=False)
+    return (f"{detail.counted(len(per_week), 'semaine')} ; en moyenne {fmt_number(per_week.mean(), 0)} séances "
+            f"réalisées par semaine {detail.scale_words if detail.summary else ''}".rstrip()
+            + f". Premier groupe : {top.index[0]} ({detail.counted(int(top.iloc[0]), 'séance')} réalisées)."
+            + (f" {SECRET_NOTE}" if series.masked else ""))
+
+
+def _map(session: Session, detail: Detail, sites: pd.DataFrame) -> MapView:
+    if detail.none:
+        return MapView(None, (), ((), ()), "Aucun site pour ce filtre.")
+    if detail.summary:
+        deps = detail.area.departements
+        ref = departement_points(session, deps).set_index("code")
+        by_name = dict(zip(sites["name"], sites["completed"], strict=True)) if not sites.empty else {}
+        rows = [(code, by_name.get(ref.loc[code, "name"], 0)) for code in deps]
+        area = AreaLayer(level=DEPARTEMENT, codes=tuple(c for c, _ in rows),
+                         values=tuple(None if isinstance(v, str) else float(v) for _, v in rows),
+                         value_hover="%{z:,.0f} séances réalisées sur la période",
+                         missing_hover=tuple(f"{v} séances réalisées (secret statistique)" if isinstance(v, str)
+                                             else "Aucune séance" for _, v in rows),
+                         colorbar_title="Séances réalisées")
+        return MapView(area, (), territory_bounds(session, deps),
+                       "Carte par département (niveau « synthèse ») : séances réalisées sur la période — "
+                       + " ; ".join(f"{ref.loc[c, 'name']} : {detail.count(v)}" for c, v in rows) + ".")
+    if sites.empty:
+        return MapView(None, (), territory_bounds(session, detail.area.departements),
+                       "Aucun site actif pour ce filtre.")
+    done = numeric(sites["completed"]).fillna(0)
+    biggest = max(done.max(), 1)
+    text = tuple(f"<b>{n}</b><br>{k + ' · ' if k else ''}{c}<br>{fmt_number(v)} séances réalisées<br>"
+                 f"réalisation {pct(p)}" for n, k, c, v, p in zip(sites["name"], sites["kind"], sites["commune"],
+                                                                   sites["completed"], sites["completion_pct"],
+                                                                   strict=True))
+    layer = PointLayer("Sites (surface ∝ séances réalisées)", tuple(sites["lat"]), tuple(sites["lon"]), text,
+                       colour="#0072B2", opacity=0.7, size=tuple(8 + 34 * math.sqrt(v / biggest) for v in done),
+                       customdata=tuple(sites["insee"]))
+    top = sites.loc[done.idxmax()]
+    return MapView(None, (layer,), territory_bounds(session, detail.area.departements),
+                   f"Carte de {detail.counted(len(sites), 'site')} ayant eu des séances. Le plus actif : "
+                   f"{top['name']} ({fmt_number(int(done.max()))} séances réalisées).")
+
+
+def _sites_caption(sites: pd.DataFrame, detail: Detail) -> str:
+    if sites.empty:
+        return "Aucun site actif pour ce filtre."
+    if detail.summary:
+        return "Séances et taux par département (niveau « synthèse ») ; taux masqués sous 11 séances."
+    return "Séances, taux de réalisation et d'échec, temps médical et part des 75 ans et plus, par site."
