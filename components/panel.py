@@ -113,7 +113,7 @@ def export_links(table_key: str, query: str) -> html.Div:
 def panel_data(*, caption: str, table: pd.DataFrame | None = None, table_key: str | None = None,
                query: str = "", table_title: str = "Données du graphique", open_table: bool = False) -> list:
     """The text alternative of the chart, then its data (collapsed) and the export links."""
-    out: list = [html.P(caption, className="small mt-2 mb-2 chart-caption")]
+    out: list = [html.P(caption, className="small mt-2 mb-2 chart-caption")] if caption else []
     if table is not None:
         if table.empty:
             out.append(html.P("Aucune ligne pour ce filtre.", className="small text-muted"))

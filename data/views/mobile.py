@@ -1,0 +1,178 @@
+"""Cabinets mobiles: stops planned vs done, consultations, communes served, where the vehicles are.
+
+At summary level: per département only — consultations on a département map, how many vehicles each
+département has (never where they are nor their names), stop counts of 1–10 as « < 11 ».
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data.access import AccessScope
+from data.filters import Filters
+from data.formatting import fmt_number
+from data.models import Dataset, Departement, MobileUnit
+from data.queries import mobile as q
+from data.queries.common import numeric, protect_table
+from data.views.base import (
+    DEPARTEMENT,
+    SECRET_NOTE,
+    AreaLayer,
+    Detail,
+    MapView,
+    PointLayer,
+    Stat,
+    TableView,
+    departement_points,
+    detail_for,
+    labelled,
+    register_view,
+    territory_bounds,
+)
+from data.views.series import WeeklySeries, weekly_series
+
+NAME = "mobile"
+VEHICLES_TABLE, WEEKLY_TABLE, COMMUNES_TABLE = ("cabinets-mobiles-vehicules", "cabinets-mobiles-hebdo",
+                                                "cabinets-mobiles-communes")
+VEHICLE_COLUMNS = {"unit": "Véhicule", "recorded_at": "Position relevée (UTC)", "lat": "Latitude",
+                   "lon": "Longitude", "next_stop": "Prochain arrêt", "next_arrival": "Arrivée prévue (UTC)"}
+SUMMARY_VEHICLE_COLUMNS = {"departement": "Département", "vehicles": "Véhicules en service"}
+WEEKLY_COLUMNS = {"week": "Semaine du", "status": "Statut", "stops": "Arrêts", "consultations": "Consultations"}
+COMMUNE_COLUMNS = {"name": "Commune", "insee": "Code INSEE", "population": "Population", "stops": "Arrêts réalisés",
+                   "consultations": "Consultations", "new_patients": "Nouveaux patients",
+                   "per_stop": "Consultations par arrêt", "slot_use_pct": "Créneaux utilisés (%)"}
+SUMMARY_COMMUNE_COLUMNS = {"name": "Département", "population": "Population des communes desservies",
+                           "stops": "Arrêts réalisés", "consultations": "Consultations",
+                           "new_patients": "Nouveaux patients", "per_stop": "Consultations par arrêt",
+                           "slot_use_pct": "Créneaux utilisés (%)"}
+
+
+@dataclass(frozen=True)
+class MobileView:
+    detail: Detail
+    stats: tuple[Stat, ...]
+    map: MapView
+    vehicles_table: TableView
+    weekly: WeeklySeries
+    weekly_table: TableView
+    communes_table: TableView
+    note: str | None
+    query: str
+
+
+def options_from_args(_args: Mapping[str, str], _filters: Filters) -> None:
+    return None
+
+
+def _stats(s: q.MobileSummary, detail: Detail) -> tuple[Stat, ...]:
+    c = detail.count
+    return (
+        Stat("mob-stops", "Arrêts réalisés", f"{c(s.stops_completed)} / {c(s.stops_scheduled)}",
+             f"programmés sur la période ; {detail.counted(s.stops_cancelled, 'annulé')} ; "
+             f"{c(s.stops_upcoming_14d)} prévus dans les 14 jours", hidden=detail.hidden(s.stops_completed)),
+        Stat("mob-consultations", "Consultations", c(s.consultations) if s.consultations is not None else "< 11",
+             f"dont nouveaux patients : {c(s.new_patients) if s.new_patients is not None else '< 11'} · "
+             f"{fmt_number(s.consultations_per_stop, 1)} par arrêt", hidden=s.consultations is None),
+        Stat("mob-slots", "Créneaux utilisés", "—" if s.slot_use_pct is None else f"{fmt_number(s.slot_use_pct, 1)}\u00a0%",
+             "consultations rapportées aux créneaux offerts lors des arrêts réalisés"),
+        Stat("mob-reach", "Communes desservies", c(s.communes_served),
+             f"{c(s.population_served)} habitants ; à moins de 10 km d'un arrêt : {c(s.population_within[10.0])}, "
+             f"à moins de 20 km : {c(s.population_within[20.0])}", hidden=detail.hidden(s.communes_served)),
+    )
+
+
+@register_view(NAME, dataset=Dataset.MOBILE.value, datasets=(Dataset.MOBILE.value,), options=options_from_args,
+               tables={VEHICLES_TABLE: "Dernière position des véhicules", WEEKLY_TABLE: "Arrêts par semaine",
+                       COMMUNES_TABLE: "Communes desservies"})
+def mobile_view(session: Session, *, scope: AccessScope, filters: Filters, options: None = None) -> MobileView:
+    detail = detail_for(scope, filters, Dataset.MOBILE)
+    summary = q.summary(session, scope=scope, filters=filters)
+    weekly = q.weekly(session, scope=scope, filters=filters)
+    communes = q.communes_served(session, scope=scope, filters=filters)
+    if detail.summary and not weekly.empty:  # stops are events too: 1–10 hidden like consultations
+        weekly = protect_table(weekly, "week", "status", "stops")
+    vehicles = _vehicles(session, scope, filters, detail)
+    series = weekly_series(weekly, x="week", group="status", value="stops", order=list(q.STATUS_LABELS.values()))
+    done = numeric(weekly.loc[weekly["status"] == q.STATUS_LABELS["completed"], "stops"]) if not weekly.empty \
+        else pd.Series(dtype=float)
+    weekly_caption = (f"{detail.counted(int(done.sum()), 'arrêt')} réalisés sur "
+                      f"{detail.counted(weekly['week'].nunique(), 'semaine')}"
+                      + (f" {detail.scale_words}" if detail.summary else "") + "."
+                      + (f" {SECRET_NOTE}" if series.masked else "") if not weekly.empty
+                      else "Aucun arrêt pour ce filtre.")
+    return MobileView(
+        detail=detail, stats=_stats(summary, detail) if summary else (),
+        map=_map(session, detail, communes, vehicles),
+        vehicles_table=TableView(VEHICLES_TABLE, "Dernière position des véhicules" if not detail.summary else
+                                 "Véhicules par département",
+                                 labelled(vehicles, SUMMARY_VEHICLE_COLUMNS if detail.summary else VEHICLE_COLUMNS)),
+        weekly=series,
+        weekly_table=TableView(WEEKLY_TABLE, "Données du graphique", labelled(weekly, WEEKLY_COLUMNS),
+                               caption=weekly_caption),
+        communes_table=TableView(COMMUNES_TABLE, "Communes desservies" if not detail.summary else
+                                 "Activité par département",
+                                 labelled(communes, SUMMARY_COMMUNE_COLUMNS if detail.summary else COMMUNE_COLUMNS),
+                                 caption=("Consultations, nouveaux patients et utilisation des créneaux dans chaque "
+                                          "commune desservie." if not detail.summary else
+                                          "Consultations, nouveaux patients et utilisation des créneaux par "
+                                          "département (niveau « synthèse »)."), open=True),
+        note=detail.note, query=filters.to_query())
+
+
+def _vehicles(session: Session, scope: AccessScope, filters: Filters, detail: Detail) -> pd.DataFrame:
+    """Last position of each vehicle (detail); how many vehicles each département has (summary)."""
+    if detail.none:
+        return pd.DataFrame(columns=list(VEHICLE_COLUMNS))
+    if not detail.summary:
+        return q.vehicles(session, scope=scope, filters=filters)
+    rows = session.execute(select(Departement.name, func.count(MobileUnit.id))
+                           .join(Departement, Departement.code == MobileUnit.departement_code)
+                           .where(MobileUnit.departement_code.in_(detail.area.departements))
+                           .group_by(Departement.name).order_by(Departement.name)).all()
+    return pd.DataFrame([(n, detail.count(int(v))) for n, v in rows], columns=["departement", "vehicles"])
+
+
+def _map(session: Session, detail: Detail, communes: pd.DataFrame, vehicles: pd.DataFrame) -> MapView:
+    bounds = territory_bounds(session, detail.area.departements)
+    if detail.none:
+        return MapView(None, (), ((), ()), "Aucune donnée pour ce filtre.")
+    if detail.summary:
+        ref = departement_points(session, detail.area.departements).set_index("code")
+        by_name = dict(zip(communes["name"], communes["consultations"], strict=True)) if not communes.empty else {}
+        rows = [(code, by_name.get(ref.loc[code, "name"], 0)) for code in ref.index]
+        area = AreaLayer(level=DEPARTEMENT, codes=tuple(c for c, _ in rows),
+                         values=tuple(None if isinstance(v, str) else float(v) for _, v in rows),
+                         value_hover="%{z:,.0f} consultations en cabinet mobile sur la période",
+                         missing_hover=tuple(f"{v} consultations (secret statistique)" if isinstance(v, str)
+                                             else "Aucune consultation" for _, v in rows),
+                         colorbar_title="Consultations")
+        served = [ref.loc[c, "name"] for c, v in rows if isinstance(v, str) or v]
+        return MapView(area, (), bounds,
+                       "Carte par département (niveau « synthèse ») : consultations en cabinet mobile — "
+                       + " ; ".join(f"{ref.loc[c, 'name']} : {detail.count(v)}" for c, v in rows)
+                       + f". {detail.counted(len(served), 'département')} desservi(s) sur la période.")
+    layers = []
+    if not communes.empty:
+        c = numeric(communes["consultations"]).fillna(0)
+        top = max(c.max(), 1)
+        layers.append(PointLayer(
+            "Communes desservies (surface ∝ consultations)", tuple(communes["lat"]), tuple(communes["lon"]),
+            tuple(f"<b>{n}</b><br>{fmt_number(s)} arrêts · {fmt_number(v)} consultations<br>{fmt_number(p)} habitants"
+                  for n, s, v, p in zip(communes["name"], communes["stops"], communes["consultations"],
+                                        communes["population"], strict=True)),
+            colour="#009E73", opacity=0.75, size=tuple(7 + 26 * math.sqrt(v / top) for v in c),
+            customdata=tuple(communes["insee"])))
+    if not vehicles.empty:  # vehicles differ from communes by size, colour, legend and hover, not colour alone
+        layers.append(PointLayer(
+            "Véhicules (dernière position)", tuple(vehicles["lat"]), tuple(vehicles["lon"]),
+            tuple(f"<b>{u}</b><br>relevée le {t:%d/%m/%Y à %H:%M} UTC<br>prochain arrêt : {n or '—'}"
+                  for u, t, n in zip(vehicles["unit"], vehicles["recorded_at"], vehicles["next_stop"], strict=True)),
+            colour="#D55E00", size=16, opacity=1.0))
+    return MapView(None, tuple(layers), bounds,
+                   f"{detail.counted(len(vehicles), 'véhicule')} localisé(s) ; "
+                   f"{detail.counted(len(communes), 'commune')} desservie(s) sur la période.")
