@@ -78,7 +78,8 @@ def _stats(s: q.MobileSummary, detail: Detail) -> tuple[Stat, ...]:
         Stat("mob-consultations", "Consultations", c(s.consultations) if s.consultations is not None else "< 11",
              f"dont nouveaux patients : {c(s.new_patients) if s.new_patients is not None else '< 11'} · "
              f"{fmt_number(s.consultations_per_stop, 1)} par arrêt", hidden=s.consultations is None),
-        Stat("mob-slots", "Créneaux utilisés", "—" if s.slot_use_pct is None else f"{fmt_number(s.slot_use_pct, 1)}\u00a0%",
+        Stat("mob-slots", "Créneaux utilisés",
+             "—" if s.slot_use_pct is None else f"{fmt_number(s.slot_use_pct, 1)}\u00a0%",
              "consultations rapportées aux créneaux offerts lors des arrêts réalisés"),
         Stat("mob-reach", "Communes desservies", c(s.communes_served),
              f"{c(s.population_served)} habitants ; à moins de 10 km d'un arrêt : {c(s.population_within[10.0])}, "

@@ -80,7 +80,8 @@ def _stats(r: q.Retirements, density: pd.DataFrame, label: str, detail: Detail) 
     grants = ("non accessible à votre profil" if r.grant_holders is None and r.grant_period_end is None else
               f"{detail.count(r.grant_holders)} installés (au {fmt_date(r.grant_period_end)})")
     return (
-        Stat("wf-share60", f"{label} : 60 ans et plus", "—" if share_old is None else f"{fmt_number(share_old, 1)}\u00a0%",
+        Stat("wf-share60", f"{label} : 60 ans et plus",
+             "—" if share_old is None else f"{fmt_number(share_old, 1)}\u00a0%",
              f"{detail.count(int(counts.sum()))} professionnels en activité"
              + (" (hors effectifs masqués)" if counts.isna().any() else "")),
         Stat("wf-gp-density", "Médecins généralistes pour 10 000 hab.", fmt_number(r.density_now, 1),
