@@ -128,9 +128,8 @@ def devices(session: Session, *, scope: AccessScope, filters: Filters, now: date
     if area.summary and not df.empty:  # per département: how many devices, how many in alert
         df["site"] = df["departement"]
         grouped = df.groupby("site").agg(devices=("serial", "count"), alerts=("alert", "sum")).reset_index()
-        df = pd.DataFrame({"site": grouped["site"], "serial": grouped["devices"].map(lambda n: f"{n} automates"),
-                           "model": "", "last_seen": None, "qc_status": "", "battery_pct": None, "error_code": None,
-                           "state": grouped["alerts"].map(lambda n: f"{n} en alerte"), "alert": grouped["alerts"] > 0})
+        df = pd.DataFrame({"site": grouped["site"], "devices": grouped["devices"].astype(int),
+                           "alerts": grouped["alerts"].astype(int), "alert": grouped["alerts"] > 0})
     df = df.sort_values("alert", ascending=False, kind="stable")  # alerts first, on screen and in exports
     return df.drop(columns=["departement"], errors="ignore").reset_index(drop=True)
 

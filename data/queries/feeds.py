@@ -85,8 +85,7 @@ KIND_LABELS = {"teleconsultation": "Téléconsultation", "mobile": "Cabinets mob
                 "events_last_hour": "Événements (dernière heure)", "per_hour": "Événements par heure (24 h)",
                 "rejected_24h": "Refusés (24 h)", "reasons": "Motifs de refus (24 h)", "state": "État"})
 def sources_table(session: Session, *, scope: AccessScope, filters=None, now: datetime | None = None):
-    """One row per source (detail) or per feed kind (summary): silent sources stated in words."""
-    from data.models import Level
+    """One row per source, silent sources stated in words (the view groups them per feed kind at summary)."""
     from data.users import utcnow
 
     now = now or utcnow()
@@ -98,14 +97,6 @@ def sources_table(session: Session, *, scope: AccessScope, filters=None, now: da
              "Silencieuse depuis plus de 24 h" if h.silent(now) else "Active", h.silent(now))
             for h in feed_health(session, scope=scope, now=now)]
     df = frame(rows, columns=cols)
-    if scope.level(Dataset.FEEDS) == Level.SUMMARY and not df.empty:  # per feed kind, no source names
-        df = (df.groupby("kind").agg(name=("name", "count"), last_seen_at=("last_seen_at", "max"),
-                                     events_last_hour=("events_last_hour", "sum"), per_hour=("per_hour", "sum"),
-                                     rejected_24h=("rejected_24h", "sum"), silent=("silent", "sum")).reset_index())
-        df["state"] = df["silent"].map(lambda n: f"{n} source(s) silencieuse(s)" if n else "Active")
-        df["name"] = df["name"].map(lambda n: f"{n} source(s)")
-        df["key_state"], df["reasons"] = "", ""
-        df = df[cols]
     return df
 
 

@@ -122,13 +122,9 @@ class Detail:
     def hidden(self, n: int | float | None) -> bool:
         return self.summary and is_small(n)
 
-    def count(self, n: int | float | None) -> str:
+    def count(self, n: int | float | str | None) -> str:
         """A count of people or events as shown: « < 11 » for 1–10 at summary level."""
-        if n is None:
-            return "—"
-        if isinstance(n, str):  # already a secrecy label
-            return n
-        return SMALL_LABEL if self.hidden(n) else fmt_number(n)
+        return shown_count(n, summary=self.summary)
 
     def count_value(self, n: int | None) -> int | None:
         return None if n is None or self.hidden(n) else int(n)
@@ -148,6 +144,15 @@ class Detail:
     @property
     def scale_words(self) -> str:
         return "par département (niveau « synthèse »)" if self.summary else "par commune"
+
+
+def shown_count(n: int | float | str | None, *, summary: bool) -> str:
+    """The one rule for a count in text: « < 11 » for 1–10 at summary level, a label kept as it is."""
+    if n is None:
+        return "—"
+    if isinstance(n, str):  # already a secrecy label
+        return n
+    return SMALL_LABEL if summary and is_small(n) else fmt_number(n)
 
 
 def detail_for(scope: AccessScope, filters: Filters, dataset: Dataset) -> Detail:

@@ -131,7 +131,7 @@ def test_feeds_page_for_the_feeds_grant_only(as_user):
     assert "Sources déclarées" in text(stats) and "Démo — " in text(sources)
     with as_user("etablissements@demo.e-meuse-sante.fr"):  # feeds: summary, per feed kind, no source names
         _, sources, *_ = update_feeds(0)
-    assert "Démo — " not in text(sources) and "source(s)" in text(sources)
+    assert "Démo — " not in text(sources) and "Sources par flux" in text(sources)
     with as_user(USAGERS), pytest.raises(PreventUpdate):
         update_feeds(0)
 

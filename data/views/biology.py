@@ -1,0 +1,119 @@
+"""Biologie délocalisée: tests, abnormal rates, turnaround, device health (per département at summary)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from data.access import AccessScope
+from data.filters import Filters
+from data.formatting import fmt_number
+from data.models import Dataset
+from data.queries import biology as q
+from data.queries.common import numeric
+from data.users import utcnow
+from data.views.base import SECRET_NOTE, Detail, Stat, TableView, detail_for, labelled, register_view
+from data.views.series import WeeklySeries, weekly_series
+
+NAME = "biology"
+DEVICES_TABLE, WEEKLY_TABLE, SITES_TABLE = "biologie-automates", "biologie-hebdo", "biologie-sites"
+DEVICE_COLUMNS = {"site": "EHPAD", "serial": "Automate", "model": "Modèle", "last_seen": "Dernier rapport d'état (UTC)",
+                  "qc_status": "Dernier contrôle qualité", "battery_pct": "Batterie (%)", "error_code": "Erreur",
+                  "state": "État"}
+SUMMARY_DEVICE_COLUMNS = {"site": "Département", "devices": "Automates", "alerts": "Automates en alerte"}
+WEEKLY_COLUMNS = {"week": "Semaine du", "test": "Examen", "tests": "Analyses", "abnormal": "Résultats anormaux"}
+SITES_COLUMNS = {"site": "EHPAD / département", "test": "Examen", "tests": "Analyses", "abnormal": "Anormaux",
+                 "abnormal_pct": "Anormaux (%)", "sample_to_result_min": "Prélèvement → résultat (min, moyenne)",
+                 "result_to_lab_min": "Résultat → laboratoire (min, moyenne)", "transmitted_pct": "Transmis (%)"}
+
+
+@dataclass(frozen=True)
+class BiologyOptions:
+    now: datetime  # device state changes by the hour: one view per hour
+
+
+def biology_options(now: datetime | None = None) -> BiologyOptions:
+    return BiologyOptions((now or utcnow()).replace(minute=0, second=0, microsecond=0))
+
+
+def options_from_args(_args: Mapping[str, str], _filters: Filters) -> BiologyOptions:
+    return biology_options()
+
+
+@dataclass(frozen=True)
+class BiologyView:
+    detail: Detail
+    stats: tuple[Stat, ...]
+    devices_table: TableView
+    weekly: WeeklySeries
+    weekly_table: TableView
+    sites: WeeklySeries  # abnormal rate per site (or département) and test
+    sites_table: TableView
+    note: str | None
+    query: str
+
+
+def pct(v) -> str:
+    return "—" if v is None else f"{fmt_number(v, 1)}\u00a0%"
+
+
+def minutes(v) -> str:
+    return "—" if v is None else f"{fmt_number(v, 1)} min"
+
+
+@register_view(NAME, dataset=Dataset.BIOLOGY.value, datasets=(Dataset.BIOLOGY.value,), options=options_from_args,
+               tables={DEVICES_TABLE: "État des automates", WEEKLY_TABLE: "Analyses par semaine et par examen",
+                       SITES_TABLE: "Analyses par EHPAD et par examen"})
+def biology_view(session: Session, *, scope: AccessScope, filters: Filters, options: BiologyOptions) -> BiologyView:
+    detail = detail_for(scope, filters, Dataset.BIOLOGY)
+    summary = q.summary(session, scope=scope, filters=filters, now=options.now)
+    weekly = q.weekly(session, scope=scope, filters=filters)
+    sites = q.by_site_test(session, scope=scope, filters=filters)
+    devices = q.devices(session, scope=scope, filters=filters, now=options.now)
+    c = detail.count
+    stats = (
+        Stat("bio-tests", "Analyses réalisées", "< 11" if summary.tests is None else c(summary.tests),
+             f"dans {detail.counted(summary.sites, 'EHPAD', 'EHPAD')}", hidden=summary.tests is None),
+        Stat("bio-abnormal", "Résultats anormaux", pct(summary.abnormal_pct), "hors des valeurs de référence"),
+        Stat("bio-turnaround", "Délai prélèvement → résultat", minutes(summary.sample_to_result_min),
+             f"résultat → laboratoire : {minutes(summary.result_to_lab_min)} ; transmis : "
+             f"{pct(summary.transmitted_pct)}"),
+        Stat("bio-devices", "Automates en alerte", f"{c(summary.devices_alert)} / {c(summary.devices)}",
+             "contrôle qualité en échec ou silencieux depuis 48 h"),
+    ) if summary else ()
+    if detail.summary and not devices.empty:
+        devices = devices.assign(devices=devices["devices"].map(c), alerts=devices["alerts"].map(c))
+    devices_caption = (f"{c(summary.devices_alert)} en alerte sur {c(summary.devices)} automates"
+                       + (f" ({detail.scale_words})" if detail.summary else "") + "."
+                       if summary and summary.devices else "Aucun automate pour ce filtre.")
+    series = weekly_series(weekly, x="week", group="test", value="tests")
+    by_site = weekly_series(sites, x="site", group="test", value="abnormal_pct")
+    return BiologyView(
+        detail=detail, stats=stats,
+        devices_table=TableView(DEVICES_TABLE, "État des automates (alertes en premier)",
+                                labelled(devices, SUMMARY_DEVICE_COLUMNS if detail.summary else DEVICE_COLUMNS),
+                                caption=devices_caption, open=True),
+        weekly=series,
+        weekly_table=TableView(WEEKLY_TABLE, "Données du graphique", labelled(weekly, WEEKLY_COLUMNS),
+                               caption=_weekly_caption(weekly, detail, summary)),
+        sites=by_site,
+        sites_table=TableView(SITES_TABLE, "Données du graphique", labelled(sites, SITES_COLUMNS),
+                              caption="Part des résultats hors des valeurs de référence, par examen"
+                                      + (" et par département" if detail.summary else " et par EHPAD")
+                                      + " ; délais moyens dans le tableau."),
+        note=detail.note, query=filters.to_query())
+
+
+def _weekly_caption(df: pd.DataFrame, detail: Detail, summary: q.BiologySummary | None) -> str:
+    """The total is the headline figure's (hidden cells of the table are not summed into a partial total)."""
+    if df.empty or summary is None:
+        return "Aucune analyse pour ce filtre."
+    tests = numeric(df["tests"])
+    per_test = tests.groupby(df["test"]).sum().sort_values(ascending=False)
+    total = "< 11 analyses" if summary.tests is None else detail.counted(summary.tests, "analyse")
+    return (f"{total} sur {detail.counted(df['week'].nunique(), 'semaine')} ; "
+            f"examen le plus fréquent : {per_test.index[0]} ({detail.count(int(per_test.iloc[0]))})."
+            + (f" {SECRET_NOTE}" if tests.isna().any() else ""))

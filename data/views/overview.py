@@ -1,0 +1,77 @@
+"""Vue d'ensemble: headline figures of every feed the caller may see, and GP density on the map."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from data.access import AccessScope
+from data.filters import Filters
+from data.formatting import fmt_date, fmt_number
+from data.models import Dataset
+from data.queries.overview import Kpi, gp_density_map, overview_kpis
+from data.views.base import AreaLayer, Detail, MapView, detail_for, register_view, territory_bounds
+
+NAME = "overview"
+GP_DENSITY_ZMAX = 20.0  # colour scale capped so rural differences stay visible
+
+
+@dataclass(frozen=True)
+class OverviewView:
+    kpis: tuple[Kpi, ...]
+    map: MapView
+    workforce: Detail
+
+
+def options_from_args(_args: Mapping[str, str], _filters: Filters) -> None:
+    return None
+
+
+@register_view(NAME, dataset=None, datasets=tuple(d.value for d in Dataset), options=options_from_args)
+def overview_view(session: Session, *, scope: AccessScope, filters: Filters, options: None = None) -> OverviewView:
+    detail = detail_for(scope, filters, Dataset.WORKFORCE)
+    kpis = tuple(overview_kpis(session, scope=scope, filters=filters))
+    df = gp_density_map(session, scope=scope, filters=filters)
+    return OverviewView(kpis, _map(session, detail, df, filters), detail)
+
+
+def _missing(area: str, secret: str | None) -> str:
+    if secret:
+        return f"Département {area} : {secret} médecins généralistes (secret statistique)"
+    return "Sans valeur (aucun habitant)"
+
+
+def _map(session: Session, detail: Detail, df: pd.DataFrame, filters: Filters) -> MapView:
+    if df.empty:
+        return MapView(None, (), ((), ()), "Aucune donnée de démographie médicale accessible pour ce filtre.")
+    on = filters.period.end
+    if detail.summary:  # one value per département, on département polygons
+        deps = df.drop_duplicates("departement")
+        area = AreaLayer(level=detail.map_level, codes=tuple(deps["departement"]),
+                         values=tuple(None if v != v else float(v) for v in deps["density"]),
+                         value_hover="Valeur du département : %{z:.1f} médecins pour 10 000 hab.",
+                         missing_hover=tuple(_missing(a, s) for a, s in zip(deps["area_name"], deps["secret"],
+                                                                             strict=True)),
+                         colorbar_title="Médecins / 10 000 hab.", zmax=GP_DENSITY_ZMAX)
+        parts = [f"{name} : {secret + ' médecins (secret statistique)' if secret else fmt_number(d, 1)}"
+                 for name, d, secret in deps[["area_name", "density", "secret"]].itertuples(index=False)]
+        caption = (f"Carte au niveau départemental (niveau de détail « synthèse ») au {fmt_date(on)}. "
+                   "Médecins généralistes pour 10 000 habitants — " + " ; ".join(parts) + ".")
+        return MapView(area, (), territory_bounds(session, tuple(deps["departement"])), caption)
+    area = AreaLayer(level=detail.map_level, codes=tuple(df["insee"]),
+                     values=tuple(None if v != v else float(v) for v in df["density"]),
+                     value_hover="%{z:.1f} médecins pour 10 000 hab.<br>%{customdata:,} médecins généralistes",
+                     customdata=tuple(int(g) for g in df["gps"]),
+                     missing_hover=tuple(_missing(a, s) for a, s in zip(df["area_name"], df["secret"], strict=True)),
+                     colorbar_title="Médecins / 10 000 hab.", zmax=GP_DENSITY_ZMAX)
+    without = int((df["gps"] == 0).sum())
+    pop_without = int(df.loc[df["gps"] == 0, "population"].sum())
+    total_gps, total_pop = int(df["gps"].sum()), int(df["population"].sum())
+    caption = (f"Carte de {fmt_number(len(df))} communes au {fmt_date(on)} : {fmt_number(total_gps)} médecins "
+               f"généralistes pour {fmt_number(total_pop)} habitants, soit "
+               f"{fmt_number(total_gps / total_pop * 10_000 if total_pop else None, 1)} pour 10 000. "
+               f"{fmt_number(without)} communes ({fmt_number(pop_without)} habitants) n'ont aucun médecin "
+               "généraliste installé.")
+    return MapView(area, (), (tuple(df["lat"]), tuple(df["lon"])), caption)
