@@ -1,7 +1,8 @@
 """Exports of every table a page shows: /export/<table>.<csv|xlsx>?<filters>.
 
-The table is computed again here with the caller's own scope (level of detail, départements,
-statistical secrecy) — never from what the browser displayed — and each export is journalled.
+The table is taken from the page's own view (data/views), asked again here with the caller's own scope
+(level of detail, départements, statistical secrecy) — never from what the browser displayed — so an
+export is exactly the table on screen, and each export is journalled.
 """
 from __future__ import annotations
 
@@ -14,16 +15,6 @@ from flask_login import current_user
 from data import audit
 from data.exports import to_csv, to_xlsx
 from data.filters import parse_filters
-from data.queries import (  # noqa: F401 - each module registers its tables
-    biology,
-    coverage,
-    feeds,
-    mobile,
-    programme,
-    teleconsultation,
-    workforce,
-)
-from data.queries.common import TABLES, labelled
 from data.views import EXPORTS, VIEWS
 from server.auth import current_scope
 from server.cache import page_view
@@ -70,18 +61,7 @@ def _send(session, key: str, fmt: str, title: str, df: pd.DataFrame, filters, pa
 
 @bp.route("/export/<key>.<fmt>")
 def export(key: str, fmt: str):
-    if key in EXPORTS and fmt in MIME:
-        return _from_view(key, fmt)
-    spec = TABLES.get(key)
-    if spec is None or fmt not in MIME:
+    if key not in EXPORTS or fmt not in MIME:
         return error_page(404, "Export inconnu", "Ce tableau n'existe pas ou ce format n'est pas proposé "
                                                  "(formats : CSV, XLSX).")
-    scope = current_scope()
-    if scope is None or not scope.can_open(spec.dataset.value, spec.roles):
-        return error_page(403, "Accès refusé", "Votre profil ne permet pas d'exporter ce tableau.")
-    settings = current_app.config["EMEUSE_SETTINGS"]
-    filters = parse_filters(request.args, today=date.today(), territory=settings.departements)
-    session = db_session()
-    extra = spec.params(request.args) if spec.params else {}
-    df = labelled(spec, spec.compute(session, scope=scope, filters=filters, **extra))
-    return _send(session, key, fmt, spec.title, df, filters, {k: str(v) for k, v in extra.items()})
+    return _from_view(key, fmt)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from data.access import AccessScope
 from data.filters import Filters
 from data.models import BiologyDaily, Commune, Dataset, Departement, Device, DeviceStatus, Site
-from data.queries.common import area_for, as_date, frame, protect_table, rate, table, week_start
+from data.queries.common import area_for, as_date, frame, protect_table, rate, week_start
 from data.secrecy import is_small
 from data.terminology import BIOLOGY_BY_LOINC
 from data.users import utcnow
@@ -58,8 +58,6 @@ def summary(session: Session, *, scope: AccessScope, filters: Filters, now: date
         summary=area.summary)
 
 
-@table("biologie-hebdo", title="Analyses par semaine et par examen", dataset=Dataset.BIOLOGY,
-       columns={"week": "Semaine du", "test": "Examen", "tests": "Analyses", "abnormal": "Résultats anormaux"})
 def weekly(session: Session, *, scope: AccessScope, filters: Filters) -> pd.DataFrame:
     area = area_for(scope, filters, Dataset.BIOLOGY)
     cols = ["week", "test", "tests", "abnormal"]
@@ -80,10 +78,6 @@ def weekly(session: Session, *, scope: AccessScope, filters: Filters) -> pd.Data
     return df
 
 
-@table("biologie-sites", title="Analyses par EHPAD et par examen", dataset=Dataset.BIOLOGY,
-       columns={"site": "EHPAD / département", "test": "Examen", "tests": "Analyses", "abnormal": "Anormaux",
-                "abnormal_pct": "Anormaux (%)", "sample_to_result_min": "Prélèvement → résultat (min, moyenne)",
-                "result_to_lab_min": "Résultat → laboratoire (min, moyenne)", "transmitted_pct": "Transmis (%)"})
 def by_site_test(session: Session, *, scope: AccessScope, filters: Filters) -> pd.DataFrame:
     """Tests per EHPAD (detail) or département (summary) and test, with abnormal rate and turnaround."""
     area = area_for(scope, filters, Dataset.BIOLOGY)
@@ -114,10 +108,6 @@ def by_site_test(session: Session, *, scope: AccessScope, filters: Filters) -> p
     return df[cols]
 
 
-@table("biologie-automates", title="État des automates", dataset=Dataset.BIOLOGY,
-       columns={"site": "EHPAD / département", "serial": "Automate", "model": "Modèle",
-                "last_seen": "Dernier rapport d'état (UTC)", "qc_status": "Dernier contrôle qualité",
-                "battery_pct": "Batterie (%)", "error_code": "Erreur", "state": "État"})
 def devices(session: Session, *, scope: AccessScope, filters: Filters, now: datetime | None = None) -> pd.DataFrame:
     """Each device's last status: failed quality control, or silent for 48 h, is an alert.
 

@@ -7,8 +7,7 @@ finer filters are not applied (a note says so) since they would isolate small nu
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import func, select, true
@@ -18,9 +17,6 @@ from data.access import AccessScope
 from data.filters import Filters
 from data.models import Commune, Dataset, Level, Site
 from data.secrecy import protect_1d, protect_2d
-
-SUMMARY_NOTE = ("Niveau « synthèse » : chiffres par département, effectifs de 1 à 10 masqués (« < 11 », « s ») ; "
-                "les filtres EPCI et commune ne s'appliquent pas.")
 
 
 @dataclass(frozen=True)
@@ -66,13 +62,6 @@ def area_for(scope: AccessScope, filters: Filters, dataset: Dataset) -> Area:
     if level == Level.DETAIL:
         return Area(deps, filters.epci, filters.commune, level)
     return Area(deps, None, None, level)
-
-
-def note_for(area: Area, filters: Filters) -> str | None:
-    """The note shown above a summary-level page (and why a finer filter was not applied)."""
-    if not area.summary:
-        return None
-    return SUMMARY_NOTE if filters.finer_than_departement else SUMMARY_NOTE.split(" ; les filtres")[0] + "."
 
 
 def week_start(session: Session, day_col):
@@ -139,36 +128,3 @@ def rate(num, den, *, min_den: int = 11, summary: bool = False) -> float | None:
     if not den or (summary and den < min_den):
         return None
     return num / den * 100
-
-
-# --- tables: what a page shows under each chart, and what the export serves --------------------
-
-@dataclass(frozen=True)
-class TableSpec:
-    key: str
-    title: str
-    dataset: Dataset
-    columns: dict[str, str]  # column → French header, in display order
-    compute: Callable[..., pd.DataFrame] = field(compare=False)
-    roles: tuple[str, ...] | None = None
-    params: Callable[[Mapping[str, str]], dict] | None = field(default=None, compare=False)  # query → kwargs
-
-
-TABLES: dict[str, TableSpec] = {}
-
-
-def table(key: str, *, title: str, dataset: Dataset, columns: dict[str, str], roles: tuple[str, ...] | None = None,
-          params: Callable[[Mapping[str, str]], dict] | None = None):
-    """Register a query `f(session, *, scope, filters, **params(query)) -> DataFrame` as an exportable table."""
-
-    def decorate(func_):
-        TABLES[key] = TableSpec(key, title, dataset, columns, func_, roles, params)
-        return func_
-
-    return decorate
-
-
-def labelled(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
-    """The frame with the spec's columns, in order, under their French headers."""
-    present = [c for c in spec.columns if c in df.columns]
-    return df[present].rename(columns=spec.columns)

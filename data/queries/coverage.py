@@ -12,7 +12,7 @@ from data.coverage import DEFAULT_THRESHOLD, Options, gp_supply, pairwise_km, tw
 from data.filters import Filters
 from data.models import Commune, Dataset, Departement, Device, MobileDaily, Site
 from data.models import HealthProfessional as HP
-from data.queries.common import area_for, frame, table
+from data.queries.common import area_for, frame
 from data.queries.workforce import active_on, profession_clause
 
 LAYERS = {"gp": "Cabinet de médecine générale", "teleconsultation": "Site de téléconsultation",
@@ -97,12 +97,6 @@ def below(accessibility, threshold: float):
     return accessibility.round(2) < threshold
 
 
-@table("couverture-sous-dotees", title="Communes sous-dotées", dataset=Dataset.COVERAGE,
-       columns={"name": "Commune", "departement": "Département", "population": "Population",
-                "accessibility": "Accessibilité (consultations / hab. / an)",
-                "nearest_gp_km": "Médecin généraliste le plus proche (km)",
-                "nearest_service": "Service du programme le plus proche", "nearest_service_km": "Distance (km)"},
-       params=lambda args: {"threshold": args.get("seuil"), "exclude_65_plus": args.get("avec65") != "1"})
 def under_served(session: Session, *, scope: AccessScope, filters: Filters, options: Options | None = None,
                  threshold: float | str | None = None, exclude_65_plus: bool = True,
                  access: pd.DataFrame | None = None, points: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from data.access import AccessScope
 from data.models import Dataset, FeedHourly, FeedSource, RejectedPayload
-from data.queries.common import frame, table
+from data.queries.common import frame
 
 SILENT_AFTER = timedelta(hours=24)
 
@@ -80,10 +80,6 @@ KIND_LABELS = {"teleconsultation": "Téléconsultation", "mobile": "Cabinets mob
                "workforce": "Démographie des professionnels", "programme": "Indicateurs du programme"}
 
 
-@table("flux-sources", title="Santé des flux par source", dataset=Dataset.FEEDS,
-       columns={"name": "Source", "kind": "Flux", "key_state": "Clé", "last_seen_at": "Dernier envoi (UTC)",
-                "events_last_hour": "Événements (dernière heure)", "per_hour": "Événements par heure (24 h)",
-                "rejected_24h": "Refusés (24 h)", "reasons": "Motifs de refus (24 h)", "state": "État"})
 def sources_table(session: Session, *, scope: AccessScope, filters=None, now: datetime | None = None):
     """One row per source, silent sources stated in words (the view groups them per feed kind at summary)."""
     from data.users import utcnow
@@ -100,9 +96,6 @@ def sources_table(session: Session, *, scope: AccessScope, filters=None, now: da
     return df
 
 
-@table("flux-horaire", title="Événements reçus par heure", dataset=Dataset.FEEDS,
-       columns={"hour": "Heure (UTC)", "kind": "Flux", "accepted": "Acceptés", "updated": "Mis à jour",
-                "duplicates": "Doublons", "rejected": "Refusés"})
 def hourly(session: Session, *, scope: AccessScope, filters=None, now: datetime | None = None, hours: int = 48):
     """What each feed kind delivered per hour over the last `hours` hours."""
     import pandas as pd
@@ -124,9 +117,6 @@ def hourly(session: Session, *, scope: AccessScope, filters=None, now: datetime 
     return df
 
 
-@table("flux-refus", title="Refus par motif (7 jours)", dataset=Dataset.FEEDS,
-       columns={"kind": "Flux", "reason": "Motif", "field": "Champ en cause", "count": "Refus",
-                "last": "Dernier refus (UTC)"})
 def rejects(session: Session, *, scope: AccessScope, filters=None, now: datetime | None = None, days: int = 7):
     import pandas as pd
 

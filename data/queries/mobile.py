@@ -12,7 +12,7 @@ from data.access import AccessScope
 from data.coverage import pairwise_km
 from data.filters import Filters
 from data.models import Commune, Dataset, Departement, MobileDaily, MobileStop, MobileUnit, VehiclePosition
-from data.queries.common import Area, area_for, as_date, frame, protect_column, protect_table, rate, table, week_start
+from data.queries.common import Area, area_for, as_date, frame, protect_column, protect_table, rate, week_start
 from data.secrecy import is_small
 
 MD = MobileDaily
@@ -86,8 +86,6 @@ def summary(session: Session, *, scope: AccessScope, filters: Filters) -> Mobile
         population_within=population_within(session, served, area.departements), summary=area.summary)
 
 
-@table("cabinets-mobiles-hebdo", title="Arrêts par semaine", dataset=Dataset.MOBILE,
-       columns={"week": "Semaine du", "status": "Statut", "stops": "Arrêts", "consultations": "Consultations"})
 def weekly(session: Session, *, scope: AccessScope, filters: Filters) -> pd.DataFrame:
     """Stops per week and status (scheduled, done, cancelled) and consultations."""
     area = area_for(scope, filters, Dataset.MOBILE)
@@ -109,11 +107,6 @@ def weekly(session: Session, *, scope: AccessScope, filters: Filters) -> pd.Data
     return df
 
 
-@table("cabinets-mobiles-communes", title="Communes desservies", dataset=Dataset.MOBILE,
-       columns={"name": "Commune / département", "population": "Population", "stops": "Arrêts réalisés",
-                "consultations": "Consultations", "new_patients": "Nouveaux patients",
-                "per_stop": "Consultations par arrêt", "slot_use_pct": "Créneaux utilisés (%)",
-                "lat": "Latitude", "lon": "Longitude"})
 def communes_served(session: Session, *, scope: AccessScope, filters: Filters) -> pd.DataFrame:
     """Communes with completed stops (detail) or départements (summary)."""
     area = area_for(scope, filters, Dataset.MOBILE)
@@ -158,9 +151,6 @@ def communes_served(session: Session, *, scope: AccessScope, filters: Filters) -
     return df[cols]
 
 
-@table("cabinets-mobiles-vehicules", title="Dernière position des véhicules", dataset=Dataset.MOBILE,
-       columns={"unit": "Véhicule", "recorded_at": "Position relevée (UTC)", "lat": "Latitude", "lon": "Longitude",
-                "next_stop": "Prochain arrêt", "next_arrival": "Arrivée prévue (UTC)"})
 def vehicles(session: Session, *, scope: AccessScope, filters: Filters) -> pd.DataFrame:
     """Last known position of each vehicle of the visible départements, and its next planned stop."""
     area = area_for(scope, filters, Dataset.MOBILE)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from data.access import AccessScope
 from data.filters import Filters
 from data.models import Dataset, Departement, ProgrammeIndicatorValue
-from data.queries.common import area_for, frame, table
+from data.queries.common import area_for, frame
 from data.secrecy import SMALL_LABEL, is_small
 from data.terminology import EXPERIMENTS
 
@@ -25,11 +25,6 @@ INDICATOR_LABELS = {
 }
 
 
-@table("programme-indicateurs", title="Indicateurs des expérimentations", dataset=Dataset.PROGRAMME,
-       columns={"experiment_label": "Expérimentation", "indicator_label": "Indicateur", "territory": "Territoire",
-                "period_end": "Fin de période", "value": "Valeur", "target": "Cible", "unit": "Unité",
-                "objective": "Objectif", "reached": "Cible atteinte"},
-       params=lambda args: {"experiment": args.get("experience") if args.get("experience") in EXPERIMENTS else None})
 def indicators(session: Session, *, scope: AccessScope, filters: Filters, experiment: str | None = None
                ) -> pd.DataFrame:
     """Indicator values whose period overlaps the filter's, per territory (départements at summary)."""

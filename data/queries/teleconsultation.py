@@ -24,7 +24,6 @@ from data.queries.common import (
     protect_column,
     protect_table,
     rate,
-    table,
     week_start,
 )
 from data.secrecy import is_small
@@ -118,9 +117,6 @@ def summary(session: Session, *, scope: AccessScope, filters: Filters) -> Teleco
         ehpad_hours_per_100_residents_month=hours, summary=area.summary)
 
 
-@table("teleconsultation-hebdo", title="Téléconsultations par semaine", dataset=Dataset.TELECONSULTATION,
-       columns={"week": "Semaine du", "group": "Spécialité / département", "completed": "Réalisées",
-                "not_completed": "Non abouties"})
 def weekly(session: Session, *, scope: AccessScope, filters: Filters) -> pd.DataFrame:
     """Sessions per week: by specialty at detail level, by département at summary level."""
     area = area_for(scope, filters, Dataset.TELECONSULTATION)
@@ -153,11 +149,6 @@ def weekly(session: Session, *, scope: AccessScope, filters: Filters) -> pd.Data
     return df
 
 
-@table("teleconsultation-sites", title="Activité par site", dataset=Dataset.TELECONSULTATION,
-       columns={"name": "Site / département", "kind": "Type", "commune": "Commune", "sessions": "Séances",
-                "completed": "Réalisées", "completion_pct": "Taux de réalisation (%)",
-                "failure_pct": "Échecs techniques (%)", "hours": "Temps médical (h)",
-                "share_75_plus_pct": "Patients de 75 ans et plus (%)", "lat": "Latitude", "lon": "Longitude"})
 def by_site(session: Session, *, scope: AccessScope, filters: Filters) -> pd.DataFrame:
     """Activity per site (detail) or per département (summary), with rates."""
     area = area_for(scope, filters, Dataset.TELECONSULTATION)

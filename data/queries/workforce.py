@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from data.access import AccessScope
 from data.filters import Filters
 from data.models import Commune, Dataset, Departement, Epci, HealthProfessional, ProgrammeIndicatorValue
-from data.queries.common import area_for, frame, protect_column, table
+from data.queries.common import area_for, frame, protect_column
 from data.secrecy import is_small
 from data.terminology import GP_PROFESSION, GP_SPECIALTY, PROFESSIONS
 
@@ -49,10 +49,6 @@ def active_on(day: date):
     return and_(HP.activity_start <= day, or_(HP.activity_end.is_(None), HP.activity_end > day))
 
 
-@table("professionnels-densite", title="Densité pour 10 000 habitants", dataset=Dataset.WORKFORCE,
-       columns={"area_name": "Territoire", "population": "Population", "count": "Professionnels",
-                "density": "Pour 10 000 habitants", "aged_60_plus_pct": "Âgés de 60 ans et plus (%)"},
-       params=density_params)
 def density(session: Session, *, scope: AccessScope, filters: Filters, profession: str = "medecin_gp",
             scale: str = "commune") -> pd.DataFrame:
     """One row per territory unit at the chosen scale (département only at summary level)."""
@@ -104,8 +100,6 @@ def _band(age: int) -> str:
     return next(label for low, high, label in AGE_BANDS if low <= age <= high)
 
 
-@table("professionnels-ages", title="Pyramide des âges", dataset=Dataset.WORKFORCE,
-       columns={"band": "Âge", "count": "Professionnels", "share_pct": "Part (%)"}, params=profession_params)
 def age_structure(session: Session, *, scope: AccessScope, filters: Filters,
                   profession: str = "medecin_gp") -> pd.DataFrame:
     area = area_for(scope, filters, Dataset.WORKFORCE)
@@ -126,9 +120,6 @@ def age_structure(session: Session, *, scope: AccessScope, filters: Filters,
     return df
 
 
-@table("professionnels-flux", title="Installations et départs", dataset=Dataset.WORKFORCE,
-       columns={"quarter": "Trimestre", "arrivals": "Installations", "departures": "Départs", "net": "Solde"},
-       params=profession_params)
 def flows(session: Session, *, scope: AccessScope, filters: Filters, profession: str = "medecin_gp") -> pd.DataFrame:
     """Arrivals (activity start) and departures (activity end) per quarter of the period."""
     area = area_for(scope, filters, Dataset.WORKFORCE)
