@@ -23,8 +23,9 @@ def _body(_filters) -> html.Div:
                   help_text="Séances abouties chaque semaine (du lundi), par spécialité ; les séances non "
                             "abouties (annulées, patient absent, échec technique) sont dans le tableau."),
             panel(f"{PAGE}-map", "Sites de téléconsultation", is_map=True, height=520, width=12,
-                  help_text="Chaque site est un cercle dont la surface suit le nombre de séances réalisées. "
-                            "Cliquez un site pour filtrer sur sa commune."),
+                  help_text="Au niveau « détail », chaque site est un cercle dont la surface suit le nombre de "
+                            "séances réalisées (cliquez un site pour filtrer sur sa commune) ; au niveau "
+                            "« synthèse », chaque département est coloré selon ses séances réalisées."),
         ]),
     ])
 

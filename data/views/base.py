@@ -126,6 +126,10 @@ class Detail:
         """A count of people or events as shown: « < 11 » for 1–10 at summary level."""
         return shown_count(n, summary=self.summary)
 
+    def secret(self, n: int | float | None) -> str:
+        """A count that the query already withheld (None) reads « < 11 »; any other as `count`."""
+        return SMALL_LABEL if n is None else self.count(n)
+
     def count_value(self, n: int | None) -> int | None:
         return None if n is None or self.hidden(n) else int(n)
 

@@ -75,7 +75,7 @@ def biology_view(session: Session, *, scope: AccessScope, filters: Filters, opti
     devices = q.devices(session, scope=scope, filters=filters, now=options.now)
     c = detail.count
     stats = (
-        Stat("bio-tests", "Analyses réalisées", "< 11" if summary.tests is None else c(summary.tests),
+        Stat("bio-tests", "Analyses réalisées", detail.secret(summary.tests),
              f"dans {detail.counted(summary.sites, 'EHPAD', 'EHPAD')}", hidden=summary.tests is None),
         Stat("bio-abnormal", "Résultats anormaux", pct(summary.abnormal_pct), "hors des valeurs de référence"),
         Stat("bio-turnaround", "Délai prélèvement → résultat", minutes(summary.sample_to_result_min),
@@ -113,7 +113,7 @@ def _weekly_caption(df: pd.DataFrame, detail: Detail, summary: q.BiologySummary 
         return "Aucune analyse pour ce filtre."
     tests = numeric(df["tests"])
     per_test = tests.groupby(df["test"]).sum().sort_values(ascending=False)
-    total = "< 11 analyses" if summary.tests is None else detail.counted(summary.tests, "analyse")
+    total = detail.counted(detail.secret(summary.tests), "analyse")
     return (f"{total} sur {detail.counted(df['week'].nunique(), 'semaine')} ; "
             f"examen le plus fréquent : {per_test.index[0]} ({detail.count(int(per_test.iloc[0]))})."
             + (f" {SECRET_NOTE}" if tests.isna().any() else ""))

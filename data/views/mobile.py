@@ -75,8 +75,8 @@ def _stats(s: q.MobileSummary, detail: Detail) -> tuple[Stat, ...]:
         Stat("mob-stops", "Arrêts réalisés", f"{c(s.stops_completed)} / {c(s.stops_scheduled)}",
              f"programmés sur la période ; {detail.counted(s.stops_cancelled, 'annulé')} ; "
              f"{c(s.stops_upcoming_14d)} prévus dans les 14 jours", hidden=detail.hidden(s.stops_completed)),
-        Stat("mob-consultations", "Consultations", c(s.consultations) if s.consultations is not None else "< 11",
-             f"dont nouveaux patients : {c(s.new_patients) if s.new_patients is not None else '< 11'} · "
+        Stat("mob-consultations", "Consultations", detail.secret(s.consultations),
+             f"dont nouveaux patients : {detail.secret(s.new_patients)} · "
              f"{fmt_number(s.consultations_per_stop, 1)} par arrêt", hidden=s.consultations is None),
         Stat("mob-slots", "Créneaux utilisés",
              "—" if s.slot_use_pct is None else f"{fmt_number(s.slot_use_pct, 1)}\u00a0%",

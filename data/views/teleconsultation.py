@@ -62,8 +62,8 @@ def pct(v: float | None) -> str:
 
 def _stats(s: q.TeleconsultationSummary, detail: Detail) -> tuple[Stat, ...]:
     return (
-        Stat("tc-completed", "Séances réalisées", detail.count(s.completed) if s.completed is not None else "< 11",
-             f"sur {detail.count(s.sessions) if s.sessions is not None else '< 11'} programmées",
+        Stat("tc-completed", "Séances réalisées", detail.secret(s.completed),
+             f"sur {detail.secret(s.sessions)} programmées",
              hidden=s.completed is None),
         Stat("tc-completion", "Taux de réalisation", pct(s.completion_pct),
              f"échecs techniques {pct(s.failure_pct)} · patients absents {pct(s.no_show_pct)} · "

@@ -85,13 +85,12 @@ def _stats(r: q.Retirements, density: pd.DataFrame, label: str, detail: Detail) 
              f"{detail.count(int(counts.sum()))} professionnels en activité"
              + (" (hors effectifs masqués)" if counts.isna().any() else "")),
         Stat("wf-gp-density", "Médecins généralistes pour 10 000 hab.", fmt_number(r.density_now, 1),
-             f"{'< 11' if r.gps is None else detail.count(r.gps)} médecins généralistes"),
-        Stat("wf-retiring", "Départs en retraite attendus (5 ans)", "< 11" if r.retiring is None else
-             detail.count(r.retiring),
+             f"{detail.secret(r.gps)} médecins généralistes"),
+        Stat("wf-retiring", "Départs en retraite attendus (5 ans)", detail.secret(r.retiring),
              f"médecins généralistes de {q.RETIREMENT_AGE - q.RETIRE_WITHIN_YEARS} ans et plus ; densité "
              f"restante sans remplacement : {fmt_number(r.density_after, 1)}", hidden=r.retiring is None),
         Stat("wf-grants", "Boursiers installés / départs de généralistes",
-             f"{detail.count(r.grant_holders)} / {'< 11' if r.departures is None else detail.count(r.departures)}",
+             f"{detail.count(r.grant_holders)} / {detail.secret(r.departures)}",
              f"étudiants financés par le département ({grants}) ; départs de la période"),
     )
 

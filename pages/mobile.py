@@ -20,9 +20,10 @@ def _body(_filters) -> html.Div:
         stats_slot(PAGE),
         dbc.Row([
             panel(f"{PAGE}-map", "Véhicules et communes desservies", is_map=True, height=520, width=7,
-                  help_text="Dernière position connue de chaque véhicule (points orange) et communes où un arrêt a eu "
-                            "lieu sur la période (cercles, surface ∝ consultations). Cliquez une commune pour "
-                            "filtrer."),
+                  help_text="Au niveau « détail » : dernière position connue de chaque véhicule (points orange) et "
+                            "communes où un arrêt a eu lieu sur la période (cercles, surface ∝ consultations) ; "
+                            "cliquez une commune pour filtrer. Au niveau « synthèse » : consultations par "
+                            "département."),
             panel(f"{PAGE}-weekly", "Arrêts par semaine : programmés, réalisés, annulés", width=5, height=520),
         ]),
         dbc.Row([panel(f"{PAGE}-communes", "Communes desservies", graph=False)]),

@@ -9,7 +9,7 @@ from components.panel import panel
 from components.stat_card import stats_slot
 from data.coverage import CONSULTATIONS_PER_FTE, DEFAULT_THRESHOLD
 from data.models import Dataset
-from data.queries.coverage import LAYERS
+from data.views.coverage import DEFAULT_LAYERS, LAYERS
 from pages._shell import dashboard_page
 
 PAGE = "coverage"
@@ -47,7 +47,9 @@ def controls(query: dict) -> dbc.Row:
                                              options=[{"label": "Exclure les médecins de 65 ans et plus",
                                                        "value": "65"}])]), md=3),
         dbc.Col(html.Fieldset([html.Legend("Couches de services", className="form-label fs-6"),
-                               dbc.Checklist(id=f"{PAGE}-layers", value=["teleconsultation", "mobile"], inline=True,
+                               dbc.Checklist(id=f"{PAGE}-layers", inline=True,
+                                             value=[k for k in (query.get("couches") or ",".join(DEFAULT_LAYERS))
+                                                    .split(",") if k in LAYERS],
                                              options=[{"label": v, "value": k} for k, v in LAYERS.items()])]),
                 md=6),
     ], className="mb-3")
@@ -61,8 +63,9 @@ def layout(**query) -> html.Div:
             dbc.Row([
                 panel(f"{PAGE}-map", "Accessibilité aux médecins généralistes", is_map=True, height=600, width=12,
                       help_text="Consultations accessibles par habitant et par an ; les communes en gris "
-                                "n'ont pas d'habitant. Les symboles montrent les services choisis. "
-                                "Cliquez une commune pour filtrer."),
+                                "n'ont pas d'habitant. Au niveau « détail », les symboles montrent les services "
+                                "choisis ; cliquez une commune pour filtrer. Au niveau « synthèse », chaque "
+                                "département porte sa moyenne."),
                 panel(f"{PAGE}-under", "Communes sous le seuil", graph=False),
             ]),
             dbc.Card([dbc.CardHeader(html.H2("Méthode", className="h5 mb-0")), dbc.CardBody(METHOD)],
