@@ -87,3 +87,34 @@ def test_every_table_is_exportable_by_the_admin(auth, client):
         response = client.get(f"/export/{key}.csv{QUERY}")
         assert response.status_code == 200, key
         assert response.get_data(as_text=True).lstrip("\ufeff").split(";")[0], key
+
+
+@pytest.mark.parametrize("who", ["ars", "financeurs"])
+def test_every_export_is_the_table_of_its_page_view(auth, client, app, who):
+    """The export is the view's own table (same rows, same headers), at detail and at summary level."""
+    from datetime import date as day
+
+    from data.access import scope_for_user
+    from data.filters import parse_filters
+    from data.users import get_by_email
+    from data.views import EXPORTS, VIEWS
+    from server.database import db_session
+
+    auth.login_as(who)
+    args = {"dep": "52,55", "du": "2026-01", "au": "2026-06", "seuil": "3"}
+    with app.test_request_context("/"):
+        session = db_session()
+        user = get_by_email(session, email=f"{who}@demo.e-meuse-sante.fr")
+        scope = scope_for_user(session, user, territory=app.config["EMEUSE_SETTINGS"].departements)
+        filters = parse_filters(args, today=day.today(), territory=app.config["EMEUSE_SETTINGS"].departements)
+        for key, spec in EXPORTS.items():
+            view_spec = VIEWS[spec.view]
+            response = client.get(f"/export/{key}.csv?" + "&".join(f"{k}={v}" for k, v in args.items()))
+            if not scope.can_open(view_spec.dataset, view_spec.roles):
+                assert response.status_code == 403, key
+                continue
+            view = view_spec.compute(session, scope=scope, filters=filters, options=view_spec.options(args, filters))
+            table = next(t for t in vars(view).values() if getattr(t, "key", None) == key)
+            lines = response.get_data(as_text=True).lstrip("\ufeff").strip().splitlines()
+            assert lines[0].split(";") == list(table.frame.columns), key
+            assert len(lines) - 1 == len(table.frame), key
