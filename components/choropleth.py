@@ -99,7 +99,9 @@ def view_map(view, *, geojson_url, tile_url: str | None = None) -> dict:
                "size": list(p.size) if isinstance(p.size, tuple) else p.size, "opacity": p.opacity,
                "customdata": list(p.customdata) if p.customdata is not None else None} for p in view.points]
     if view.area is None:
-        return points_map(points, tile_url=tile_url, geojson_url=geojson_url(view.outline), bounds=view.bounds)
+        figure = points_map(points, tile_url=tile_url, geojson_url=geojson_url(view.outline), bounds=view.bounds)
+        figure["layout"].pop("height", None)  # the panel's graph sets the height
+        return figure
     a = view.area
     figure = commune_choropleth(
         geojson_url=geojson_url(a.level), codes=list(a.codes), values=list(a.values), value_hover=a.value_hover,
@@ -109,6 +111,7 @@ def view_map(view, *, geojson_url, tile_url: str | None = None) -> dict:
         zmax=a.zmax, tile_url=tile_url)
     if points:
         figure["data"].extend(points_map(points)["data"])
+    figure["layout"].pop("height", None)  # the panel's graph sets the height
     if view.legend:
         figure["layout"]["showlegend"] = True
         figure["layout"]["legend"] = {"orientation": "h", "y": 0.01, "x": 0.01, "bgcolor": "rgba(255,255,255,0.85)"}

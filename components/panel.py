@@ -60,8 +60,10 @@ def _cell(value) -> str:
         return "oui" if value else "non"
     if isinstance(value, int):
         return fmt_number(value)
-    if isinstance(value, float):
-        return fmt_number(value, 0 if value.is_integer() and abs(value) >= 100 else 1)
+    if isinstance(value, float):  # as precise as the view rounded it (2,46 never reads « 2,5 »), at least 1 decimal
+        if value.is_integer() and abs(value) >= 100:
+            return fmt_number(value, 0)
+        return fmt_number(value, 1 if round(value, 1) == round(value, 2) else 2)
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):

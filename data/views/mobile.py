@@ -18,7 +18,7 @@ from data.filters import Filters
 from data.formatting import fmt_number
 from data.models import Dataset, Departement, MobileUnit
 from data.queries import mobile as q
-from data.queries.common import numeric, protect_table
+from data.queries.common import numeric, protect_column
 from data.views.base import (
     DEPARTEMENT,
     SECRET_NOTE,
@@ -95,16 +95,19 @@ def mobile_view(session: Session, *, scope: AccessScope, filters: Filters, optio
     summary = q.summary(session, scope=scope, filters=filters)
     weekly = q.weekly(session, scope=scope, filters=filters)
     communes = q.communes_served(session, scope=scope, filters=filters)
-    if detail.summary and not weekly.empty:  # stops are events too: 1–10 hidden like consultations
-        weekly = protect_table(weekly, "week", "status", "stops")
+    if detail.summary and not weekly.empty:
+        # per week, completed stops only: cancellations per week are mostly 1–10 and hiding them (with the
+        # cells that would give them back) would hide the whole chart; the period's total is on the card
+        weekly = weekly[weekly["status"] == q.STATUS_LABELS["completed"]].reset_index(drop=True)
+        weekly = protect_column(weekly, "stops")  # consultations: already protected by the query
     vehicles = _vehicles(session, scope, filters, detail)
     series = weekly_series(weekly, x="week", group="status", value="stops", order=list(q.STATUS_LABELS.values()))
-    done = numeric(weekly.loc[weekly["status"] == q.STATUS_LABELS["completed"], "stops"]) if not weekly.empty \
-        else pd.Series(dtype=float)
-    weekly_caption = (f"{detail.counted(int(done.sum()), 'arrêt')} réalisés sur "
+    # the total is the headline figure's, never a sum that leaves hidden cells out
+    weekly_caption = (f"{detail.counted(summary.stops_completed, 'arrêt')} réalisés sur "
                       f"{detail.counted(weekly['week'].nunique(), 'semaine')}"
-                      + (f" {detail.scale_words}" if detail.summary else "") + "."
-                      + (f" {SECRET_NOTE}" if series.masked else "") if not weekly.empty
+                      + (" (niveau « synthèse » : arrêts réalisés seulement ; les annulations sont sur la carte "
+                         "de chiffres)" if detail.summary else "") + "."
+                      + (f" {SECRET_NOTE}" if series.masked else "") if not weekly.empty and summary
                       else "Aucun arrêt pour ce filtre.")
     return MobileView(
         detail=detail, stats=_stats(summary, detail) if summary else (),
@@ -152,11 +155,9 @@ def _map(session: Session, detail: Detail, communes: pd.DataFrame, vehicles: pd.
                          missing_hover=tuple(f"{v} consultations (secret statistique)" if isinstance(v, str)
                                              else "Aucune consultation" for _, v in rows),
                          colorbar_title="Consultations")
-        served = [ref.loc[c, "name"] for c, v in rows if isinstance(v, str) or v]
         return MapView(area, (), bounds,
-                       "Carte par département (niveau « synthèse ») : consultations en cabinet mobile — "
-                       + " ; ".join(f"{ref.loc[c, 'name']} : {detail.count(v)}" for c, v in rows)
-                       + f". {detail.counted(len(served), 'département')} desservi(s) sur la période.")
+                       "Carte par département (niveau « synthèse ») : consultations en cabinet mobile sur la "
+                       "période — " + " ; ".join(f"{ref.loc[c, 'name']} : {detail.count(v)}" for c, v in rows) + ".")
     layers = []
     if not communes.empty:
         c = numeric(communes["consultations"]).fillna(0)

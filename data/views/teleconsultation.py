@@ -94,7 +94,7 @@ def teleconsultation_view(session: Session, *, scope: AccessScope, filters: Filt
     weekly = q.weekly(session, scope=scope, filters=filters)
     sites = q.by_site(session, scope=scope, filters=filters)
     series = weekly_series(weekly, x="week", group="group", value="completed")
-    weekly_caption = _weekly_caption(weekly, series, detail)
+    weekly_caption = _weekly_caption(weekly, series, detail, summary)
     return TeleconsultationView(
         detail=detail, stats=_stats(summary, detail) if summary else (),
         weekly=series,
@@ -108,16 +108,19 @@ def teleconsultation_view(session: Session, *, scope: AccessScope, filters: Filt
         note=detail.note, query=query)
 
 
-def _weekly_caption(df: pd.DataFrame, series: WeeklySeries, detail: Detail) -> str:
-    if df.empty:
+def _weekly_caption(df: pd.DataFrame, series: WeeklySeries, detail: Detail,
+                    summary: q.TeleconsultationSummary | None) -> str:
+    """Totals from the headline figure (a sum of the visible cells would leave the hidden ones out)."""
+    if df.empty or summary is None:
         return "Aucune séance pour ce filtre."
     done = numeric(df["completed"])
-    per_week = done.groupby(df["week"]).sum()
+    weeks = df["week"].nunique()
     top = done.groupby(df["group"]).sum().sort_values(ascending=False)
-    return (f"{detail.counted(len(per_week), 'semaine')} ; en moyenne {fmt_number(per_week.mean(), 0)} séances "
-            f"réalisées par semaine {detail.scale_words if detail.summary else ''}".rstrip()
-            + f". Premier groupe : {top.index[0]} ({detail.counted(int(top.iloc[0]), 'séance')} réalisées)."
-            + (f" {SECRET_NOTE}" if series.masked else ""))
+    mean = fmt_number(summary.completed / weeks, 0) if summary.completed is not None and weeks else "—"
+    return (f"{detail.counted(weeks, 'semaine')} ; en moyenne {mean} séances réalisées par semaine"
+            + (f" ({detail.scale_words})" if detail.summary else "")
+            + f". Premier groupe : {top.index[0]} ({'au moins ' if series.masked else ''}"
+            f"{detail.counted(int(top.iloc[0]), 'séance')} réalisées)." + (f" {SECRET_NOTE}" if series.masked else ""))
 
 
 def _map(session: Session, detail: Detail, sites: pd.DataFrame) -> MapView:
