@@ -271,6 +271,32 @@ def median_ms(func: Callable[[], object], repeats: int, before: Callable[[], Non
     return statistics.median(times)
 
 
+CACHE_CALLS = ("get", "get_many", "get_dict", "set", "set_many", "add", "delete", "delete_many", "has")
+
+
+def cache_trips(func: Callable[[], object]) -> int:
+    """Round trips to the cache (one per call of the cache's API; `get_many` is one MGET on Redis) made by `func`."""
+    from server.extensions import cache
+
+    count = [0]
+    originals = {name: getattr(cache, name) for name in CACHE_CALLS}
+
+    def counting(original):
+        def call(*args, **kwargs):
+            count[0] += 1
+            return original(*args, **kwargs)
+        return call
+
+    for name, original in originals.items():
+        setattr(cache, name, counting(original))
+    try:
+        func()
+    finally:
+        for name in originals:
+            delattr(cache, name)  # the class's own methods again
+    return count[0]
+
+
 def measure_page(page: str, body: dict, *, client, headers, server, factory, filters, now,
                  repeats: int) -> dict:
     """Server time with the cache emptied before each call (cold) and kept (warm: the next user with
@@ -285,11 +311,12 @@ def measure_page(page: str, body: dict, *, client, headers, server, factory, fil
     with server.app_context():
         server_ms = median_ms(post, repeats, before=cache.clear)
     warm_ms = median_ms(post, repeats)
+    trips = cache_trips(post)
     size = len(post().get_data())
     with factory() as session:
         call = bare_calls(session, filters, now, server.config["EMEUSE_SETTINGS"].departements)[page]
         bare_ms = median_ms(lambda: orjson.dumps(_frames(call()), default=str, option=orjson.OPT_NON_STR_KEYS), repeats)
-    return {"server": server_ms, "warm": warm_ms, "bare": bare_ms, "size": size}
+    return {"server": server_ms, "warm": warm_ms, "bare": bare_ms, "size": size, "trips": trips}
 
 
 def duckdb_ms(con, page: str, filters, repeats: int) -> float | None:
@@ -326,12 +353,12 @@ def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, fille
     rss = psutil.Process().memory_info().rss / 2**20
     con = duckdb_connection(url) if with_duckdb else None
     print(f"{'engine':10} {'callback':18} {'server ms':>10} {'warm ms':>8} {'bare ms':>9} {'duckdb ms':>10} "
-          f"{'srv/duckdb':>10} {'srv/bare':>9} {'response':>10}")
+          f"{'srv/duckdb':>10} {'srv/bare':>9} {'response':>10} {'cache trips (warm)':>18}")
     for page, r in results.items():
         duck = duckdb_ms(con, page, filters, repeats)
         duck_cols = f"{duck:10.1f} {r['server'] / duck:10.2f}" if duck else f"{'—':>10} {'—':>10}"
         print(f"{label:10} {page:18} {r['server']:10.1f} {r['warm']:8.1f} {r['bare']:9.1f} {duck_cols} "
-              f"{r['server'] / r['bare']:9.2f} {r['size']:9d}B")
+              f"{r['server'] / r['bare']:9.2f} {r['size']:9d}B {r['trips']:18d}")
 
     # map responses: bytes per commune (geometry by URL, codes and values only)
     with server.app_context():

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from data.access import AccessScope
 from data.filters import Filters
 from data.models import BiologyDaily, Commune, Dataset, Departement, Device, DeviceStatus, Site
-from data.queries.common import area_for, as_date, frame, protect_table, rate, week_start
+from data.queries.common import area_for, frame, protect_table, rate, weekly_sums
 from data.secrecy import is_small
 from data.terminology import BIOLOGY_BY_LOINC
 from data.users import utcnow
@@ -63,16 +63,11 @@ def weekly(session: Session, *, scope: AccessScope, filters: Filters) -> pd.Data
     cols = ["week", "test", "tests", "abnormal"]
     if area.empty:
         return pd.DataFrame(columns=cols)
-    week = week_start(session, BD.day).label("week")
-    df = frame(session.execute(
-        select(week, BD.loinc, func.sum(BD.tests), func.sum(BD.abnormal))
-        .where(BD.site_id.in_(area.sites()), BD.day.between(filters.period.start, filters.period.end))
-        .group_by(week, BD.loinc).order_by(week, BD.loinc)).all(), columns=cols)
+    df = weekly_sums(session, BD.day, BD.loinc, (func.sum(BD.tests), func.sum(BD.abnormal)),
+                     (BD.site_id.in_(area.sites()), BD.day.between(filters.period.start, filters.period.end)), cols)
     if df.empty:
         return df
-    df["week"] = as_date(df["week"])
     df["test"] = df["test"].map(test_label)
-    df[["tests", "abnormal"]] = df[["tests", "abnormal"]].astype(int)
     if area.summary:
         df = protect_table(protect_table(df, "week", "test", "tests"), "week", "test", "abnormal")
     return df

@@ -12,7 +12,7 @@ from data.access import AccessScope
 from data.coverage import pairwise_km
 from data.filters import Filters
 from data.models import Commune, Dataset, Departement, MobileDaily, MobileStop, MobileUnit, VehiclePosition
-from data.queries.common import Area, area_for, as_date, frame, protect_column, protect_table, rate, week_start
+from data.queries.common import Area, area_for, frame, protect_column, protect_table, rate, weekly_sums
 from data.secrecy import is_small
 
 MD = MobileDaily
@@ -92,16 +92,12 @@ def weekly(session: Session, *, scope: AccessScope, filters: Filters) -> pd.Data
     cols = ["week", "status", "stops", "consultations"]
     if area.empty:
         return pd.DataFrame(columns=cols)
-    week = week_start(session, MD.day).label("week")
-    df = frame(session.execute(
-        select(week, MD.status, func.sum(MD.stops), func.sum(MD.consultations))
-        .where(MD.commune_insee.in_(area.communes()), MD.day.between(filters.period.start, filters.period.end))
-        .group_by(week, MD.status).order_by(week, MD.status)).all(), columns=cols)
+    df = weekly_sums(session, MD.day, MD.status, (func.sum(MD.stops), func.sum(MD.consultations)),
+                     (MD.commune_insee.in_(area.communes()), MD.day.between(filters.period.start, filters.period.end)),
+                     cols)
     if df.empty:
         return df
-    df["week"] = as_date(df["week"])
     df["status"] = df["status"].map(lambda s: STATUS_LABELS.get(s, s))
-    df[["stops", "consultations"]] = df[["stops", "consultations"]].astype(int)
     if area.summary:
         df = protect_table(df, "week", "status", "consultations")
     return df

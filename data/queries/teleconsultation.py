@@ -19,12 +19,11 @@ from data.models import (
 )
 from data.queries.common import (
     area_for,
-    as_date,
     frame,
     protect_column,
     protect_table,
     rate,
-    week_start,
+    weekly_sums,
 )
 from data.secrecy import is_small
 from data.terminology import SITE_KINDS, SPECIALTIES
@@ -123,24 +122,18 @@ def weekly(session: Session, *, scope: AccessScope, filters: Filters) -> pd.Data
     cols = ["week", "group", "completed", "not_completed"]
     if area.empty:
         return pd.DataFrame(columns=cols)
-    week = week_start(session, TD.day).label("week")
     done = func.sum(TD.sessions).filter(TD.status == "completed")
     other = func.sum(TD.sessions).filter(TD.status != "completed")
+    where = (TD.site_id.in_(area.sites()), TD.day.between(filters.period.start, filters.period.end))
     if area.summary:
-        stmt = (select(week, Departement.name, done, other).join(Site, Site.id == TD.site_id)
-                .join(Commune, Commune.insee == Site.commune_insee)
-                .join(Departement, Departement.code == Commune.departement_code))
-        group_key = Departement.name
+        df = weekly_sums(session, TD.day, Departement.name, (done, other), where, cols,
+                         joins=lambda stmt: stmt.join(Site, Site.id == TD.site_id)
+                         .join(Commune, Commune.insee == Site.commune_insee)
+                         .join(Departement, Departement.code == Commune.departement_code))
     else:
-        stmt = select(week, TD.specialty, done, other)
-        group_key = TD.specialty
-    stmt = (stmt.where(TD.site_id.in_(area.sites()), TD.day.between(filters.period.start, filters.period.end))
-            .group_by(week, group_key).order_by(week, group_key))
-    df = frame(session.execute(stmt).all(), columns=cols)
+        df = weekly_sums(session, TD.day, TD.specialty, (done, other), where, cols)
     if df.empty:
         return df
-    df["week"] = as_date(df["week"])
-    df[["completed", "not_completed"]] = df[["completed", "not_completed"]].fillna(0).astype(int)
     if area.summary:
         df = protect_table(df, "week", "group", "completed")
         df = protect_table(df, "week", "group", "not_completed")
