@@ -27,7 +27,7 @@ from data.filters import Filters
 from data.formatting import fmt_number
 from data.models import Commune, Dataset, Departement, Level
 from data.queries.common import Area, area_for
-from data.secrecy import SECONDARY_LABEL, SMALL_LABEL, is_small
+from data.secrecy import SMALL_LABEL, is_small
 
 COMMUNE, DEPARTEMENT = "commune", "departement"  # map levels (static geometry files, data.geography)
 SUMMARY_NOTE = ("Niveau « synthèse » : chiffres par département, effectifs de 1 à 10 masqués (« < 11 », « s ») ; "
@@ -130,9 +130,6 @@ class Detail:
         """A count that the query already withheld (None) reads « < 11 »; any other as `count`."""
         return SMALL_LABEL if n is None else self.count(n)
 
-    def count_value(self, n: int | None) -> int | None:
-        return None if n is None or self.hidden(n) else int(n)
-
     def counted(self, n: int | float | str | None, singular: str, plural: str | None = None) -> str:
         """« 1 commune », « 3 communes », « < 11 communes » (hidden), « 0 commune »."""
         if isinstance(n, str) or self.hidden(n):
@@ -162,10 +159,6 @@ def shown_count(n: int | float | str | None, *, summary: bool) -> str:
 def detail_for(scope: AccessScope, filters: Filters, dataset: Dataset) -> Detail:
     area = area_for(scope, filters, dataset)
     return Detail(scope.level(dataset), area, filters)
-
-
-def is_label(value: Any) -> bool:
-    return isinstance(value, str) and value in (SMALL_LABEL, SECONDARY_LABEL)
 
 
 def departement_points(session: Session, departements: tuple[str, ...]) -> pd.DataFrame:
