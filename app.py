@@ -1,4 +1,4 @@
-"""Application factory: Flask server + Dash pages. `server` is what gunicorn serves."""
+"""Application factory: Flask server + Dash pages, built only by `create_app()` (gunicorn, the flask CLI)."""
 from __future__ import annotations
 
 import logging
@@ -96,7 +96,10 @@ def app_layout():
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    """Build the Flask server with its Dash app; `overrides` replaces settings fields (tests)."""
+    """Build the Flask server with its Dash app; touches no data (`python app.py` and `flask init-db` prepare it).
+
+    `overrides` replaces settings fields (tests).
+    """
     settings = get_settings() if not overrides else Settings(**{**get_settings().model_dump(), **overrides})
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
 
@@ -125,7 +128,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     server.register_blueprint(exports.bp)
     api.register(server)
     cli.register(server)
-    database.prepare_database(server, settings)
 
     _register_callbacks()
     dash_app = Dash(
@@ -146,8 +148,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Attach the callbacks now (Dash would on the first request), while the global list holds them.
     security.install(server, secure_cookies=settings.is_production)
     # Let Dash finish its first-request set-up now (callbacks, pages router, their inline scripts),
-    # through a public request, so the CSP can hash every inline script the page will carry.
-    server.test_client().get("/healthz")
+    # through a public request that needs no database, so the CSP can hash every inline script the page will carry.
+    server.test_client().get("/_favicon.ico")
     _guard_page_layouts()
     with server.test_request_context("/"):
         hashes = set(dash_app.csp_hashes()) | set(security.inline_script_hashes(dash_app.index()))
@@ -185,9 +187,11 @@ def demo_logins_text() -> str:
     return "\n".join(lines)
 
 
-server = create_app() if os.environ.get("EMEUSE_NO_MODULE_APP") != "1" else None
-
 if __name__ == "__main__":
+    from server.database import prepare_database
+
+    server = create_app()
+    prepare_database(server, server.config["EMEUSE_SETTINGS"])
     port = int(os.environ.get("PORT", "8050"))
     print(demo_logins_text(), flush=True)
     print(f"e-Meuse Santé : http://127.0.0.1:{port}", flush=True)

@@ -32,18 +32,16 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
-os.environ.setdefault("EMEUSE_NO_MODULE_APP", "1")
+import orjson
+from sqlalchemy import text
 
-import orjson  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-
-from bench.ingestion import _database  # noqa: E402
-from data import demo, rollups  # noqa: E402
-from data.access import full_scope  # noqa: E402
-from data.coverage import Options  # noqa: E402
-from data.db import make_engine, make_session_factory, session_scope, upgrade  # noqa: E402
-from data.filters import parse_filters  # noqa: E402
-from data.queries import biology, coverage, feeds, mobile, overview, programme, teleconsultation, workforce  # noqa: E402
+from bench.ingestion import _database
+from data import demo, rollups
+from data.access import full_scope
+from data.coverage import Options
+from data.db import make_engine, make_session_factory, session_scope, upgrade
+from data.filters import parse_filters
+from data.queries import biology, coverage, feeds, mobile, overview, programme, teleconsultation, workforce
 
 END = date(2026, 10, 31)
 GRAND_EST = ("08", "10", "51", "52", "54", "55", "57", "67", "68", "88")

@@ -11,23 +11,20 @@ feed statistics, commit.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
 import uuid
 from datetime import date
 
-os.environ.setdefault("EMEUSE_NO_MODULE_APP", "1")
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from data import admin, demo  # noqa: E402
-from data.db import make_engine, make_session_factory, session_scope, upgrade  # noqa: E402
-from data.ingestion import pipeline, schemas  # noqa: E402
-from data.ingestion.examples import json_examples  # noqa: E402
-from data.models import FeedSource, TeleconsultationSession  # noqa: E402
+from data import admin, demo
+from data.db import make_engine, make_session_factory, session_scope, upgrade
+from data.ingestion import pipeline, schemas
+from data.ingestion.examples import json_examples
+from data.models import FeedSource, TeleconsultationSession
 
 REPEATS = 3
 
