@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import multiprocessing
 import os
 import re
 import statistics
@@ -351,6 +352,15 @@ def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, fille
           f"{rss:.0f} MiB")
 
 
+def run_on_new_database(server_url: str | None, label: str, scale: str, repeats: int, with_duckdb: bool) -> None:
+    """Measure on a throwaway database (SQLite file, or a new database on `server_url`), then drop it."""
+    url, drop = _database(server_url)
+    try:
+        run(url, label, scale, repeats, with_duckdb)
+    finally:
+        drop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="s")
@@ -371,11 +381,13 @@ def main() -> None:
     targets = ([] if args.postgres_only else [(None, "sqlite")]) + ([(args.postgres, "postgresql")] if args.postgres
                                                                     else [])
     for server_url, label in targets:
-        url, drop = _database(server_url)
-        try:
-            run(url, label, args.scale, args.repeats, not args.no_duckdb)
-        finally:
-            drop()
+        # a process per engine: Dash hands the callbacks to the first app built in a process
+        child = multiprocessing.get_context("spawn").Process(
+            target=run_on_new_database, args=(server_url, label, args.scale, args.repeats, not args.no_duckdb))
+        child.start()
+        child.join()
+        if child.exitcode:
+            raise SystemExit(child.exitcode)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ feed statistics, commit.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import tempfile
 import time
@@ -106,6 +107,15 @@ def run(url: str, label: str, total: int) -> dict[str, float]:
     return figures
 
 
+def run_on_new_database(server_url: str | None, label: str, total: int) -> None:
+    """Measure on a throwaway database (SQLite file, or a new database on `server_url`), then drop it."""
+    url, drop = _database(server_url)
+    try:
+        run(url, label, total)
+    finally:
+        drop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", help="PostgreSQL server URL (a throwaway database is created on it)")
@@ -114,11 +124,13 @@ def main() -> None:
     for engine_label, server_url in (("sqlite", None), ("postgresql", args.postgres)):
         if engine_label == "postgresql" and not server_url:
             continue
-        url, drop = _database(server_url)
-        try:
-            run(url, engine_label, args.events)
-        finally:
-            drop()
+        # a process per engine, each with the one app Dash supports per process
+        child = multiprocessing.get_context("spawn").Process(target=run_on_new_database,
+                                                             args=(server_url, engine_label, args.events))
+        child.start()
+        child.join()
+        if child.exitcode:
+            raise SystemExit(child.exitcode)
 
 
 if __name__ == "__main__":
