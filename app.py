@@ -85,11 +85,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     settings = get_settings() if not overrides else Settings(**{**get_settings().model_dump(), **overrides})
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
 
-    from server import account, api, auth, cli, database, exports, guard, health, security
+    from server import account, api, auth, cli, database, exports, guard, health, security, sessions
     from server.extensions import cache, compress, csrf, limiter, login_manager
 
     server = Flask(__name__, template_folder=str(ROOT / "server" / "templates"))
     server.config.update(_flask_config(settings))
+    server.session_interface = sessions.BrowserSessionInterface()
     if settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -3,9 +3,18 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, session
+from flask import Flask, current_app, request, session
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 SEEN_REFRESH_SECONDS = 60  # last-seen time is rewritten at most once a minute (fewer cookie changes)
+COOKIELESS_PREFIXES = ("/api/",)  # feed sources are machines with an API key, not browser sessions
+
+
+class BrowserSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, never set (nor refreshed) on a response under COOKIELESS_PREFIXES."""
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        return not request.path.startswith(COOKIELESS_PREFIXES) and super().should_set_cookie(app, session)
 
 
 def start_session() -> None:

@@ -331,3 +331,22 @@ def test_simulator_events_are_valid_unless_spoiled(app, db, post):
         path, payload, spoiled = simulator.next_event(world, n, malformed_share=0.3)
         r = post(path, payload, kind=simulator.GENERATORS[path][0])
         assert (r.status_code == 201) == (spoiled is None), (path, spoiled, r.json)
+
+
+def test_api_responses_set_no_cookie(client, api_keys, auth):
+    """Feed sources are machines authenticated by key: no session or CSRF cookie is ever handed to them."""
+    headers = {"X-API-Key": api_keys["teleconsultation"]}
+    good = json_examples(suffix=unique())["teleconsultation/sessions"]
+    responses = {
+        "valid": client.post("/api/v1/teleconsultation/sessions", json=good, headers=headers),
+        "invalid": client.post("/api/v1/teleconsultation/sessions", json={**good, "status": "x"}, headers=headers),
+        "fhir": client.post("/api/v1/fhir", json={"resourceType": "Patient"}, headers=headers),
+        "no key": client.post("/api/v1/teleconsultation/sessions", json=good),
+        "openapi": client.get("/api/v1/openapi.json"),
+        "docs": client.get("/api/v1/docs"),
+    }
+    auth.login_as("admin")  # a signed-in browser reading the API page: its session cookie is not refreshed there
+    responses["docs, signed in"] = client.get("/api/v1/docs")
+    assert {name: r.status_code for name, r in responses.items()} == {
+        "valid": 201, "invalid": 422, "fhir": 422, "no key": 401, "openapi": 200, "docs": 200, "docs, signed in": 200}
+    assert {name: r.headers.getlist("Set-Cookie") for name, r in responses.items()} == dict.fromkeys(responses, [])
