@@ -25,7 +25,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from data.ingestion import schemas
+from data.ingestion import fhir, schemas
 from data.models import (
     BiologyDaily,
     BiologyResult,
@@ -525,6 +525,34 @@ def ingest(session: Session, *, source: FeedSource, endpoint: Endpoint, items: l
     source.last_seen_at = received_at
     return IngestResult(accepted=counts["accepted"], updated=counts["updated"], duplicates=counts["duplicate"],
                         rejected=counts["rejected"], items=results)
+
+
+def ingest_fhir(session: Session, *, source: FeedSource, entries: list[fhir.Mapped],
+                received_at: datetime) -> IngestResult:
+    """Store a FHIR request's entries, each through its endpoint's `ingest`; refused ones kept; the caller commits."""
+    groups: dict[str, list[tuple[int, dict]]] = {}
+    items: list[tuple[int, dict]] = []
+    for index, entry in enumerate(entries):
+        if entry.error is not None:
+            reject(session, source=source, feed_kind=source.feed_kind, payload=entry.original, error=entry.error,
+                   received_at=received_at)
+            items.append((index, {"index": index, "event_id": None, "status": "rejected",
+                                  "errors": [entry.error.model_dump()]}))
+        else:
+            groups.setdefault(entry.endpoint, []).append((index, entry.item))
+    refused_early = len(items)
+    results = []
+    for name, pairs in groups.items():
+        result = ingest(session, source=source, endpoint=ENDPOINTS[name], items=[item for _, item in pairs],
+                        received_at=received_at)
+        for (index, _), item_result in zip(pairs, result.items, strict=True):
+            item_result["index"] = index
+            items.append((index, item_result))
+        results.append(result)
+    return IngestResult(
+        accepted=sum(r.accepted for r in results), updated=sum(r.updated for r in results),
+        duplicates=sum(r.duplicates for r in results), rejected=sum(r.rejected for r in results) + refused_early,
+        items=[r for _, r in sorted(items, key=lambda p: p[0])])
 
 
 def _upsert_practitioners(session: Session, rows: list[dict]) -> tuple[set[str], set[str]]:
