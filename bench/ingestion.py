@@ -16,14 +16,15 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from data import admin, demo
 from data.db import make_engine, make_session_factory, session_scope, upgrade
-from data.ingestion import pipeline, schemas
+from data.ingestion import rows as ingestion_rows
+from data.ingestion import schemas
 from data.ingestion.examples import json_examples
 from data.models import FeedSource, TeleconsultationSession
 
@@ -90,8 +91,8 @@ def run(url: str, label: str, total: int) -> dict[str, float]:
     for _ in range(REPEATS):
         with factory() as s:
             src = s.get(FeedSource, source.id)
-            ctx = pipeline.Context(s, src, received_at=pipeline.datetime.now())
-            rows = [pipeline.teleconsultation_row(ctx, schemas.TeleconsultationSessionIn.model_validate(item))
+            ctx = ingestion_rows.Context(s, src, received_at=datetime.now())
+            rows = [ingestion_rows.teleconsultation_row(ctx, schemas.TeleconsultationSessionIn.model_validate(item))
                     for item in _items(total)]
         start = time.perf_counter()
         for i in range(0, len(rows), 1000):

@@ -253,18 +253,19 @@ def test_concurrent_redelivery_makes_one_row(app, api_keys, db):
 def test_database_failure_mid_batch_keeps_nothing_and_retry_succeeds(post, db, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from data.ingestion import pipeline
+    from data.ingestion import rollup_increments
+    from data.models import TeleconsultationPatientMonthly
 
     items = [json_examples(suffix=unique())["teleconsultation/sessions"] for _ in range(4)]
     items.append({**json_examples(suffix=unique())["teleconsultation/sessions"], "status": "??"})
-    real = pipeline._upsert_add
+    real = rollup_increments.upsert_add
 
     def failing(session, model, keys, rows):
-        if model is pipeline.TeleconsultationPatientMonthly:  # after the events were inserted
+        if model is TeleconsultationPatientMonthly:  # after the events were inserted
             raise OperationalError("INSERT ...", {}, Exception("disk I/O error"))
         return real(session, model, keys, rows)
 
-    monkeypatch.setattr(pipeline, "_upsert_add", failing)
+    monkeypatch.setattr(rollup_increments, "upsert_add", failing)
     r = post("teleconsultation/sessions", items)
     assert r.status_code == 503 and r.headers["Retry-After"] == "5" and r.json["error"] == "database_unavailable"
     ids = [i["event_id"] for i in items]
@@ -273,7 +274,7 @@ def test_database_failure_mid_batch_keeps_nothing_and_retry_succeeds(post, db, m
                      .where(TeleconsultationSession.source_event_id.in_(ids))) == 0
     assert db.scalar(select(func.count()).select_from(RejectedPayload)
                      .where(RejectedPayload.payload.contains(ids[-1]))) == 0  # nothing partial at all
-    monkeypatch.setattr(pipeline, "_upsert_add", real)
+    monkeypatch.setattr(rollup_increments, "upsert_add", real)
     r = post("teleconsultation/sessions", items)
     assert r.status_code == 207 and r.json["accepted"] == 4 and r.json["rejected"] == 1
 
