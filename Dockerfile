@@ -1,4 +1,4 @@
-# Production image: gunicorn serving app:server as a non-root user, with a health check.
+# Production image: migrations (flask init-db), then gunicorn serving "app:create_app()" as a non-root user.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
@@ -17,4 +17,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD python -c "import os,urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ['PORT'], timeout=4).status == 200 else 1)"
 
 # SECRET_KEY and DATABASE_URL come from the environment; the app refuses a default key in production.
-CMD ["sh", "-c", "exec gunicorn --workers ${WEB_CONCURRENCY} --bind 0.0.0.0:${PORT} --access-logfile - --forwarded-allow-ips='*' --preload app:server"]
+CMD ["sh", "-c", "flask --app app init-db && exec gunicorn --workers ${WEB_CONCURRENCY} --bind 0.0.0.0:${PORT} --access-logfile - --forwarded-allow-ips='*' --preload 'app:create_app()'"]

@@ -1,4 +1,4 @@
-"""Application factory: Flask server + Dash pages. `server` is what gunicorn serves."""
+"""Application factory: Flask server + Dash pages, built only by `create_app()` (gunicorn, the flask CLI)."""
 from __future__ import annotations
 
 import logging
@@ -14,6 +14,7 @@ from flask import Flask
 from settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="fr">
@@ -33,26 +34,6 @@ INDEX_STRING = """<!DOCTYPE html>
     </footer>
   </body>
 </html>"""
-
-_CALLBACK_SNAPSHOT: tuple[dict, list] | None = None
-
-
-def _register_callbacks() -> None:
-    """Import the callbacks once; put them back in dash.callback's global list for each new app.
-
-    Dash moves that global list into the first app it sets up and empties it; tests and tools that
-    build several apps in one process need the same callbacks on each.
-    """
-    global _CALLBACK_SNAPSHOT
-    from dash import _callback
-
-    if _CALLBACK_SNAPSHOT is None:
-        import callbacks  # noqa: F401 - registers every callback with dash.callback
-
-        _CALLBACK_SNAPSHOT = (dict(_callback.GLOBAL_CALLBACK_MAP), list(_callback.GLOBAL_CALLBACK_LIST))
-    _callback.GLOBAL_CALLBACK_MAP.update(_CALLBACK_SNAPSHOT[0])
-    _callback.GLOBAL_CALLBACK_LIST[:] = list(_CALLBACK_SNAPSHOT[1])
-
 
 def _flask_config(settings: Settings) -> dict:
     return {
@@ -96,15 +77,20 @@ def app_layout():
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    """Build the Flask server with its Dash app; `overrides` replaces settings fields (tests)."""
+    """Build the Flask server with its Dash app; touches no data (`python app.py` and `flask init-db` prepare it).
+
+    `overrides` replaces settings fields (tests). Dash supports one app per process: the callbacks
+    registered with the global `dash.callback` go to the first app set up and later ones serve none.
+    """
     settings = get_settings() if not overrides else Settings(**{**get_settings().model_dump(), **overrides})
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
 
-    from server import account, api, auth, cli, database, exports, guard, health, security
+    from server import account, api, auth, cli, database, exports, guard, health, security, sessions
     from server.extensions import cache, compress, csrf, limiter, login_manager
 
     server = Flask(__name__, template_folder=str(ROOT / "server" / "templates"))
     server.config.update(_flask_config(settings))
+    server.session_interface = sessions.BrowserSessionInterface()
     if settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -125,9 +111,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     server.register_blueprint(exports.bp)
     api.register(server)
     cli.register(server)
-    database.prepare_database(server, settings)
 
-    _register_callbacks()
+    import callbacks  # noqa: F401 - registers every callback with dash.callback, for the Dash app below
+
     dash_app = Dash(
         __name__,
         server=server,
@@ -143,11 +129,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     dash_app.index_string = INDEX_STRING
     dash_app.layout = app_layout
-    # Attach the callbacks now (Dash would on the first request), while the global list holds them.
     security.install(server, secure_cookies=settings.is_production)
     # Let Dash finish its first-request set-up now (callbacks, pages router, their inline scripts),
-    # through a public request, so the CSP can hash every inline script the page will carry.
-    server.test_client().get("/healthz")
+    # through a public request that needs no database, so the CSP can hash every inline script the page will carry.
+    server.test_client().get("/_favicon.ico")
+    if all("_pages_" in output for output in dash_app.callback_map):
+        log.warning("no callbacks: an earlier Dash app of this process took them (build one app per process)")
     _guard_page_layouts()
     with server.test_request_context("/"):
         hashes = set(dash_app.csp_hashes()) | set(security.inline_script_hashes(dash_app.index()))
@@ -185,9 +172,11 @@ def demo_logins_text() -> str:
     return "\n".join(lines)
 
 
-server = create_app() if os.environ.get("EMEUSE_NO_MODULE_APP") != "1" else None
-
 if __name__ == "__main__":
+    from server.database import prepare_database
+
+    server = create_app()
+    prepare_database(server, server.config["EMEUSE_SETTINGS"])
     port = int(os.environ.get("PORT", "8050"))
     print(demo_logins_text(), flush=True)
     print(f"e-Meuse Santé : http://127.0.0.1:{port}", flush=True)

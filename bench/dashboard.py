@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import multiprocessing
 import os
 import re
 import statistics
@@ -32,18 +33,16 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
-os.environ.setdefault("EMEUSE_NO_MODULE_APP", "1")
+import orjson
+from sqlalchemy import text
 
-import orjson  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-
-from bench.ingestion import _database  # noqa: E402
-from data import demo, rollups  # noqa: E402
-from data.access import full_scope  # noqa: E402
-from data.coverage import Options  # noqa: E402
-from data.db import make_engine, make_session_factory, session_scope, upgrade  # noqa: E402
-from data.filters import parse_filters  # noqa: E402
-from data.queries import biology, coverage, feeds, mobile, overview, programme, teleconsultation, workforce  # noqa: E402
+from bench.ingestion import _database
+from data import demo, rollups
+from data.access import full_scope
+from data.coverage import Options
+from data.db import make_engine, make_session_factory, session_scope, upgrade
+from data.filters import parse_filters
+from data.queries import biology, coverage, feeds, mobile, overview, programme, teleconsultation, workforce
 
 END = date(2026, 10, 31)
 GRAND_EST = ("08", "10", "51", "52", "54", "55", "57", "67", "68", "88")
@@ -380,6 +379,15 @@ def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, fille
           f"{rss:.0f} MiB")
 
 
+def run_on_new_database(server_url: str | None, label: str, scale: str, repeats: int, with_duckdb: bool) -> None:
+    """Measure on a throwaway database (SQLite file, or a new database on `server_url`), then drop it."""
+    url, drop = _database(server_url)
+    try:
+        run(url, label, scale, repeats, with_duckdb)
+    finally:
+        drop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="s")
@@ -400,11 +408,13 @@ def main() -> None:
     targets = ([] if args.postgres_only else [(None, "sqlite")]) + ([(args.postgres, "postgresql")] if args.postgres
                                                                     else [])
     for server_url, label in targets:
-        url, drop = _database(server_url)
-        try:
-            run(url, label, args.scale, args.repeats, not args.no_duckdb)
-        finally:
-            drop()
+        # a process per engine: Dash hands the callbacks to the first app built in a process
+        child = multiprocessing.get_context("spawn").Process(
+            target=run_on_new_database, args=(server_url, label, args.scale, args.repeats, not args.no_duckdb))
+        child.start()
+        child.join()
+        if child.exitcode:
+            raise SystemExit(child.exitcode)
 
 
 if __name__ == "__main__":

@@ -11,23 +11,22 @@ feed statistics, commit.
 from __future__ import annotations
 
 import argparse
-import os
+import multiprocessing
 import statistics
 import tempfile
 import time
 import uuid
-from datetime import date
+from datetime import date, datetime
 
-os.environ.setdefault("EMEUSE_NO_MODULE_APP", "1")
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from data import admin, demo  # noqa: E402
-from data.db import make_engine, make_session_factory, session_scope, upgrade  # noqa: E402
-from data.ingestion import pipeline, schemas  # noqa: E402
-from data.ingestion.examples import json_examples  # noqa: E402
-from data.models import FeedSource, TeleconsultationSession  # noqa: E402
+from data import admin, demo
+from data.db import make_engine, make_session_factory, session_scope, upgrade
+from data.ingestion import rows as ingestion_rows
+from data.ingestion import schemas
+from data.ingestion.examples import json_examples
+from data.models import FeedSource, TeleconsultationSession
 
 REPEATS = 3
 
@@ -92,8 +91,8 @@ def run(url: str, label: str, total: int) -> dict[str, float]:
     for _ in range(REPEATS):
         with factory() as s:
             src = s.get(FeedSource, source.id)
-            ctx = pipeline.Context(s, src, received_at=pipeline.datetime.now())
-            rows = [pipeline.teleconsultation_row(ctx, schemas.TeleconsultationSessionIn.model_validate(item))
+            ctx = ingestion_rows.Context(s, src, received_at=datetime.now())
+            rows = [ingestion_rows.teleconsultation_row(ctx, schemas.TeleconsultationSessionIn.model_validate(item))
                     for item in _items(total)]
         start = time.perf_counter()
         for i in range(0, len(rows), 1000):
@@ -109,6 +108,15 @@ def run(url: str, label: str, total: int) -> dict[str, float]:
     return figures
 
 
+def run_on_new_database(server_url: str | None, label: str, total: int) -> None:
+    """Measure on a throwaway database (SQLite file, or a new database on `server_url`), then drop it."""
+    url, drop = _database(server_url)
+    try:
+        run(url, label, total)
+    finally:
+        drop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", help="PostgreSQL server URL (a throwaway database is created on it)")
@@ -117,11 +125,13 @@ def main() -> None:
     for engine_label, server_url in (("sqlite", None), ("postgresql", args.postgres)):
         if engine_label == "postgresql" and not server_url:
             continue
-        url, drop = _database(server_url)
-        try:
-            run(url, engine_label, args.events)
-        finally:
-            drop()
+        # a process per engine, each with the one app Dash supports per process
+        child = multiprocessing.get_context("spawn").Process(target=run_on_new_database,
+                                                             args=(server_url, engine_label, args.events))
+        child.start()
+        child.join()
+        if child.exitcode:
+            raise SystemExit(child.exitcode)
 
 
 if __name__ == "__main__":

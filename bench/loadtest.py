@@ -23,8 +23,6 @@ import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
-os.environ.setdefault("EMEUSE_NO_MODULE_APP", "1")
-
 ROOT = Path(__file__).resolve().parent.parent
 LIVE_PAGES = {"overview", "teleconsultation", "mobile", "biology", "feeds"}
 PATHS = {"overview": "/", "teleconsultation": "/teleconsultation", "mobile": "/cabinets-mobiles",
@@ -117,12 +115,12 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "load-test-" + "k" * 40, "DEMO_ON_FIRST_START": "0",
                "LOGIN_RATE_LIMIT": "100000 per minute", "API_RATE_LIMIT": "1000000 per minute",
-               "EMEUSE_NO_MODULE_APP": "0", "EMEUSE_LOAD_PLAN": str(work / "plan.json")}
+               "EMEUSE_LOAD_PLAN": str(work / "plan.json")}
         if args.redis:
             env["REDIS_URL"] = args.redis
         bin_dir = Path(sys.executable).parent
         procs.append(subprocess.Popen([str(bin_dir / "gunicorn"), "--workers", str(args.workers), "--bind",
-                                       f"127.0.0.1:{port}", "--preload", "--log-level", "warning", "app:server"],
+                                       f"127.0.0.1:{port}", "--preload", "--log-level", "warning", "app:create_app()"],
                                       cwd=ROOT, env=env))
         _wait_up(base)
         simulator = subprocess.Popen([str(bin_dir / "flask"), "--app", "app", "simulate", "--url", base, "--rate",

@@ -22,11 +22,12 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from data.geography import pairwise_km
+
 CONSULTATIONS_PER_FTE = 5000.0  # a full-time French GP does about 5,000 consultations and visits a year
 DECAY_KM = ((10.0, 1.0), (15.0, 2.0 / 3.0), (20.0, 1.0 / 3.0))
 REACH_KM = DECAY_KM[-1][0]
 DEFAULT_THRESHOLD = 2.5
-EARTH_KM = 6371.0
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,6 @@ def decay(distance_km: np.ndarray) -> np.ndarray:
 def _distances(lat: np.ndarray, lon: np.ndarray, rows) -> np.ndarray:
     """Great-circle distances (km) from the communes in `rows` (slice or indices) to every commune."""
     return pairwise_km(lat[rows], lon[rows], lat, lon)
-
-
-def pairwise_km(lat_a: np.ndarray, lon_a: np.ndarray, lat_b: np.ndarray, lon_b: np.ndarray) -> np.ndarray:
-    """Great-circle distances (km) from each point a (rows) to each point b (columns)."""
-    p1, l1 = np.radians(lat_a)[:, None], np.radians(lon_a)[:, None]
-    p2, l2 = np.radians(lat_b)[None, :], np.radians(lon_b)[None, :]
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
-    return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
 def _pairs(lat: np.ndarray, lon: np.ndarray, chunk: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -16,12 +16,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import delete, insert, text
 from sqlalchemy.orm import Session
 
 from data import rollups
 from data.access import COLLEGES
-from data.geography import GEO_DIR, CommuneRow, haversine_km, load_territory, read_communes
+from data.geography import GEO_DIR, CommuneRow, load_territory, pairwise_km, read_communes
 from data.models import (
     AuditEvent,
     BiologyResult,
@@ -156,9 +157,10 @@ class DemoGenerator:
         self.counts[model.__tablename__] = self.counts.get(model.__tablename__, 0) + len(rows)
 
     def _near(self, origin: CommuneRow, radius_km: float, max_pop: int | None = None) -> list[CommuneRow]:
-        return [c for c in self.communes
-                if c.insee != origin.insee and haversine_km(origin.lat, origin.lon, c.lat, c.lon) <= radius_km
-                and (max_pop is None or c.population <= max_pop)]
+        distances = pairwise_km(np.array([origin.lat]), np.array([origin.lon]),
+                                np.array([c.lat for c in self.communes]), np.array([c.lon for c in self.communes]))[0]
+        return [c for c, km in zip(self.communes, distances, strict=True)
+                if c.insee != origin.insee and km <= radius_km and (max_pop is None or c.population <= max_pop)]
 
     def _weighted_commune(self, candidates: list[CommuneRow]) -> CommuneRow:
         return self.rng.choices(candidates, weights=[max(c.population, 1) for c in candidates])[0]

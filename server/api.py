@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
@@ -16,10 +17,11 @@ from pydantic import BaseModel, RootModel, create_model
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import InType, SecureType, SecuritySchemeData
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from data import admin, audit
 from data.ingestion import examples, fhir
-from data.ingestion.pipeline import ENDPOINTS, MAX_BATCH, Endpoint, IngestResult, ingest, reject
+from data.ingestion.pipeline import ENDPOINTS, MAX_BATCH, Endpoint, IngestResult, ingest, ingest_fhir, reject
 from data.ingestion.schemas import ErrorResponse, FieldError, IngestResponse
 from data.models import FeedSource
 from server.database import db_session
@@ -135,13 +137,13 @@ def _note_key_use(source: FeedSource, previous_seen: datetime | None, received_a
                      detail={"prefix": source.key_prefix, "feed_kind": source.feed_kind}, ip=request.remote_addr)
 
 
-def _store(source: FeedSource, groups: list[tuple[Endpoint, list]], received_at: datetime):
-    """Ingest every group in one transaction; 503 (nothing kept) when the database fails."""
+def _store(source: FeedSource, received_at: datetime, store: Callable[[Session], IngestResult],
+           endpoints: Iterable[Endpoint]):
+    """Run `store` in one transaction; 503 (nothing kept) when the database fails."""
     session = db_session()
     previous_seen = source.last_seen_at
     try:
-        results = [ingest(session, source=source, endpoint=endpoint, items=items, received_at=received_at)
-                   for endpoint, items in groups]
+        result = store(session)
         _note_key_use(source, previous_seen, received_at)
         session.commit()
     except (OperationalError, DBAPIError) as exc:
@@ -151,10 +153,9 @@ def _store(source: FeedSource, groups: list[tuple[Endpoint, list]], received_at:
                                                    "renvoyez la requête")
     from server.cache import bump
 
-    for endpoint, _ in groups:
-        for dataset in (*endpoint.datasets, "feeds"):
-            bump(dataset)
-    return results
+    for dataset in {d for endpoint in endpoints for d in (*endpoint.datasets, "feeds")}:
+        bump(dataset)
+    return result
 
 
 def _too_large():
@@ -180,10 +181,10 @@ def _ingest_view(endpoint: Endpoint):
         items, error = _items(body, source, endpoint.feed_kind, received_at)
         if error is not None:
             return error
-        results = _store(source, [(endpoint, items)], received_at)
-        if not isinstance(results, list):
-            return results
-        result = results[0]
+        result = _store(source, received_at, lambda session: ingest(
+            session, source=source, endpoint=endpoint, items=items, received_at=received_at), [endpoint])
+        if not isinstance(result, IngestResult):
+            return result
         return jsonify(result.as_dict()), _status(result)
 
     view.__name__ = "ingest_" + endpoint.name.replace("/", "_").replace("-", "_")
@@ -204,39 +205,15 @@ def fhir_view():
     body, error = _read_json(source, source.feed_kind, received_at)
     if error is not None:
         return error
-    try:
-        mapped = fhir.map_payload(body, feed_kind=source.feed_kind)
-    except fhir.FhirRejected as err:
-        mapped = [fhir.Mapped(None, None, body, err.error)]
-    if not mapped:
-        mapped = [fhir.Mapped(None, None, body, FieldError(field="entry", reason="empty_batch", message="lot vide"))]
-    if len(mapped) > MAX_BATCH:
+    entries = fhir.map_request(body, feed_kind=source.feed_kind)
+    if len(entries) > MAX_BATCH:
         return _error(413, "batch_too_large", f"{MAX_BATCH} ressources au plus par requête")
-    groups: dict[str, list[tuple[int, dict]]] = {}
-    early: list[tuple[int, dict]] = []
-    session = db_session()
-    for index, m in enumerate(mapped):
-        if m.error is not None:
-            reject(session, source=source, feed_kind=source.feed_kind, payload=m.original, error=m.error,
-                   received_at=received_at)
-            early.append((index, {"index": index, "event_id": None, "status": "rejected",
-                                  "errors": [m.error.model_dump()]}))
-        else:
-            groups.setdefault(m.endpoint, []).append((index, m.item))
-    results = _store(source, [(ENDPOINTS[name], [item for _, item in pairs]) for name, pairs in groups.items()],
-                     received_at)
-    if not isinstance(results, list):
-        return results
-    items = list(early)
-    for pairs, result in zip(groups.values(), results, strict=True):
-        for (index, _), item_result in zip(pairs, result.items, strict=True):
-            item_result["index"] = index
-            items.append((index, item_result))
-    merged = IngestResult(
-        accepted=sum(r.accepted for r in results), updated=sum(r.updated for r in results),
-        duplicates=sum(r.duplicates for r in results), rejected=sum(r.rejected for r in results) + len(early),
-        items=[r for _, r in sorted(items, key=lambda p: p[0])])
-    return jsonify(merged.as_dict()), _status(merged)
+    endpoints = {ENDPOINTS[entry.endpoint] for entry in entries if entry.error is None}
+    result = _store(source, received_at, lambda session: ingest_fhir(
+        session, source=source, entries=entries, received_at=received_at), endpoints)
+    if not isinstance(result, IngestResult):
+        return result
+    return jsonify(result.as_dict()), _status(result)
 
 
 def _api_rate_key() -> str:

@@ -15,7 +15,7 @@ from data.models import User
 from data.users import get_by_email, utcnow, verify_password
 from server.database import db_session
 from server.extensions import limiter, login_manager
-from server.guard import start_session
+from server.sessions import start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -78,7 +78,7 @@ def _audit(action: str, *, user: User | None, actor: str, detail: dict | None = 
 def _finish_login(user: User):
     session.clear()  # a fresh session: nothing from before sign-in survives
     login_user(LoginUser(user))
-    start_session(user.id)
+    start_session()
     user.last_login_at = utcnow()
     _audit("login.success", user=user, actor=user.email)
     return redirect(_safe_next(request.args.get("next")))

@@ -11,13 +11,14 @@ from data import admin, demo
 from data.db import session_scope, upgrade
 from data.models import Dataset
 from data.users import create_user
+from server.database import prepare_database
 
 
 def register(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db() -> None:
-        """Create or upgrade the schema (Alembic head)."""
-        upgrade(current_app.extensions["emeuse.engine"])
+        """Create or upgrade the schema (Alembic head); an empty database gets demo data if DEMO_ON_FIRST_START."""
+        prepare_database(current_app, current_app.config["EMEUSE_SETTINGS"])
         click.echo("schema up to date")
 
     @app.cli.command("demo-data")

@@ -41,7 +41,7 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def prepare_database(app: Flask, settings: Settings) -> bool:
-    """Migrate the schema; fill demo data on first start when allowed. True when demo data was made."""
+    """Migrate, then fill an empty database with demo data if allowed (`python app.py`, `flask init-db`); True if so."""
     engine = app.extensions["emeuse.engine"]
     upgrade(engine)
     if not settings.demo_on_first_start:

@@ -6,17 +6,22 @@ open is answered 403 with a French page (Dash navigation is checked again in the
 """
 from __future__ import annotations
 
-import time
 from urllib.parse import quote
 
+import dash
 from flask import Flask, current_app, jsonify, redirect, render_template, request, session
 from flask_login import current_user, logout_user
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+from data import audit
+from server.auth import current_scope
+from server.database import db_session
+from server.sessions import session_expired
 
 PUBLIC_PREFIXES = ("/login", "/healthz", "/assets/", "/_dash-component-suites/", "/geo/",
                    "/_favicon.ico", "/favicon.ico", "/api/")
 DASH_API_PREFIXES = ("/_dash-update-component", "/_dash-layout", "/_dash-dependencies", "/_reload-hash")
 ACCOUNT_PREFIXES = ("/compte", "/logout")
-SEEN_REFRESH_SECONDS = 60
 
 
 def is_public(path: str) -> bool:
@@ -38,31 +43,7 @@ def _refuse(status: int, code: str, message: str, redirect_to: str | None = None
     return render_template("error.html", title="Accès refusé", message=message, status=status), status
 
 
-def start_session(user_id: int) -> None:
-    now = int(time.time())
-    session["auth_at"] = now
-    session["seen_at"] = now
-    session.permanent = True
-
-
-def _expired() -> bool:
-    settings = current_app.config["EMEUSE_SETTINGS"]
-    now = int(time.time())
-    auth_at, seen_at = session.get("auth_at"), session.get("seen_at")
-    if auth_at is None or seen_at is None:
-        return True
-    if now - auth_at > settings.session_absolute_hours * 3600:
-        return True
-    if now - seen_at > settings.session_idle_minutes * 60:
-        return True
-    if now - seen_at > SEEN_REFRESH_SECONDS:
-        session["seen_at"] = now
-    return False
-
-
 def _page_for_path(path: str) -> dict | None:
-    import dash
-
     for page in dash.page_registry.values():
         if page.get("path") == path or page.get("relative_path") == path:
             return page
@@ -71,8 +52,6 @@ def _page_for_path(path: str) -> dict | None:
 
 def _api_miss():
     """Under /api/ only the API answers (never Dash's catch-all page): JSON 404 or 405."""
-    from werkzeug.exceptions import MethodNotAllowed, NotFound
-
     try:
         endpoint, _ = current_app.url_map.bind("").match(request.path, method="POST")
     except (NotFound, MethodNotAllowed):
@@ -93,10 +72,7 @@ def install(server: Flask) -> None:
         if not current_user.is_authenticated:
             return _refuse(401, "authentification requise", "Votre session a expiré ou vous n'êtes pas connecté.",
                            redirect_to=f"/login?next={quote(request.full_path.rstrip('?'), safe='/?=&,')}")
-        if _expired():
-            from data import audit
-            from server.database import db_session
-
+        if session_expired():
             audit.record(db_session(), action="session.expired", actor=current_user.email,
                          user_id=int(current_user.id), ip=request.remote_addr)
             db_session().commit()
@@ -117,8 +93,6 @@ def install(server: Flask) -> None:
                            redirect_to="/compte?raison=2fa")
         page = _page_for_path(path)
         if page is not None and request.method == "GET":
-            from server.auth import current_scope
-
             if not current_scope().can_open(page.get("dataset"), page.get("roles")):
                 return _refuse(403, "accès refusé", "Votre profil ne permet pas de consulter cette page.")
         return None

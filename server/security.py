@@ -7,6 +7,7 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from server.guard import wants_json
+from server.sessions import COOKIELESS_PREFIXES
 
 CSRF_COOKIE = "_csrf_token"  # read by dash-renderer and sent back as the X-CSRFToken header
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/geo/", "/_favicon.ico")
@@ -112,5 +113,5 @@ def install(server: Flask, *, secure_cookies: bool) -> None:
     @server.before_request
     def _mark_csrf_cookie():
         # Pages and callbacks of a signed-in session carry a fresh token for dash-renderer.
-        if not request.path.startswith(STATIC_PREFIXES):
+        if not request.path.startswith(STATIC_PREFIXES + COOKIELESS_PREFIXES):
             g.set_csrf_cookie = True

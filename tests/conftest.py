@@ -6,8 +6,6 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 
-os.environ.setdefault("EMEUSE_NO_MODULE_APP", "1")  # tests build their own apps
-
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text

@@ -1,1 +1,1 @@
-"""Feed ingestion: schemas, FHIR intake, validation pipeline, registry CSV import."""
+"""Feed ingestion: schemas, FHIR intake, rows, inserts, rollup increments, the pipeline, registry CSV import."""

@@ -269,3 +269,12 @@ def map_payload(payload: Any, *, feed_kind: str) -> list[Mapped]:
             err.error.field = path + err.error.field
             out.append(Mapped(None, None, raw, err.error))
     return out
+
+
+def map_request(payload: Any, *, feed_kind: str) -> list[Mapped]:
+    """The entries of a request; one that is no resource or Bundle, or an empty one, is a single refused entry."""
+    try:
+        mapped = map_payload(payload, feed_kind=feed_kind)
+    except FhirRejected as err:
+        return [Mapped(None, None, payload, err.error)]
+    return mapped or [Mapped(None, None, payload, FieldError(field="entry", reason="empty_batch", message="lot vide"))]

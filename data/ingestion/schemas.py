@@ -1,7 +1,7 @@
 """Our JSON form of each feed's events (pydantic v2): structure, types, ranges and cross-field rules.
 
 Checks that need the database (existing sites, devices, communes; the sender's scope) are made by
-`data.ingestion.pipeline`. Every timestamp carries a time zone and is not in the future.
+`data.ingestion.rows`. Every timestamp carries a time zone and is not in the future.
 """
 from __future__ import annotations
 

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data.access import AccessScope
-from data.coverage import DEFAULT_THRESHOLD, Options, gp_supply, pairwise_km, two_step_fca
+from data.coverage import DEFAULT_THRESHOLD, Options, gp_supply, two_step_fca
 from data.filters import Filters
+from data.geography import pairwise_km
 from data.models import Commune, Dataset, Departement, Device, MobileDaily, Site
 from data.models import HealthProfessional as HP
 from data.queries.common import area_for, frame

@@ -71,7 +71,7 @@ REASON_LABELS = {
 
 
 def reason_label(reason: str) -> str:
-    from data.ingestion.pipeline import FRENCH_MESSAGES
+    from data.ingestion.rows import FRENCH_MESSAGES
 
     return REASON_LABELS.get(reason) or FRENCH_MESSAGES.get(reason) or reason
 

@@ -9,8 +9,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from data.access import AccessScope
-from data.coverage import pairwise_km
 from data.filters import Filters
+from data.geography import pairwise_km
 from data.models import Commune, Dataset, Departement, MobileDaily, MobileStop, MobileUnit, VehiclePosition
 from data.queries.common import Area, area_for, frame, protect_column, protect_table, rate, weekly_sums
 from data.secrecy import is_small

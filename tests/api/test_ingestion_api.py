@@ -253,18 +253,19 @@ def test_concurrent_redelivery_makes_one_row(app, api_keys, db):
 def test_database_failure_mid_batch_keeps_nothing_and_retry_succeeds(post, db, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from data.ingestion import pipeline
+    from data.ingestion import rollup_increments
+    from data.models import TeleconsultationPatientMonthly
 
     items = [json_examples(suffix=unique())["teleconsultation/sessions"] for _ in range(4)]
     items.append({**json_examples(suffix=unique())["teleconsultation/sessions"], "status": "??"})
-    real = pipeline._upsert_add
+    real = rollup_increments.upsert_add
 
     def failing(session, model, keys, rows):
-        if model is pipeline.TeleconsultationPatientMonthly:  # after the events were inserted
+        if model is TeleconsultationPatientMonthly:  # after the events were inserted
             raise OperationalError("INSERT ...", {}, Exception("disk I/O error"))
         return real(session, model, keys, rows)
 
-    monkeypatch.setattr(pipeline, "_upsert_add", failing)
+    monkeypatch.setattr(rollup_increments, "upsert_add", failing)
     r = post("teleconsultation/sessions", items)
     assert r.status_code == 503 and r.headers["Retry-After"] == "5" and r.json["error"] == "database_unavailable"
     ids = [i["event_id"] for i in items]
@@ -273,7 +274,7 @@ def test_database_failure_mid_batch_keeps_nothing_and_retry_succeeds(post, db, m
                      .where(TeleconsultationSession.source_event_id.in_(ids))) == 0
     assert db.scalar(select(func.count()).select_from(RejectedPayload)
                      .where(RejectedPayload.payload.contains(ids[-1]))) == 0  # nothing partial at all
-    monkeypatch.setattr(pipeline, "_upsert_add", real)
+    monkeypatch.setattr(rollup_increments, "upsert_add", real)
     r = post("teleconsultation/sessions", items)
     assert r.status_code == 207 and r.json["accepted"] == 4 and r.json["rejected"] == 1
 
@@ -331,3 +332,22 @@ def test_simulator_events_are_valid_unless_spoiled(app, db, post):
         path, payload, spoiled = simulator.next_event(world, n, malformed_share=0.3)
         r = post(path, payload, kind=simulator.GENERATORS[path][0])
         assert (r.status_code == 201) == (spoiled is None), (path, spoiled, r.json)
+
+
+def test_api_responses_set_no_cookie(client, api_keys, auth):
+    """Feed sources are machines authenticated by key: no session or CSRF cookie is ever handed to them."""
+    headers = {"X-API-Key": api_keys["teleconsultation"]}
+    good = json_examples(suffix=unique())["teleconsultation/sessions"]
+    responses = {
+        "valid": client.post("/api/v1/teleconsultation/sessions", json=good, headers=headers),
+        "invalid": client.post("/api/v1/teleconsultation/sessions", json={**good, "status": "x"}, headers=headers),
+        "fhir": client.post("/api/v1/fhir", json={"resourceType": "Patient"}, headers=headers),
+        "no key": client.post("/api/v1/teleconsultation/sessions", json=good),
+        "openapi": client.get("/api/v1/openapi.json"),
+        "docs": client.get("/api/v1/docs"),
+    }
+    auth.login_as("admin")  # a signed-in browser reading the API page: its session cookie is not refreshed there
+    responses["docs, signed in"] = client.get("/api/v1/docs")
+    assert {name: r.status_code for name, r in responses.items()} == {
+        "valid": 201, "invalid": 422, "fhir": 422, "no key": 401, "openapi": 200, "docs": 200, "docs, signed in": 200}
+    assert {name: r.headers.getlist("Set-Cookie") for name, r in responses.items()} == dict.fromkeys(responses, [])

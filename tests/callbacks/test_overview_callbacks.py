@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from dash.exceptions import PreventUpdate
@@ -70,13 +71,14 @@ def test_departements_outside_the_territory_are_ignored(as_user):
     assert query.startswith("?dep=55&")
 
 
-def test_callbacks_are_attached_to_every_app_built_in_the_process(app, database_url):
-    """dash.callback's global list is consumed by the first app; the factory hands it to each app."""
+def test_the_first_app_of_the_process_serves_every_callback(app, database_url, caplog):
+    """dash.callback's callbacks go to the first Dash app set up (the session's); a later one says it has none."""
     from app import create_app
 
-    second = create_app({"database_url": database_url, "demo_on_first_start": False, "env": "test"})
-    for server in (app, second):
-        server.test_client().get("/healthz")  # Dash attaches callbacks on the first request
-        outputs = " ".join(server.extensions["emeuse.dash"].callback_map)
-        for name in (ids.OVERVIEW_KPIS, ids.OVERVIEW_MAP, ids.FILTERS_QUERY, "mobile-map-graph", "feeds-stats"):
-            assert name in outputs
+    outputs = " ".join(app.extensions["emeuse.dash"].callback_map)
+    for name in (ids.OVERVIEW_KPIS, ids.OVERVIEW_MAP, ids.FILTERS_QUERY, "mobile-map-graph", "feeds-stats"):
+        assert name in outputs
+    with caplog.at_level(logging.WARNING, logger="app"):
+        later = create_app({"database_url": database_url, "demo_on_first_start": False, "env": "test"})
+    assert all("_pages_" in output for output in later.extensions["emeuse.dash"].callback_map)
+    assert "no callbacks" in caplog.text

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from data.coverage import Options, decay, gp_supply, two_step_fca
+from data.geography import EARTH_KM
 
-KM_PER_DEGREE_LAT = 6371.0 * math.pi / 180  # along a meridian, great-circle km per degree
+KM_PER_DEGREE_LAT = EARTH_KM * math.pi / 180  # along a meridian, great-circle km per degree
 
 
 def _line(*points: tuple[str, int, float]) -> pd.DataFrame:
@@ -86,7 +87,7 @@ def test_real_territory_is_plausible(db):
 
 def test_sparse_pairs_equal_the_dense_formula():
     """The pairs-within-reach computation gives what the dense n × n formula gives (both steps, nearest)."""
-    from data.coverage import pairwise_km
+    from data.geography import pairwise_km
 
     rng = np.random.default_rng(7)
     n = 250  # spread over ~110 × 75 km: many communes have no provider within 20 km

@@ -1,6 +1,11 @@
 """Command-line commands an operator runs on the server."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from sqlalchemy import select
 
 from data.admin import source_for_key
@@ -21,6 +26,32 @@ def test_create_source_prints_the_key_once_and_stores_its_hash(app, engine, db):
                                               AuditEvent.target == "Passerelle test CLI")) is not None
     again = runner.invoke(args=["create-source", "--name", "Passerelle test CLI", "--feed", "biology"])
     assert again.exit_code != 0 and "porte déjà ce nom" in again.output
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str, database: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "ENV": "test", "DEMO_ON_FIRST_START": "1"}
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_importing_app_builds_nothing(tmp_path):
+    """gunicorn and the flask CLI import app.py: the import alone opens no database and builds no server."""
+    database = tmp_path / "instance" / "emeuse.sqlite3"
+    check = "import flask, app; assert not [v for v in vars(app).values() if isinstance(v, flask.Flask)]"
+    result = _run("-c", check, database=database)
+    assert result.returncode == 0, result.stderr
+    assert not database.parent.exists()
+
+
+def test_cli_help_finds_the_factory_and_touches_no_database(tmp_path):
+    """`flask --app app` builds the app with create_app(); listing the commands migrates and generates nothing."""
+    database = tmp_path / "emeuse.sqlite3"
+    result = _run("-m", "flask", "--app", "app", "--help", database=database)
+    assert result.returncode == 0, result.stderr
+    assert "init-db" in result.stdout and "create-source" in result.stdout
+    assert not database.exists()
 
 
 def test_init_db_is_idempotent(app):

@@ -33,8 +33,8 @@ def _audit_actions(engine, actor: str) -> list[str]:
 
 
 @pytest.fixture()
-def make_app(database_url, demo_counts):
-    """A separate app with some settings changed (shares the demo database)."""
+def make_app(app, database_url, demo_counts):
+    """A separate app with some settings changed (shares the demo database; no callbacks: `app` came first)."""
     from app import create_app
 
     def _make(**overrides):

@@ -1,0 +1,122 @@
+"""Dialect-specific writes (SQLite and PostgreSQL): idempotent event inserts, rollup upserts, updates.
+
+Events are inserted with `ON CONFLICT (source, event id) DO NOTHING … RETURNING`, so only rows really
+inserted come back and a re-delivery, even a concurrent one, never makes a second row.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from data.models import HealthProfessional
+
+
+def upsert_add(session: Session, model, keys: list[str], rows: Iterable[dict]) -> None:
+    """Add each row's measures to the rollup row with the same keys (created when missing)."""
+    merged: dict[tuple, list] = {}
+    measures: list[str] | None = None
+    for row in rows:
+        if measures is None:
+            measures = [c for c in row if c not in keys]
+        k = tuple(row[c] for c in keys)
+        values = [row[c] for c in measures]
+        current = merged.get(k)
+        if current is None:
+            merged[k] = values
+        else:
+            for i, v in enumerate(values):
+                current[i] += v
+    if not merged:
+        return
+    stmt = _upsert_statement(session.get_bind().dialect.name, model.__table__, tuple(keys), tuple(measures))
+    params = [dict(zip(keys, k, strict=True)) | dict(zip(measures, v, strict=True)) for k, v in merged.items()]
+    session.connection().execute(stmt, params)  # Core: no ORM bookkeeping per row
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(dialect: str, table, keys: tuple[str, ...], measures: tuple[str, ...]):
+    """`INSERT … ON CONFLICT (keys) DO UPDATE SET m = m + excluded.m`, built once per rollup."""
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return ins.on_conflict_do_update(index_elements=list(keys), set_={
+        c: getattr(table.c, c) + getattr(ins.excluded, c) for c in measures})
+
+
+def _pg_insert_unnest(session: Session, table, rows: list[dict]) -> set[str]:
+    """PostgreSQL: one short statement over arrays (`unnest`), which psycopg adapts in C and caches,
+    instead of a statement with thousands of placeholders to parse."""
+    cols = tuple(rows[0])
+    sql = _unnest_statement(session.get_bind().dialect, table, cols)
+    params = {f"p{i}": [row[c] for row in rows] for i, c in enumerate(cols)}
+    return set(session.connection().execute(sql, params).scalars().all())
+
+
+@lru_cache(maxsize=32)
+def _unnest_statement(dialect, table, cols: tuple[str, ...]):
+    quote = dialect.identifier_preparer.quote
+    arrays = ", ".join(f"CAST(:p{i} AS {table.c[c].type.compile(dialect)}[])" for i, c in enumerate(cols))
+    return text(f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
+                f"SELECT * FROM unnest({arrays}) "
+                f"ON CONFLICT (source_id, source_event_id) DO NOTHING RETURNING source_event_id")
+
+
+def insert_new(session: Session, model, rows: list[dict]) -> set[str]:
+    """Insert, skipping (source, event id) pairs already stored; returns the event ids inserted."""
+    if not rows:
+        return set()
+    table = model.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        return _pg_insert_unnest(session, table, rows)
+    # Core executemany with RETURNING (batched "insertmanyvalues"): only rows really inserted come back
+    return set(session.connection().execute(_sqlite_insert_statement(table), rows).scalars().all())
+
+
+@lru_cache(maxsize=32)
+def _sqlite_insert_statement(table):
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=["source_id", "source_event_id"]).returning(
+        table.c.source_event_id)
+
+
+def update_changed(session: Session, model, rows: list[dict]) -> list[tuple[dict, dict]]:
+    """For updatable events re-sent with new content: update the row; returns the (old, new) row pairs."""
+    ids = [r["source_event_id"] for r in rows]
+    existing = {r.source_event_id: r for r in session.scalars(select(model).where(
+        model.source_id == rows[0]["source_id"], model.source_event_id.in_(ids)))}
+    changed = []
+    for row in rows:
+        old = existing.get(row["source_event_id"])
+        if old is None:
+            continue
+        before = {c: getattr(old, c) for c in row if c != "received_at"}
+        if all(before[c] == row[c] for c in before):
+            continue
+        changed.append((before, row))
+        session.execute(update(model).where(model.id == old.id).values(**row))
+    return changed
+
+
+def upsert_practitioners(session: Session, rows: list[dict]) -> tuple[set[str], set[str]]:
+    """Workforce records are keyed by the hashed RPPS: a new event about a known practitioner updates
+    the record. Returns the event ids inserted and those that updated a record."""
+    if not rows:
+        return set(), set()
+    existing = {p.rpps_hash: (p.id, p.source_id, p.source_event_id) for p in session.scalars(
+        select(HealthProfessional).where(HealthProfessional.rpps_hash.in_([r["rpps_hash"] for r in rows])))}
+    fresh, updated = [], set()
+    for row in rows:
+        current = existing.get(row["rpps_hash"])
+        if current is None:
+            fresh.append(row)
+        elif (current[1], current[2]) != (row["source_id"], row["source_event_id"]):
+            session.execute(update(HealthProfessional).where(HealthProfessional.id == current[0]).values(**row))
+            updated.add(row["source_event_id"])
+    inserted: set[str] = set()
+    if fresh:
+        ins = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(
+            HealthProfessional)
+        inserted = set(session.scalars(ins.on_conflict_do_nothing().returning(HealthProfessional.source_event_id),
+                                       fresh).all())
+    return inserted, updated
