@@ -14,8 +14,8 @@ from callbacks.common import (
     updated_at,
 )
 from components.charts import series_bars
-from components.choropleth import view_map
 from components.live import interval_id, stamp_id
+from components.maps import view_map
 from components.panel import data_id, graph_id, panel_data, view_table
 from components.stat_card import stat_cards, stats_id
 from data.models import Dataset

@@ -7,9 +7,9 @@ from flask import current_app
 from callbacks._access import guarded
 from callbacks.common import FILTER_INPUTS, SAMPLE_FILTERS, map_click_filters_commune, read_filters, updated_at
 from components import ids
-from components.choropleth import view_map
 from components.kpi_card import kpi_row
 from components.live import interval_id, stamp_id
+from components.maps import view_map
 from server.cache import page_view
 from server.database import db_session
 from server.health import geojson_url

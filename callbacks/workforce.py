@@ -7,7 +7,7 @@ from flask import current_app
 from callbacks._access import guarded
 from callbacks.common import FILTER_INPUTS, SAMPLE_FILTERS, map_click_filters_commune, note_box, read_filters
 from components.charts import series_bars
-from components.choropleth import view_map
+from components.maps import view_map
 from components.panel import data_id, graph_id, view_table
 from components.stat_card import stat_cards, stats_id
 from data.models import Dataset
