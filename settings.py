@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent
 # Development without SECRET_KEY: a random key for this process (sessions end when it restarts).
 _PROCESS_KEY = secrets.token_hex(32)
+# Development and tests only: the published noise must not change when a process restarts (or an
+# attacker could average it away across restarts), so it is a fixed key; production refuses it.
+DEVELOPMENT_SECRECY_KEY = "development-only-secrecy-key"
 
 
 class Settings(BaseSettings):
@@ -37,6 +40,9 @@ class Settings(BaseSettings):
     lockout_minutes: int = 15
     totp_required_roles: str = ""  # e.g. "admin,ars" to make the second factor mandatory
     proxy_hops: int = 0  # number of trusted reverse proxies setting X-Forwarded-* headers
+    # statistical secrecy at summary level (data/secrecy.py): the cell-key method's key and noise table
+    secrecy_key: str = DEVELOPMENT_SECRECY_KEY
+    secrecy_noise: str = "-2:0.05,-1:0.2,0:0.5,1:0.2,2:0.05"
 
     @field_validator("territory_departements")
     @classmethod
@@ -53,6 +59,8 @@ class Settings(BaseSettings):
                 raise ValueError("SECRET_KEY must be set to a random value of 32+ characters in production")
             if self.debug:
                 raise ValueError("DEBUG must be off in production")
+            if self.secrecy_key == DEVELOPMENT_SECRECY_KEY or len(self.secrecy_key) < 32:
+                raise ValueError("SECRECY_KEY must be set to a random value of 32+ characters in production")
         return self
 
     @property

@@ -2,20 +2,31 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
+import data.views.grid as grid
 from data.access import AccessScope
 from data.filters import Filters
 from data.formatting import fmt_number
 from data.models import Dataset
 from data.queries import biology as q
 from data.queries.common import numeric
+from data.secrecy import published_rate
 from data.users import utcnow
-from data.views.base import SECRET_NOTE, Detail, Stat, TableView, detail_for, labelled, register_view
+from data.views.base import (
+    SECRET_NOTE,
+    Detail,
+    Stat,
+    TableView,
+    departement_points,
+    detail_for,
+    labelled,
+    register_view,
+)
 from data.views.series import WeeklySeries, weekly_series
 
 NAME = "biology"
@@ -73,6 +84,8 @@ def biology_view(session: Session, *, scope: AccessScope, filters: Filters, opti
     weekly = q.weekly(session, scope=scope, filters=filters)
     sites = q.by_site_test(session, scope=scope, filters=filters)
     devices = q.devices(session, scope=scope, filters=filters, now=options.now)
+    if detail.summary and summary:
+        summary, weekly, sites = _from_grid(session, detail, filters, summary, sites)
     c = detail.count
     stats = (
         Stat("bio-tests", "Analyses réalisées", detail.secret(summary.tests),
@@ -89,7 +102,8 @@ def biology_view(session: Session, *, scope: AccessScope, filters: Filters, opti
     devices_caption = (f"{c(summary.devices_alert)} en alerte sur {c(summary.devices)} automates"
                        + (f" ({detail.scale_words})" if detail.summary else "") + "."
                        if summary and summary.devices else "Aucun automate pour ce filtre.")
-    series = weekly_series(weekly, x="week", group="test", value="tests")
+    series = weekly_series(weekly, x="week" if not detail.summary else "month", group="test", value="tests",
+                           order=None)
     by_site = weekly_series(sites, x="site", group="test", value="abnormal_pct")
     return BiologyView(
         detail=detail, stats=stats,
@@ -97,7 +111,8 @@ def biology_view(session: Session, *, scope: AccessScope, filters: Filters, opti
                                 labelled(devices, SUMMARY_DEVICE_COLUMNS if detail.summary else DEVICE_COLUMNS),
                                 caption=devices_caption, open=True),
         weekly=series,
-        weekly_table=TableView(WEEKLY_TABLE, "Données du graphique", labelled(weekly, WEEKLY_COLUMNS),
+        weekly_table=TableView(WEEKLY_TABLE, "Données du graphique",
+                               labelled(weekly, MONTHLY_COLUMNS if detail.summary else WEEKLY_COLUMNS),
                                caption=_weekly_caption(weekly, detail, summary)),
         sites=by_site,
         sites_table=TableView(SITES_TABLE, "Données du graphique", labelled(sites, SITES_COLUMNS),
@@ -107,6 +122,40 @@ def biology_view(session: Session, *, scope: AccessScope, filters: Filters, opti
         note=detail.note, query=filters.to_query())
 
 
+MONTHLY_COLUMNS = {"month": "Mois", "test": "Examen", "tests": "Analyses", "abnormal": "Résultats anormaux"}
+
+
+def _from_grid(session: Session, detail: Detail, filters: Filters, summary: q.BiologySummary, sites: pd.DataFrame):
+    """Summary level: tests, abnormal and transmitted results from the publication grid (département ×
+    month × test); mean turnaround times (not counts) from the rollups as they are."""
+    deps = detail.area.departements
+    names = departement_points(session, deps).set_index("code")["name"]
+    g = grid.biology_grids(session, deps, filters.period)
+    tests, abnormal, sent = g["tests"], g["abnormal"], g["transmitted"]
+    summary = replace(summary, tests=grid.value_or_none(tests.total()),
+                      abnormal_pct=published_rate(abnormal.total(), tests.total()),
+                      transmitted_pct=published_rate(sent.total(), tests.total()))
+    month_keys = grid.months(filters.period)
+    loincs = sorted({k for _, _, k in tests.cells})
+    monthly = pd.DataFrame([{"month": grid.month_label(m), "test": q.test_label(t),
+                             "tests": grid.shown(tests.total(periods={m}, categories={t})),
+                             "abnormal": grid.shown(abnormal.total(periods={m}, categories={t}))}
+                            for m in month_keys for t in loincs], columns=["month", "test", "tests", "abnormal"])
+    means = {(n, t): (a, b) for n, t, a, b in zip(sites["site"], sites["test"], sites["sample_to_result_min"],
+                                                   sites["result_to_lab_min"], strict=True)} if not sites.empty else {}
+    rows = []
+    for d in deps:
+        for t in loincs:
+            n, a, tr = (x.total(deps={d}, categories={t}) for x in (tests, abnormal, sent))
+            if not n.value and not n.small:
+                continue
+            s2r, r2l = means.get((names[d], q.test_label(t)), (None, None))
+            rows.append({"site": names[d], "test": q.test_label(t), "tests": grid.shown(n), "abnormal": grid.shown(a),
+                         "abnormal_pct": published_rate(a, n), "sample_to_result_min": s2r,
+                         "result_to_lab_min": r2l, "transmitted_pct": published_rate(tr, n)})
+    return summary, monthly, pd.DataFrame(rows, columns=list(SITES_COLUMNS))
+
+
 def _weekly_caption(df: pd.DataFrame, detail: Detail, summary: q.BiologySummary | None) -> str:
     """The total is the headline figure's (hidden cells of the table are not summed into a partial total)."""
     if df.empty or summary is None:
@@ -114,6 +163,10 @@ def _weekly_caption(df: pd.DataFrame, detail: Detail, summary: q.BiologySummary 
     tests = numeric(df["tests"])
     per_test = tests.groupby(df["test"]).sum().sort_values(ascending=False)
     total = detail.counted(detail.secret(summary.tests), "analyse")
-    return (f"{total} sur {detail.counted(df['week'].nunique(), 'semaine')} ; "
+    periods = (detail.counted(df["month"].nunique(), "mois", "mois") if detail.summary
+               else detail.counted(df["week"].nunique(), "semaine"))
+    return (f"{total} sur {periods} ; "
             f"examen le plus fréquent : {per_test.index[0]} ({detail.count(int(per_test.iloc[0]))})."
-            + (f" {SECRET_NOTE}" if tests.isna().any() else ""))
+            + (f" {SECRET_NOTE}" if tests.isna().any() else "")
+            + (" Niveau « synthèse » : par mois, valeurs publiées après perturbation statistique." if detail.summary
+               else ""))

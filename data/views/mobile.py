@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import data.views.grid as grid
 from data.access import AccessScope
-from data.filters import Filters
+from data.filters import Filters, Period, add_months, month_end
 from data.formatting import fmt_number
 from data.models import Dataset, Departement, MobileUnit
 from data.queries import mobile as q
-from data.queries.common import numeric, protect_column
+from data.queries.common import numeric
+from data.secrecy import ZERO, published_rate
 from data.views.base import (
     DEPARTEMENT,
     SECRET_NOTE,
@@ -70,11 +72,12 @@ def options_from_args(_args: Mapping[str, str], _filters: Filters) -> None:
 
 
 def _stats(s: q.MobileSummary, detail: Detail) -> tuple[Stat, ...]:
-    c = detail.count
+    c, secret = detail.count, detail.secret
+    upcoming = "prévus ce mois-ci et le suivant" if detail.summary else "prévus dans les 14 jours"
     return (
-        Stat("mob-stops", "Arrêts réalisés", f"{c(s.stops_completed)} / {c(s.stops_scheduled)}",
-             f"programmés sur la période ; {detail.counted(s.stops_cancelled, 'annulé')} ; "
-             f"{c(s.stops_upcoming_14d)} prévus dans les 14 jours", hidden=detail.hidden(s.stops_completed)),
+        Stat("mob-stops", "Arrêts réalisés", f"{secret(s.stops_completed)} / {secret(s.stops_scheduled)}",
+             f"programmés sur la période ; {detail.counted(secret(s.stops_cancelled), 'annulé')} ; "
+             f"{secret(s.stops_upcoming_14d)} {upcoming}", hidden=s.stops_completed is None),
         Stat("mob-consultations", "Consultations", detail.secret(s.consultations),
              f"dont nouveaux patients : {detail.secret(s.new_patients)} · "
              f"{fmt_number(s.consultations_per_stop, 1)} par arrêt", hidden=s.consultations is None),
@@ -95,18 +98,17 @@ def mobile_view(session: Session, *, scope: AccessScope, filters: Filters, optio
     summary = q.summary(session, scope=scope, filters=filters)
     weekly = q.weekly(session, scope=scope, filters=filters)
     communes = q.communes_served(session, scope=scope, filters=filters)
-    if detail.summary and not weekly.empty:
-        # per week, completed stops only: cancellations per week are mostly 1–10 and hiding them (with the
-        # cells that would give them back) would hide the whole chart; the period's total is on the card
-        weekly = weekly[weekly["status"] == q.STATUS_LABELS["completed"]].reset_index(drop=True)
-        weekly = protect_column(weekly, "stops")  # consultations: already protected by the query
+    if detail.summary and summary:
+        summary, weekly, communes = _from_grid(session, detail, filters, summary, communes)
     vehicles = _vehicles(session, scope, filters, detail)
-    series = weekly_series(weekly, x="week", group="status", value="stops", order=list(q.STATUS_LABELS.values()))
+    x = "month" if detail.summary else "week"
+    series = weekly_series(weekly, x=x, group="status", value="stops", order=list(q.STATUS_LABELS.values()))
     # the total is the headline figure's, never a sum that leaves hidden cells out
-    weekly_caption = (f"{detail.counted(summary.stops_completed, 'arrêt')} réalisés sur "
-                      f"{detail.counted(weekly['week'].nunique(), 'semaine')}"
-                      + (" (niveau « synthèse » : arrêts réalisés seulement ; les annulations sont sur la carte "
-                         "de chiffres)" if detail.summary else "") + "."
+    weekly_caption = (f"{detail.counted(detail.secret(summary.stops_completed), 'arrêt')} réalisés sur "
+                      + (detail.counted(weekly[x].nunique(), "mois", "mois") if detail.summary
+                         else detail.counted(weekly[x].nunique(), "semaine"))
+                      + (" (niveau « synthèse » : par mois, valeurs publiées après perturbation statistique)"
+                         if detail.summary else "") + "."
                       + (f" {SECRET_NOTE}" if series.masked else "") if not weekly.empty and summary
                       else "Aucun arrêt pour ce filtre.")
     return MobileView(
@@ -116,7 +118,8 @@ def mobile_view(session: Session, *, scope: AccessScope, filters: Filters, optio
                                  "Véhicules par département",
                                  labelled(vehicles, SUMMARY_VEHICLE_COLUMNS if detail.summary else VEHICLE_COLUMNS)),
         weekly=series,
-        weekly_table=TableView(WEEKLY_TABLE, "Données du graphique", labelled(weekly, WEEKLY_COLUMNS),
+        weekly_table=TableView(WEEKLY_TABLE, "Données du graphique",
+                               labelled(weekly, MONTHLY_COLUMNS if detail.summary else WEEKLY_COLUMNS),
                                caption=weekly_caption),
         communes_table=TableView(COMMUNES_TABLE, "Communes desservies" if not detail.summary else
                                  "Activité par département",
@@ -126,6 +129,49 @@ def mobile_view(session: Session, *, scope: AccessScope, filters: Filters, optio
                                           "Consultations, nouveaux patients et utilisation des créneaux par "
                                           "département (niveau « synthèse »)."), open=True),
         note=detail.note, query=filters.to_query())
+
+
+MONTHLY_COLUMNS = {"month": "Mois", "status": "Statut", "stops": "Arrêts", "consultations": "Consultations"}
+
+
+def _from_grid(session: Session, detail: Detail, filters: Filters, summary: q.MobileSummary,
+               communes: pd.DataFrame):
+    """Summary level: stops, consultations, new patients and slots from the publication grid (département ×
+    month × status); communes served and the population they hold (census, not patients) as they are."""
+    deps = detail.area.departements
+    names = departement_points(session, deps).set_index("code")["name"]
+    g = grid.mobile_grids(session, deps, filters.period)
+    stops, cons, new, slots = g["stops"], g["consultations"], g["new_patients"], g["slots"]
+    done = {"completed"}
+    coming = Period(filters.today.replace(day=1), month_end(add_months(filters.today, 1)))
+    planned = grid.mobile_grids(session, deps, coming)["stops"].total(categories={"planned"})
+    completed = stops.total(categories=done)
+    summary = replace(summary, stops_scheduled=grid.value_or_none(stops.total()),
+                      stops_completed=grid.value_or_none(completed),
+                      stops_cancelled=grid.value_or_none(stops.total(categories={"cancelled"})),
+                      stops_upcoming_14d=grid.value_or_none(planned),
+                      consultations=grid.value_or_none(cons.total()), new_patients=grid.value_or_none(new.total()),
+                      consultations_per_stop=(cons.total().value / completed.value
+                                              if completed.value and not cons.total().small else None),
+                      slot_use_pct=published_rate(cons.total(), slots.total()))
+    month_keys = grid.months(filters.period)
+    monthly = pd.DataFrame([{"month": grid.month_label(m), "status": q.STATUS_LABELS[st],
+                             "stops": grid.shown(stops.total(periods={m}, categories={st})),
+                             "consultations": grid.shown(cons.total(periods={m}) if st == "completed" else ZERO)}
+                            for m in month_keys for st in ("completed", "cancelled")],
+                           columns=["month", "status", "stops", "consultations"])
+    population = dict(zip(communes["name"], communes["population"], strict=True)) if not communes.empty else {}
+    rows = []
+    for d in deps:
+        n, c, np_, sl = (x.total(deps={d}, categories=done) for x in (stops, cons, new, slots))
+        if not n.value and not n.small:
+            continue
+        rows.append({"name": names[d], "code": d, "population": population.get(names[d], 0), "stops": grid.shown(n),
+                     "consultations": grid.shown(c), "new_patients": grid.shown(np_),
+                     "per_stop": round(c.value / n.value, 1) if n.value and not (n.small or c.small) else None,
+                     "slot_use_pct": published_rate(c, sl)})
+    return summary, monthly, pd.DataFrame(rows, columns=["name", "code", "population", "stops", "consultations",
+                                                          "new_patients", "per_stop", "slot_use_pct"])
 
 
 def _vehicles(session: Session, scope: AccessScope, filters: Filters, detail: Detail) -> pd.DataFrame:

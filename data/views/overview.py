@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
+import data.views.grid as grid
 from data.access import AccessScope
 from data.filters import Filters
 from data.formatting import fmt_date, fmt_number
-from data.models import Dataset
-from data.queries.overview import Kpi, gp_density_map, overview_kpis
+from data.models import Dataset, Level
+from data.queries.overview import PER_INHABITANTS, Kpi, gp_density_map, overview_kpis, populations
 from data.views.base import AreaLayer, Detail, MapView, detail_for, register_view, territory_bounds
 
 NAME = "overview"
@@ -32,9 +33,33 @@ def options_from_args(_args: Mapping[str, str], _filters: Filters) -> None:
 @register_view(NAME, dataset=None, datasets=tuple(d.value for d in Dataset), options=options_from_args)
 def overview_view(session: Session, *, scope: AccessScope, filters: Filters, options: None = None) -> OverviewView:
     detail = detail_for(scope, filters, Dataset.WORKFORCE)
-    kpis = tuple(overview_kpis(session, scope=scope, filters=filters))
+    kpis = tuple(_from_grid(session, scope, filters, k) if scope.level(k.dataset) == Level.SUMMARY else k
+                 for k in overview_kpis(session, scope=scope, filters=filters))
     df = gp_density_map(session, scope=scope, filters=filters)
     return OverviewView(kpis, _map(session, detail, df, filters), detail)
+
+
+def _from_grid(session: Session, scope: AccessScope, filters: Filters, kpi: Kpi) -> Kpi:
+    """A summary-level headline figure, from the publication grid: the same published cells as its page,
+    compared with the same number of whole months before (never an overlapping window)."""
+    deps = scope.restrict(filters.departements)
+    now, before = filters.period, grid.previous_months(filters)
+    if kpi.key == "gp_density":
+        population = sum(populations(session, scope=scope, departements=deps).values())
+        values = [grid.workforce_stock(session, deps, "medecin_gp", day).total() for day in (now.end, before.end)]
+
+        def density(cell):
+            return cell.value / population * PER_INHABITANTS if population and not cell.small else None
+
+        return replace(kpi, value=density(values[0]), previous=density(values[1]),
+                       value_label=values[0].label, previous_label=values[1].label)
+    measure = {"teleconsultations": lambda p: grid.teleconsultation_grids(session, deps, p)["sessions"].total(
+                   categories={"completed"}),
+               "poc_tests": lambda p: grid.biology_grids(session, deps, p)["tests"].total(),
+               "mobile_consultations": lambda p: grid.mobile_grids(session, deps, p)["consultations"].total()}
+    values = [measure[kpi.key](p) for p in (now, before)]
+    return replace(kpi, value=grid.value_or_none(values[0]), previous=grid.value_or_none(values[1]),
+                   value_label=values[0].label, previous_label=values[1].label)
 
 
 def _missing(area: str, secret: str | None) -> str:

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.orm import Session
 
+import data.views.grid as grid
 from data.access import AccessScope
 from data.filters import Filters
 from data.formatting import fmt_number
 from data.models import Dataset
 from data.queries import teleconsultation as q
 from data.queries.common import numeric
+from data.secrecy import SMALL_LABEL, published_rate
 from data.views.base import (
     DEPARTEMENT,
     SECRET_NOTE,
@@ -89,6 +91,8 @@ def options_from_args(_args: Mapping[str, str], _filters: Filters) -> None:
 def teleconsultation_view(session: Session, *, scope: AccessScope, filters: Filters,
                           options: None = None) -> TeleconsultationView:
     detail = detail_for(scope, filters, Dataset.TELECONSULTATION)
+    if detail.summary:
+        return _summary_view(session, scope, filters, detail)
     query = filters.to_query()
     summary = q.summary(session, scope=scope, filters=filters)
     weekly = q.weekly(session, scope=scope, filters=filters)
@@ -164,3 +168,69 @@ def _sites_caption(sites: pd.DataFrame, detail: Detail) -> str:
     if detail.summary:
         return "Séances et taux par département (niveau « synthèse ») ; taux masqués sous 11 séances."
     return "Séances, taux de réalisation et d'échec, temps médical et part des 75 ans et plus, par site."
+
+
+MONTHLY_COLUMNS = {"month": "Mois", "group": "Département", "completed": "Réalisées", "not_completed": "Non abouties"}
+
+
+def _summary_view(session: Session, scope: AccessScope, filters: Filters, detail: Detail) -> TeleconsultationView:
+    """Every count from the publication grid (département × month × status): the cards, the monthly
+    chart, the table, the map and the export are sums of the same published cells."""
+    deps = detail.area.departements
+    names = departement_points(session, deps).set_index("code")["name"]
+    grids = grid.teleconsultation_grids(session, deps, filters.period)
+    sessions, old = grids["sessions"], grids["old"]
+    done = {"completed"}
+    others = {k for _, _, k in sessions.cells} - done
+    base = q.summary(session, scope=scope, filters=filters)  # median duration, EHPAD reach: no count of people
+
+    def figures(dep_set) -> dict:
+        total, completed = sessions.total(deps=dep_set), sessions.total(deps=dep_set, categories=done)
+        return {"sessions": total, "completed": completed,
+                "completion_pct": published_rate(completed, total),
+                "failure_pct": published_rate(sessions.total(deps=dep_set, categories={"technical_failure"}), total),
+                "no_show_pct": published_rate(sessions.total(deps=dep_set, categories={"no_show"}), total),
+                "cancelled_pct": published_rate(sessions.total(deps=dep_set, categories={"cancelled"}), total),
+                "share_75_plus_pct": published_rate(old.total(deps=dep_set), completed)}
+
+    every = figures(deps)
+    summary = q.TeleconsultationSummary(
+        sessions=grid.value_or_none(every["sessions"]), completed=grid.value_or_none(every["completed"]),
+        completion_pct=every["completion_pct"], failure_pct=every["failure_pct"], no_show_pct=every["no_show_pct"],
+        cancelled_pct=every["cancelled_pct"], median_minutes=base.median_minutes if base else None,
+        share_75_plus_pct=every["share_75_plus_pct"], ehpads_active=base.ehpads_active if base else 0,
+        ehpads_total=base.ehpads_total if base else 0,
+        ehpad_hours_per_100_residents_month=base.ehpad_hours_per_100_residents_month if base else None, summary=True)
+    per_dep = pd.DataFrame([{"name": names[d], **{k: grid.shown(v) if hasattr(v, "small") else v
+                                                  for k, v in figures({d}).items()}} for d in deps])
+    month_keys = grid.months(filters.period)
+    monthly = pd.DataFrame([
+        {"month": grid.month_label(m), "group": names[d],
+         "completed": grid.shown(sessions.total(deps={d}, periods={m}, categories=done)),
+         "not_completed": grid.shown(sessions.total(deps={d}, periods={m}, categories=others))}
+        for m in month_keys for d in deps])
+    series = WeeklySeries(tuple(grid.month_label(m) for m in month_keys), tuple(
+        (names[d], tuple(grid.value_or_none(sessions.total(deps={d}, periods={m}, categories=done))
+                         for m in month_keys)) for d in deps),
+        masked=any(isinstance(v, str) for v in monthly["completed"]))
+    completed_by_dep = {d: sessions.total(deps={d}, categories=done) for d in deps}
+    area = AreaLayer(level=DEPARTEMENT, codes=tuple(deps),
+                     values=tuple(grid.value_or_none(completed_by_dep[d]) for d in deps),
+                     value_hover="%{z:,.0f} séances réalisées sur la période",
+                     missing_hover=tuple(f"{SMALL_LABEL} séances réalisées (secret statistique)"
+                                         if completed_by_dep[d].small else "Aucune séance" for d in deps),
+                     colorbar_title="Séances réalisées")
+    caption = (f"{detail.counted(len(month_keys), 'mois', 'mois')} ; {detail.secret(summary.completed)} séances "
+               "réalisées (niveau « synthèse » : par département et par mois, valeurs publiées après perturbation "
+               "statistique)." + (f" {SECRET_NOTE}" if series.masked else ""))
+    return TeleconsultationView(
+        detail=detail, stats=_stats(summary, detail), weekly=series,
+        weekly_table=TableView(WEEKLY_TABLE, "Données du graphique (par mois)",
+                               labelled(monthly, MONTHLY_COLUMNS), caption=caption),
+        map=MapView(area, (), territory_bounds(session, deps),
+                    "Carte par département (niveau « synthèse ») : séances réalisées sur la période — "
+                    + " ; ".join(f"{names[d]} : {detail.count(grid.shown(completed_by_dep[d]))}" for d in deps) + "."),
+        sites_table=TableView(SITES_TABLE, "Activité par département", labelled(per_dep, SUMMARY_SITES_COLUMNS),
+                              caption="Séances et taux par département (niveau « synthèse »), calculés sur les "
+                                      "valeurs publiées."),
+        note=detail.note, query=filters.to_query())

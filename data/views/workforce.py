@@ -5,17 +5,19 @@ At summary level the density is per département (whatever scale was asked), on 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
+import data.views.grid as grid
 from data.access import AccessScope
 from data.filters import Filters
 from data.formatting import fmt_date, fmt_number
 from data.models import Dataset
 from data.queries import workforce as q
 from data.queries.common import numeric
+from data.secrecy import published_rate
 from data.views.base import (
     SECRET_NOTE,
     AreaLayer,
@@ -23,6 +25,7 @@ from data.views.base import (
     MapView,
     Stat,
     TableView,
+    departement_points,
     detail_for,
     labelled,
     register_view,
@@ -108,6 +111,8 @@ def workforce_view(session: Session, *, scope: AccessScope, filters: Filters,
     ages = q.age_structure(session, scope=scope, filters=filters, profession=profession)
     flows = q.flows(session, scope=scope, filters=filters, profession=profession)
     retire = q.retirements(session, scope=scope, filters=filters)
+    if detail.summary and retire:
+        density, ages, flows, retire = _from_grid(session, detail, filters, profession, retire)
     dens = numeric(density["density"]) if not density.empty else pd.Series(dtype=float)
     scale_words = q.SCALES[scale].lower()
     density_caption = (f"{label} pour 10 000 habitants à l'échelle « {scale_words} » au {fmt_date(filters.period.end)}"
@@ -132,6 +137,54 @@ def workforce_view(session: Session, *, scope: AccessScope, filters: Filters,
         flows_table=TableView(FLOWS_TABLE, "Données du graphique", labelled(flows, FLOWS_COLUMNS),
                               caption=_flows_caption(flows, label, detail)),
         note=detail.note, query=filters.to_query() + options.to_query())
+
+
+def _from_grid(session: Session, detail: Detail, filters: Filters, profession: str, retire: q.Retirements):
+    """Summary level: professionals per département and age band on the period's last day, and arrivals and
+    departures per département and month, from the publication grid; populations (census) as they are."""
+    deps = detail.area.departements
+    ref = departement_points(session, deps).set_index("code")
+    on = filters.period.end
+    stock = grid.workforce_stock(session, deps, profession, on)
+    old_bands = {b for low, _, b in grid.GRID_AGE_BANDS if low >= 60}
+    rows = []
+    for d in deps:
+        n, old = stock.total(deps={d}), stock.total(deps={d}, categories=old_bands)
+        pop = int(ref.loc[d, "population"])
+        rows.append({"area_code": d, "area_name": ref.loc[d, "name"], "population": pop, "count": grid.shown(n),
+                     "density": round(n.value / pop * q.PER, 2) if pop and not n.small else float("nan"),
+                     "aged_60_plus_pct": published_rate(old, n)})
+    density = pd.DataFrame(rows, columns=["area_code", "area_name", "population", "count", "density",
+                                          "aged_60_plus_pct"])
+    shown_bands: dict[str, list[str]] = {}
+    for *_, band in grid.GRID_AGE_BANDS:
+        shown_bands.setdefault(grid.SHOWN_BAND.get(band, band), []).append(band)
+    total = stock.total()
+    ages = pd.DataFrame([{"band": shown, "count": grid.shown(cell := stock.total(categories=set(bands))),
+                          "share_pct": published_rate(cell, total)} for shown, bands in shown_bands.items()],
+                        columns=["band", "count", "share_pct"])
+    flow = grid.workforce_flows(session, deps, profession, filters.period)
+    quarters: dict[str, list[str]] = {}
+    for m in grid.months(filters.period):
+        quarters.setdefault(grid.quarter_of(m), []).append(m)
+    frows = []
+    for quarter, ms in quarters.items():
+        a, dep_ = (flow.total(periods=set(ms), categories={k}) for k in ("arrivals", "departures"))
+        frows.append({"quarter": quarter, "arrivals": grid.shown(a), "departures": grid.shown(dep_),
+                      "net": a.value - dep_.value if not (a.small or dep_.small) else "s"})
+    flows = pd.DataFrame(frows, columns=["quarter", "arrivals", "departures", "net"])
+    gp = grid.workforce_stock(session, deps, "medecin_gp", on)
+    gps = gp.total()
+    retiring = gp.total(categories={b for low, _, b in grid.GRID_AGE_BANDS
+                                    if low >= q.RETIREMENT_AGE - q.RETIRE_WITHIN_YEARS})
+    departures = grid.workforce_flows(session, deps, "medecin_gp", filters.period).total(categories={"departures"})
+    population = int(ref["population"].sum())
+    per = q.PER / population if population else None
+    retire = replace(retire, gps=grid.value_or_none(gps), retiring=grid.value_or_none(retiring),
+                     density_now=gps.value * per if per and not gps.small else None,
+                     density_after=(gps.value - retiring.value) * per if per and not (gps.small or retiring.small)
+                     else None, departures=grid.value_or_none(departures))
+    return density, ages, flows, retire
 
 
 def _flows_series(flows: pd.DataFrame) -> WeeklySeries:

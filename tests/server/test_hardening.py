@@ -112,7 +112,7 @@ def test_login_starts_a_fresh_session(client, auth):
 
 
 def test_cookie_flags(make_app):
-    server = make_app(env="production", secret_key="p" * 40)
+    server = make_app(env="production", secret_key="p" * 40, secrecy_key="q" * 40)
     client = server.test_client()
     auth = Auth(client)
     r = auth.login_as("admin")

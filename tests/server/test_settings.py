@@ -43,3 +43,15 @@ def test_production_refuses_debug(monkeypatch):
 def test_territory_is_configuration(monkeypatch):
     monkeypatch.setenv("TERRITORY_DEPARTEMENTS", " 55 , 52 ")
     assert Settings().departements == ("55", "52")
+
+
+@pytest.mark.parametrize("key", [None, "short"])
+def test_production_refuses_the_development_secrecy_key(monkeypatch, key):
+    monkeypatch.setenv("ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    if key is None:
+        monkeypatch.delenv("SECRECY_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRECY_KEY", key)
+    with pytest.raises(ValidationError, match="SECRECY_KEY"):
+        Settings()
