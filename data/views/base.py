@@ -30,8 +30,9 @@ from data.queries.common import Area, area_for
 from data.secrecy import SMALL_LABEL, is_small
 
 COMMUNE, DEPARTEMENT = "commune", "departement"  # map levels (static geometry files, data.geography)
-SUMMARY_NOTE = ("Niveau « synthèse » : chiffres par département, effectifs de 1 à 10 masqués (« < 11 », « s ») ; "
-                "les filtres EPCI et commune ne s'appliquent pas.")
+SUMMARY_NOTE = ("Niveau « synthèse » : chiffres par département et par mois, publiés après une légère perturbation "
+                "statistique (chaque effectif de 1 à 10 lu « < 11 », les autres à ±2 près, toujours de la même "
+                "façon) ; les filtres EPCI et commune ne s'appliquent pas.")
 SECRET_NOTE = "Des effectifs sont masqués (secret statistique)."
 
 

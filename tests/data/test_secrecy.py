@@ -1,11 +1,26 @@
 """Statistical secrecy, proved on random tables (hypothesis): no hidden count can be recovered."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data.secrecy import SECONDARY_LABEL, SMALL_LABEL, is_small, protect_1d, protect_2d, protected_total
+from data.secrecy import (
+    SECONDARY_LABEL,
+    SMALL_LABEL,
+    Perturbation,
+    Published,
+    is_small,
+    protect_1d,
+    protect_2d,
+    protected_total,
+    publish,
+    published_rate,
+    published_sum,
+)
 
 counts = st.one_of(st.integers(0, 12), st.integers(0, 500))
 
@@ -71,3 +86,72 @@ def test_secondary_cell_is_the_smallest_other_one():
     assert protected_total({"52": 4, "54": 900, "55": 35}, labels, ["52", "54"]).hidden
     assert protected_total({"52": 4, "54": 900, "55": 35}, labels, ["52", "55"]).value == 39
     assert protected_total({"52": 4, "54": 900, "55": 35}, labels, ["54"]).value == 900
+
+
+# --- the publication grid: consistent cell-key perturbation ------------------------------------------
+
+P = Perturbation.from_settings("test-key-" + "k" * 32, "-2:0.05,-1:0.2,0:0.5,1:0.2,2:0.05")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 5000), st.tuples(st.sampled_from(["52", "54", "55"]), st.integers(1, 36), st.text(max_size=8)))
+def test_a_cell_is_published_once_and_never_as_1_to_10(value, coordinates):
+    cell = publish(value, coordinates, P)
+    assert cell == publish(value, coordinates, P)  # the same cell, the same answer, every time
+    assert not is_small(cell.value)  # what enters any sum is never a count 1–10
+    if value == 0:
+        assert cell == Published(0)
+    elif is_small(value):
+        assert cell.small and cell.label == SMALL_LABEL and cell.value in (0, 11)
+    else:
+        assert not cell.small and abs(cell.value - value) <= 2 and cell.value >= 11
+
+
+def test_the_key_decides_the_noise():
+    other = Perturbation.from_settings("another-key-" + "z" * 32, "-2:0.05,-1:0.2,0:0.5,1:0.2,2:0.05")
+    cells = [("55", m, "completed") for m in range(200)]
+    assert [publish(40, c, P).value for c in cells] != [publish(40, c, other).value for c in cells]
+
+
+def test_small_cells_are_rounded_without_bias_and_large_ones_with_zero_mean_noise():
+    for value in (1, 5, 10):
+        rounded = [publish(value, ("52", i, "x"), P).value for i in range(4000)]
+        assert sum(rounded) / len(rounded) == pytest.approx(value, abs=0.6)
+    noise = [publish(100, ("52", i, "x"), P).value - 100 for i in range(4000)]
+    assert sum(noise) / len(noise) == pytest.approx(0, abs=0.1) and set(noise) <= {-2, -1, 0, 1, 2}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 60), min_size=2, max_size=12), st.data())
+def test_differences_of_totals_give_back_published_values_only(values, data):
+    """Any two totals over subsets of the same cells differ by a sum of published values: a selection and
+    its complement, a run of months and a shorter one — never a hidden count."""
+    cells = [publish(v, ("55", i, "completed"), P) for i, v in enumerate(values)]
+    a = data.draw(st.sets(st.integers(0, len(values) - 1), min_size=1))
+    b = data.draw(st.sets(st.integers(0, len(values) - 1)))
+    total_a = published_sum(cells[i] for i in a).value
+    total_b = published_sum(cells[i] for i in b).value if b else 0
+    assert total_a - total_b == sum(cells[i].value for i in a) - sum(cells[i].value for i in b)
+    for i in a - b:  # one cell alone by difference: its published value, never its true one if small
+        if is_small(values[i]) and a - b == {i} and b <= a:
+            assert total_a - total_b in (0, 11)
+
+
+def test_rates_are_ratios_of_published_totals():
+    numerator, denominator = publish(7, ("52", 1, "failure"), P), publish(400, ("52", 1, "all"), P)
+    assert published_rate(numerator, denominator) is None  # a hidden numerator gives no rate
+    big = publish(40, ("52", 1, "failure"), P)
+    assert published_rate(big, denominator) == round(big.value / denominator.value * 100, 1)
+
+
+@pytest.mark.parametrize("table", ["", "0:0.5", "-1:0.3,0:0.4,1:0.2", "-1:0.2,0:0.5,2:0.3", "a:b"])
+def test_a_bad_noise_table_is_refused(table):
+    with pytest.raises(ValueError):
+        Perturbation.from_settings("k" * 32, table)
+
+
+def test_totals_of_every_subset_of_three_departements_are_additive():
+    cells = {d: publish(v, (d, "2026-03-01", "completed"), P) for d, v in (("52", 3), ("54", 250), ("55", 42))}
+    for r in (2, 3):
+        for subset in itertools.combinations(cells, r):
+            assert published_sum(cells[d] for d in subset).value == sum(cells[d].value for d in subset)
