@@ -85,7 +85,7 @@ def biology_view(session: Session, *, scope: AccessScope, filters: Filters, opti
     sites = q.by_site_test(session, scope=scope, filters=filters)
     devices = q.devices(session, scope=scope, filters=filters, now=options.now)
     if detail.summary and summary:
-        summary, weekly, sites = _from_grid(session, detail, filters, summary, sites)
+        summary, weekly, sites = _from_grid(session, detail, filters, summary)
     c = detail.count
     stats = (
         Stat("bio-tests", "Analyses réalisées", detail.secret(summary.tests),
@@ -125,34 +125,38 @@ def biology_view(session: Session, *, scope: AccessScope, filters: Filters, opti
 MONTHLY_COLUMNS = {"month": "Mois", "test": "Examen", "tests": "Analyses", "abnormal": "Résultats anormaux"}
 
 
-def _from_grid(session: Session, detail: Detail, filters: Filters, summary: q.BiologySummary, sites: pd.DataFrame):
+def _from_grid(session: Session, detail: Detail, filters: Filters, summary: q.BiologySummary):
     """Summary level: tests, abnormal and transmitted results from the publication grid (département ×
-    month × test); mean turnaround times (not counts) from the rollups as they are."""
+    month × test); mean turnaround times are the cells' means weighted by their published counts."""
     deps = detail.area.departements
     names = departement_points(session, deps).set_index("code")["name"]
     g = grid.biology_grids(session, deps, filters.period)
     tests, abnormal, sent = g["tests"], g["abnormal"], g["transmitted"]
+    s2r, r2l = g["s2r_mean"], g["r2l_mean"]
     summary = replace(summary, tests=grid.value_or_none(tests.total()),
                       abnormal_pct=published_rate(abnormal.total(), tests.total()),
-                      transmitted_pct=published_rate(sent.total(), tests.total()))
+                      transmitted_pct=published_rate(sent.total(), tests.total()),
+                      sample_to_result_min=grid.weighted_mean(s2r, tests),
+                      result_to_lab_min=grid.weighted_mean(r2l, sent))
     month_keys = grid.months(filters.period)
     loincs = sorted({k for _, _, k in tests.cells})
     monthly = pd.DataFrame([{"month": grid.month_label(m), "test": q.test_label(t),
                              "tests": grid.shown(tests.total(periods={m}, categories={t})),
                              "abnormal": grid.shown(abnormal.total(periods={m}, categories={t}))}
                             for m in month_keys for t in loincs], columns=["month", "test", "tests", "abnormal"])
-    means = {(n, t): (a, b) for n, t, a, b in zip(sites["site"], sites["test"], sites["sample_to_result_min"],
-                                                   sites["result_to_lab_min"], strict=True)} if not sites.empty else {}
     rows = []
     for d in deps:
         for t in loincs:
             n, a, tr = (x.total(deps={d}, categories={t}) for x in (tests, abnormal, sent))
             if not n.value and not n.small:
                 continue
-            s2r, r2l = means.get((names[d], q.test_label(t)), (None, None))
+            mean_s2r = grid.weighted_mean(s2r, tests, deps={d}, categories={t})
+            mean_r2l = grid.weighted_mean(r2l, sent, deps={d}, categories={t})
             rows.append({"site": names[d], "test": q.test_label(t), "tests": grid.shown(n), "abnormal": grid.shown(a),
-                         "abnormal_pct": published_rate(a, n), "sample_to_result_min": s2r,
-                         "result_to_lab_min": r2l, "transmitted_pct": published_rate(tr, n)})
+                         "abnormal_pct": published_rate(a, n),
+                         "sample_to_result_min": None if mean_s2r is None else round(mean_s2r, 1),
+                         "result_to_lab_min": None if mean_r2l is None else round(mean_r2l, 1),
+                         "transmitted_pct": published_rate(tr, n)})
     return summary, monthly, pd.DataFrame(rows, columns=list(SITES_COLUMNS))
 
 

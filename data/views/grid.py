@@ -123,13 +123,32 @@ def teleconsultation_grids(session: Session, deps: tuple[str, ...], period: Peri
                             [r for r in raw["old"] if r[2] == "completed"], p)}
 
 
-def biology_grids(session: Session, deps: tuple[str, ...], period: Period) -> dict[str, Grid]:
-    """tests, abnormal results and results transmitted to a laboratory, per test (LOINC)."""
+def biology_grids(session: Session, deps: tuple[str, ...], period: Period) -> dict[str, Grid | dict]:
+    """tests, abnormal results and results transmitted to a laboratory, per test (LOINC); and each cell's
+    mean turnaround times (`s2r_mean`, `r2l_mean`)."""
     bd = BiologyDaily
     p = perturbation()
     raw = _site_cells(session, bd, {"tests": func.sum(bd.tests), "abnormal": func.sum(bd.abnormal),
-                                    "transmitted": func.sum(bd.transmitted)}, bd.loinc, deps, period)
-    return {name: _publish(f"biology.{name}", rows, p) for name, rows in raw.items()}
+                                    "transmitted": func.sum(bd.transmitted), "s2r": func.sum(bd.sample_to_result_min),
+                                    "r2l": func.sum(bd.result_to_lab_min)}, bd.loinc, deps, period)
+    grids = {name: _publish(f"biology.{name}", raw[name], p) for name in ("tests", "abnormal", "transmitted")}
+    # mean turnaround of each cell (not a count, not published): a summary mean weighs them by the
+    # published counts, so no combination of means gives a count back
+    for name, base in (("s2r", "tests"), ("r2l", "transmitted")):
+        counts = {(d, m, k): v for d, m, k, v in raw[base]}
+        grids[f"{name}_mean"] = {(d, m, k): (v or 0) / counts[(d, m, k)] for d, m, k, v in raw[name]
+                                 if counts.get((d, m, k))}
+    return grids
+
+
+def weighted_mean(means: dict[tuple[str, str, str], float], weights: Grid, **where) -> float | None:
+    """Mean of cell means weighted by the cells' published counts (cells 1–10 weigh 0 or 11)."""
+    keys = [k for k in means if k in weights.cells]
+    wanted = {name: set(v) for name, v in where.items() if v is not None}
+    index = {"deps": 0, "periods": 1, "categories": 2}
+    keys = [k for k in keys if all(k[index[n]] in v for n, v in wanted.items())]
+    total = sum(weights.cells[k].value for k in keys)
+    return sum(means[k] * weights.cells[k].value for k in keys) / total if total else None
 
 
 def mobile_grids(session: Session, deps: tuple[str, ...], period: Period) -> dict[str, Grid]:
