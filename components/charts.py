@@ -62,7 +62,8 @@ def series_bars(series, *, y_title: str, x_title: str | None = None, stacked: bo
     """A view's series (data.views.series.WeeklySeries) as bars, or the empty state."""
     if series.empty:
         return empty_figure()
-    return bar_figure(list(series.x), series.as_dict(), y_title=y_title, x_title=x_title, stacked=stacked,
+    return bar_figure(list(series.x), series.as_dict(), y_title=y_title, x_title=x_title and series.x_title,
+                      stacked=stacked,
                       horizontal=horizontal, height=height, hover_format=hover_format)
 
 

@@ -22,7 +22,7 @@ def _body(_filters) -> html.Div:
             panel(f"{PAGE}-devices", "Automates à surveiller", graph=False,
                   help_text="Un automate est en alerte si son dernier contrôle qualité a échoué ou s'il n'a "
                             "envoyé aucun rapport d'état depuis 48 heures."),
-            panel(f"{PAGE}-weekly", "Analyses par semaine et par examen", width=12),
+            panel(f"{PAGE}-weekly", "Analyses par semaine (par mois au niveau « synthèse ») et par examen", width=12),
             panel(f"{PAGE}-sites", "Par EHPAD et par examen : taux d'anormaux et délais", width=12, height=420),
         ]),
     ])

@@ -24,7 +24,8 @@ def _body(_filters) -> html.Div:
                             "communes où un arrêt a eu lieu sur la période (cercles, surface ∝ consultations) ; "
                             "cliquez une commune pour filtrer. Au niveau « synthèse » : consultations par "
                             "département."),
-            panel(f"{PAGE}-weekly", "Arrêts par semaine : programmés, réalisés, annulés", width=5, height=520),
+            panel(f"{PAGE}-weekly", "Arrêts par semaine (par mois au niveau « synthèse ») : réalisés, "
+                                           "annulés", width=5, height=520),
         ]),
         dbc.Row([panel(f"{PAGE}-communes", "Communes desservies", graph=False)]),
     ])

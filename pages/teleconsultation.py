@@ -19,10 +19,10 @@ def _body(_filters) -> html.Div:
     return html.Div([
         stats_slot(PAGE),
         dbc.Row([
-            panel(f"{PAGE}-weekly", "Séances réalisées par semaine", width=12,
-                  help_text="Séances abouties chaque semaine (du lundi), par spécialité (par département au niveau "
-                            "« synthèse ») ; les séances non abouties (annulées, patient absent, échec technique) "
-                            "sont dans le tableau."),
+            panel(f"{PAGE}-weekly", "Séances réalisées par semaine (par mois au niveau « synthèse »)", width=12,
+                  help_text="Séances abouties chaque semaine (du lundi), par spécialité ; au niveau « synthèse », "
+                            "chaque mois, par département ; les séances non abouties (annulées, patient absent, "
+                            "échec technique) sont dans le tableau."),
             panel(f"{PAGE}-map", "Sites de téléconsultation", is_map=True, height=520, width=12,
                   help_text="Au niveau « détail », chaque site est un cercle dont la surface suit le nombre de "
                             "séances réalisées (cliquez un site pour filtrer sur sa commune) ; au niveau "

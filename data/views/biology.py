@@ -102,8 +102,10 @@ def biology_view(session: Session, *, scope: AccessScope, filters: Filters, opti
     devices_caption = (f"{c(summary.devices_alert)} en alerte sur {c(summary.devices)} automates"
                        + (f" ({detail.scale_words})" if detail.summary else "") + "."
                        if summary and summary.devices else "Aucun automate pour ce filtre.")
-    series = weekly_series(weekly, x="week" if not detail.summary else "month", group="test", value="tests",
-                           order=None)
+    series = weekly_series(weekly, x="week" if not detail.summary else "month_key", group="test", value="tests",
+                           x_title="Mois" if detail.summary else "Semaine du",
+                           x_labels=dict(zip(weekly["month_key"], weekly["month"], strict=True))
+                           if detail.summary and not weekly.empty else None)
     by_site = weekly_series(sites, x="site", group="test", value="abnormal_pct")
     return BiologyView(
         detail=detail, stats=stats,
@@ -140,10 +142,11 @@ def _from_grid(session: Session, detail: Detail, filters: Filters, summary: q.Bi
                       result_to_lab_min=grid.weighted_mean(r2l, sent))
     month_keys = grid.months(filters.period)
     loincs = sorted({k for _, _, k in tests.cells})
-    monthly = pd.DataFrame([{"month": grid.month_label(m), "test": q.test_label(t),
+    monthly = pd.DataFrame([{"month_key": m, "month": grid.month_label(m), "test": q.test_label(t),
                              "tests": grid.shown(tests.total(periods={m}, categories={t})),
                              "abnormal": grid.shown(abnormal.total(periods={m}, categories={t}))}
-                            for m in month_keys for t in loincs], columns=["month", "test", "tests", "abnormal"])
+                            for m in month_keys for t in loincs],
+                           columns=["month_key", "month", "test", "tests", "abnormal"])
     rows = []
     for d in deps:
         for t in loincs:

@@ -101,8 +101,11 @@ def mobile_view(session: Session, *, scope: AccessScope, filters: Filters, optio
     if detail.summary and summary:
         summary, weekly, communes = _from_grid(session, detail, filters, summary, communes)
     vehicles = _vehicles(session, scope, filters, detail)
-    x = "month" if detail.summary else "week"
-    series = weekly_series(weekly, x=x, group="status", value="stops", order=list(q.STATUS_LABELS.values()))
+    x = "month_key" if detail.summary else "week"
+    series = weekly_series(weekly, x=x, group="status", value="stops", order=list(q.STATUS_LABELS.values()),
+                           x_title="Mois" if detail.summary else "Semaine du",
+                           x_labels=dict(zip(weekly["month_key"], weekly["month"], strict=True))
+                           if detail.summary and not weekly.empty else None)
     # the total is the headline figure's, never a sum that leaves hidden cells out
     weekly_caption = (f"{detail.counted(detail.secret(summary.stops_completed), 'arrêt')} réalisés sur "
                       + (detail.counted(weekly[x].nunique(), "mois", "mois") if detail.summary
@@ -155,11 +158,11 @@ def _from_grid(session: Session, detail: Detail, filters: Filters, summary: q.Mo
                                               if completed.value and not cons.total().small else None),
                       slot_use_pct=published_rate(cons.total(), slots.total()))
     month_keys = grid.months(filters.period)
-    monthly = pd.DataFrame([{"month": grid.month_label(m), "status": q.STATUS_LABELS[st],
+    monthly = pd.DataFrame([{"month_key": m, "month": grid.month_label(m), "status": q.STATUS_LABELS[st],
                              "stops": grid.shown(stops.total(periods={m}, categories={st})),
                              "consultations": grid.shown(cons.total(periods={m}) if st == "completed" else ZERO)}
                             for m in month_keys for st in ("completed", "cancelled")],
-                           columns=["month", "status", "stops", "consultations"])
+                           columns=["month_key", "month", "status", "stops", "consultations"])
     population = dict(zip(communes["name"], communes["population"], strict=True)) if not communes.empty else {}
     rows = []
     for d in deps:

@@ -15,6 +15,7 @@ class WeeklySeries:
     x: tuple[str, ...]
     series: tuple[tuple[str, tuple[float | None, ...]], ...]
     masked: bool = False
+    x_title: str = "Semaine du"
 
     @property
     def empty(self) -> bool:
@@ -25,8 +26,10 @@ class WeeklySeries:
 
 
 def weekly_series(df: pd.DataFrame, *, x: str, group: str, value: str, order: list[str] | None = None,
-                  fill: float | None = None) -> WeeklySeries:
-    """Pivot (x, group, value) rows into series, biggest group first unless `order` is given."""
+                  fill: float | None = None, x_title: str = "Semaine du",
+                  x_labels: dict[str, str] | None = None) -> WeeklySeries:
+    """Pivot (x, group, value) rows into series, biggest group first unless `order` is given; x sorted on
+    its own values (ISO dates, months as 'YYYY-MM-01'), then shown as `x_labels` says."""
     if df.empty:
         return WeeklySeries((), ())
     values = numeric(df[value])
@@ -36,6 +39,7 @@ def weekly_series(df: pd.DataFrame, *, x: str, group: str, value: str, order: li
         pivot = pivot.fillna(fill)
     groups = [g for g in order if g in pivot.columns] if order else list(
         pivot.sum().sort_values(ascending=False).index)
-    labels = tuple(k.isoformat() if hasattr(k, "isoformat") else str(k) for k in pivot.index)
+    labels = tuple((x_labels or {}).get(str(k), k.isoformat() if hasattr(k, "isoformat") else str(k))
+                   for k in pivot.index)
     return WeeklySeries(labels, tuple((str(g), tuple(None if v != v else float(v) for v in pivot[g])) for g in groups),
-                        masked=bool(values.isna().any()))
+                        masked=bool(values.isna().any()), x_title=x_title)

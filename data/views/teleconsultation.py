@@ -212,7 +212,7 @@ def _summary_view(session: Session, scope: AccessScope, filters: Filters, detail
     series = WeeklySeries(tuple(grid.month_label(m) for m in month_keys), tuple(
         (names[d], tuple(grid.value_or_none(sessions.total(deps={d}, periods={m}, categories=done))
                          for m in month_keys)) for d in deps),
-        masked=any(isinstance(v, str) for v in monthly["completed"]))
+        masked=any(isinstance(v, str) for v in monthly["completed"]), x_title="Mois")
     completed_by_dep = {d: sessions.total(deps={d}, categories=done) for d in deps}
     area = AreaLayer(level=DEPARTEMENT, codes=tuple(deps),
                      values=tuple(grid.value_or_none(completed_by_dep[d]) for d in deps),
