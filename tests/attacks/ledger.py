@@ -109,5 +109,6 @@ class Ledger:
         lines = [f"tactic {tactic}: {len(self.attacked[tactic])} hidden cells attacked, {len(rec)} recovered"
                  + (f", {len(unsound)} unsound claims (perturbed figures)" if unsound else "")]
         lines += ["  " + c.line() for c in rec]
+        lines += ["  unsound: " + c.line() for c in unsound[:5]]
         lines += ["  note: " + n for n in self.notes[tactic]]
         return "\n".join(lines)

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 SMALL, SECONDARY = "< 11", "s"
 NNBSP, NBSP = "\u202f", "\u00a0"
-NUMBER_RE = re.compile(r"[−-]?\d{1,3}(?:[\u202f\u00a0 ]\d{3})*(?:,\d+)?|[−-]?\d+(?:,\d+)?")
+NUMBER_RE = re.compile(r"[−-]?\d+(?:[\u202f\u00a0 ]\d{3})*(?:,\d+)?")
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,19 @@ def parse_shown(text, *, rounded: bool | None = None) -> Shown:
     if not m or raw in ("—", ""):
         return Shown(raw)
     return number(m.group(0), rounded=rounded)
+
+
+def parse_csv(cell: str | None) -> Shown:
+    """A CSV cell: « < 11 », « s », empty, a whole count (exact) or a float written by Python, read as rounded
+    to the decimals it shows (the views round rates to 1 decimal, densities to 2)."""
+    if cell is None or cell == "":
+        return Shown("—")
+    if cell in (SMALL, SECONDARY):
+        return Shown(cell)
+    try:
+        return number(cell, raw_csv=True)
+    except ValueError:
+        return Shown(cell)
 
 
 def number(token: str, *, rounded: bool | None = None, raw_csv: bool = False) -> Shown:

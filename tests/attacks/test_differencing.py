@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.attacks.ledger import Interval, Ledger, interval_of
-from tests.attacks.oracle import SMALL, Oracle, Shown, parse_shown
+from tests.attacks.oracle import SMALL, Oracle, Shown, parse_csv, parse_shown
 from tests.attacks.truth import Truth, week_days
 
 TERRITORY = ("52", "54", "55")
@@ -28,7 +28,7 @@ _d = FIRST
 while _d <= LAST:
     MONTHS.append(_d)
     _d = date(_d.year + (_d.month == 12), _d.month % 12 + 1, 1)
-PROFESSIONS = ("medecin_gp", "medecin_spe", "infirmier", "pharmacien", "sage_femme", "kinesitherapeute",
+PROFESSIONS = ("medecin_gp", "medecin_spe", "infirmier", "pharmacien", "sage_femme", "masseur_kinesitherapeute",
                "chirurgien_dentiste")
 EXAMPLES = 25
 HYPO = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
@@ -341,15 +341,15 @@ def rate_cells(o: Oracle, deps, m0: date, m1: date) -> list[tuple[str, Shown, Sh
         dep = (DEP_NAMES[r["Département"]],)
         s, c = parse_shown(r["Séances"]), parse_shown(r["Réalisées"])
         out.append((f"échecs techniques {r['Département']} (export sites)",
-                    parse_shown(r["Échecs techniques (%)"], rounded=True), s,
+                    parse_csv(r["Échecs techniques (%)"]), s,
                     ("tc", dep, a, b, ("technical_failure",), "sessions"), "export × Séances"))
+        done_pct = parse_csv(r["Taux de réalisation (%)"])
         out.append((f"non réalisées {r['Département']} (export sites, 100 − taux de réalisation)",
-                    Shown("", *((100 - x) for x in (parse_shown(r["Taux de réalisation (%)"], rounded=True).hi,
-                                                      parse_shown(r["Taux de réalisation (%)"], rounded=True).lo)))
-                    if r["Taux de réalisation (%)"] else Shown("—"), s,
+                    Shown(f"100 − {done_pct.text}", 100 - done_pct.hi, 100 - done_pct.lo)
+                    if not done_pct.missing else Shown("—"), s,
                     ("tc", dep, a, b, ("technical_failure", "no_show", "cancelled"), "sessions"), "export × Séances"))
         out.append((f"patients de 75 ans et plus {r['Département']} (export sites)",
-                    parse_shown(r["Patients de 75 ans et plus (%)"], rounded=True), c,
+                    parse_csv(r["Patients de 75 ans et plus (%)"]), c,
                     ("tc", dep, a, b, ("completed",), "patients_75_plus"), "export × Réalisées"))
     return out
 
@@ -360,17 +360,19 @@ def workforce_rate_cells(o: Oracle, deps, month: date, profession: str):
     page = o.callback("workforce", deps, ym(month), ym(month), profession=profession)
     if "stat-wf-share60" in page.cards:
         n = shown_after(page.cards["stat-wf-share60"].detail, NUM + r" professionnels")
-        out.append((f"{profession} de 60 ans et plus (carte)", parse_shown(page.cards["stat-wf-share60"].value), n,
+        share = parse_shown(page.cards["stat-wf-share60"].value)  # computed from rates rounded per département:
+        share = Shown(share.text, share.lo - 0.05, share.hi + 0.05) if not share.missing else share  # ±0,1
+        out.append((f"{profession} de 60 ans et plus (carte)", share, n,
                     ("wf_old", d, on, profession), "carte × professionnels en activité"))
         ages = o.export("professionnels-ages", deps, ym(month), ym(month), profession=profession)
         for r in ages:
             if parse_shown(r["Professionnels"]).exact:
                 continue
-            out.append((f"{profession} {r['Âge']} (export âges, part)", parse_shown(r["Part (%)"], rounded=True), n,
+            out.append((f"{profession} {r['Âge']} (export âges, part)", parse_csv(r["Part (%)"]), n,
                         ("wf_age", d, on, profession, r["Âge"]), "part × total de la carte"))
     for r in o.export("professionnels-densite", deps, ym(month), ym(month), profession=profession):
         out.append((f"{profession} de 60 ans et plus {r['Territoire']} (export densité)",
-                    parse_shown(r["Âgés de 60 ans et plus (%)"], rounded=True), parse_shown(r["Professionnels"]),
+                    parse_csv(r["Âgés de 60 ans et plus (%)"]), parse_shown(r["Professionnels"]),
                     ("wf_old", (r["Code"],), on, profession), "export × Professionnels"))
     return out
 
