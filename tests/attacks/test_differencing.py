@@ -9,7 +9,6 @@ is defined in ledger.py. Every tactic test asserts zero recoveries and lists the
 from __future__ import annotations
 
 import re
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests.attacks.ledger import Interval, Ledger, interval_of
 from tests.attacks.oracle import SMALL, Oracle, Shown, parse_csv, parse_shown
-from tests.attacks.truth import Truth, week_days
+from tests.attacks.truth import week_days
 
 TERRITORY = ("52", "54", "55")
 DEP_NAMES = {"Haute-Marne": "52", "Meurthe-et-Moselle": "54", "Meuse": "55"}
@@ -45,25 +44,6 @@ def month_end(d: date) -> date:
 
 def all_deps(deps) -> tuple[str, ...]:
     return tuple(sorted(deps)) if deps else TERRITORY
-
-
-@pytest.fixture(scope="module")
-def oracle(app) -> Oracle:
-    return Oracle(app)
-
-
-@pytest.fixture(scope="module")
-def ledger(engine, demo_counts) -> Ledger:
-    return Ledger(Truth(engine))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def run_summary(oracle, ledger):
-    t0 = time.perf_counter()
-    yield
-    print(f"\n== differencing attacks: {time.perf_counter() - t0:.1f} s, {oracle.requests} HTTP requests")
-    for tactic in sorted(ledger.attacked):
-        print(ledger.report(tactic))
 
 
 def assert_no_recovery(ledger: Ledger, tactic: str) -> None:
