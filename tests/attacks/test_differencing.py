@@ -441,7 +441,7 @@ def attack_two_places(o: Oracle, ledger: Ledger, deps, m0: date, m1: date, profe
         tot = add["tc programmées (carte)"][0]
         done = add["tc réalisées (carte)"][0]
         if tot.exact and done.exact:
-            nc = Shown(str(tot.value - done.value), tot.value - done.value, tot.value - done.value)
+            nc = Shown(str(int(tot.value - done.value)), tot.value - done.value, tot.value - done.value)
             parts = []
             for r in rows:
                 s, e = week_days(date.fromisoformat(r["Semaine du"]), a, b)
