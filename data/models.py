@@ -326,6 +326,24 @@ class User(Base):
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class UserSession(Base):
+    """A signed-in browser session, checked on every request: ending it here ends it everywhere.
+
+    The cookie carries a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (Index("ix_user_session_user_active", "user_id", "revoked_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+
+
 class Grant(Base):
     """What level of detail a college may see of a dataset."""
 

@@ -1,13 +1,16 @@
-"""/compte: change one's own password; enrol or remove the second factor (TOTP)."""
+"""/compte: change one's own password; enrol or remove the second factor (TOTP); see and end one's sessions."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pyotp
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from data import admin, audit
+from data import admin, audit, user_sessions
 from data.users import verify_password
 from server.database import db_session
+from server.sessions import current_token, renew_session
 
 bp = Blueprint("account", __name__)
 ISSUER = "e-Meuse Santé"
@@ -17,7 +20,12 @@ def _context(**extra):
     settings = current_app.config["EMEUSE_SETTINGS"]
     user = current_user.record
     pending = session.get("totp_pending_secret")
+    open_sessions = user_sessions.list_active(db_session(), user_id=user.id,
+                                              idle=timedelta(minutes=settings.session_idle_minutes),
+                                              absolute=timedelta(hours=settings.session_absolute_hours))
+    token = current_token()
     return dict(user=user, reason=request.args.get("raison"),
+                sessions=[(row, user_sessions.is_current(row, token)) for row in open_sessions],
                 totp_required=user.role in settings.totp_required_for,
                 pending_secret=pending,
                 pending_uri=pyotp.TOTP(pending).provisioning_uri(name=user.email, issuer_name=ISSUER)
@@ -45,8 +53,9 @@ def change_password():
         errors = admin.change_own_password(db_session(), user=user, new_password=new, ip=request.remote_addr)
     if errors:
         return render_template("account.html", **_context(password_errors=errors)), 400
+    renew_session(user, reason="password_change")
     db_session().commit()
-    flash("Votre mot de passe a été changé.", "success")
+    flash("Votre mot de passe a été changé ; vos autres sessions sont terminées.", "success")
     return redirect(url_for("account.account"))
 
 
@@ -68,6 +77,7 @@ def totp_enable():
     session.pop("totp_pending_secret", None)
     audit.record(db_session(), action="totp.enable", actor=user.email, user_id=user.id, target=user.email,
                  ip=request.remote_addr)
+    renew_session(user, reason="totp_change")
     db_session().commit()
     flash("La double authentification est activée.", "success")
     return redirect(url_for("account.account"))
@@ -86,6 +96,18 @@ def totp_disable():
     user.totp_secret = None
     audit.record(db_session(), action="totp.disable", actor=user.email, user_id=user.id, target=user.email,
                  ip=request.remote_addr)
+    renew_session(user, reason="totp_change")
     db_session().commit()
     flash("La double authentification est désactivée.", "info")
     return redirect(url_for("account.account"))
+
+
+@bp.route("/compte/sessions/terminer-autres", methods=["POST"])
+def end_other_sessions():
+    user = current_user.record
+    ended = user_sessions.revoke(db_session(), reason="user", user_ids=[user.id], keep_token=current_token())
+    audit.record(db_session(), action="session.revoke", actor=user.email, user_id=user.id, target=user.email,
+                 detail={"sessions": ended, "by": "user"}, ip=request.remote_addr)
+    db_session().commit()
+    flash(f"{ended} autre(s) session(s) terminée(s).", "success")
+    return redirect(url_for("account.account") + "#sessions")

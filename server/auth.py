@@ -9,13 +9,13 @@ import pyotp
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
 
-from data import audit
+from data import audit, user_sessions
 from data.access import AccessScope, scope_for_user
 from data.models import User
 from data.users import get_by_email, utcnow, verify_password
 from server.database import db_session
 from server.extensions import limiter, login_manager
-from server.sessions import start_session
+from server.sessions import current_token, end_session, start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -41,11 +41,18 @@ class LoginUser(UserMixin):
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> LoginUser | None:
+    """The signed-in user, only while the cookie's server-side session is live (not ended anywhere)."""
     try:
         user = db_session().get(User, int(user_id))
     except ValueError:
         return None
-    return LoginUser(user) if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    row = user_sessions.find_active(db_session(), token=current_token(), user_id=user.id)
+    if row is None:
+        return None
+    g.user_session = row
+    return LoginUser(user)
 
 
 def current_scope() -> AccessScope | None:
@@ -77,8 +84,8 @@ def _audit(action: str, *, user: User | None, actor: str, detail: dict | None = 
 
 def _finish_login(user: User):
     session.clear()  # a fresh session: nothing from before sign-in survives
+    start_session(user)
     login_user(LoginUser(user))
-    start_session()
     user.last_login_at = utcnow()
     _audit("login.success", user=user, actor=user.email)
     return redirect(_safe_next(request.args.get("next")))
@@ -142,10 +149,17 @@ def login_totp():
     return render_template("login_totp.html", error=error), status
 
 
-@bp.route("/logout")
+@bp.route("/logout", methods=["GET", "POST"])
 def logout():
+    """GET asks (a link, a prefetch or an image ends nothing); POST, with its CSRF token, signs out."""
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return render_template("logout.html")
     if current_user.is_authenticated:
         _audit("logout", user=current_user.record, actor=current_user.email)
+    end_session("logout")
+    db_session().commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -193,7 +193,7 @@ def test_totp_enrolment_then_two_step_login(client, auth, db):
     assert client.post("/compte/2fa/activer", data={"csrf_token": token,
                                                      "code": pyotp.TOTP(secret).now()}).status_code == 302
     try:
-        client.get("/logout")
+        auth.logout()
         r = auth.login(email, "demo-ars-grand-est-2026")
         assert r.status_code == 302 and r.headers["Location"].startswith("/login/code")
         assert client.get("/").status_code == 302  # password alone is not enough
@@ -224,8 +224,9 @@ def test_second_factor_can_be_made_mandatory(make_app):
 
 def test_sign_in_and_out_are_audited_with_the_address(app, engine):
     client = app.test_client()
-    Auth(client).login_as("recherche")
-    client.get("/logout")
+    auth = Auth(client)
+    auth.login_as("recherche")
+    auth.logout()
     with engine.connect() as conn:
         rows = conn.execute(select(AuditEvent.action, AuditEvent.ip).where(
             AuditEvent.actor == "recherche@demo.e-meuse-sante.fr").order_by(AuditEvent.id.desc()).limit(2)).all()
