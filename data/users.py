@@ -1,7 +1,9 @@
 """Users and passwords (hashed with werkzeug's scrypt)."""
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,3 +37,18 @@ def get_by_email(session: Session, *, email: str) -> User | None:
 
 def verify_password(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of a random password, made like every stored one (same algorithm and cost)."""
+    return hash_password(secrets.token_urlsafe(24))
+
+
+def check_sign_in(user: User | None, password: str) -> bool:
+    """The password check of a sign-in, as slow for an unknown account as for a known one: a hash is
+    always computed, so timing does not tell whether an account exists."""
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return False
+    return verify_password(user, password)

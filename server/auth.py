@@ -12,7 +12,7 @@ from flask_login import UserMixin, current_user, login_user, logout_user
 from data import audit, user_sessions
 from data.access import AccessScope, scope_for_user
 from data.models import User
-from data.users import get_by_email, utcnow, verify_password
+from data.users import check_sign_in, get_by_email, utcnow
 from server.database import db_session
 from server.extensions import limiter, login_manager
 from server.sessions import current_token, end_session, start_session
@@ -110,7 +110,7 @@ def login():
             error, status = LOCKED.format(minutes=settings.lockout_minutes), 429
         else:
             user = get_by_email(db_session(), email=email) if email else None
-            if user is None or not verify_password(user, password):
+            if not check_sign_in(user, password):
                 _audit("login.failure", user=user, actor=email)
                 error, status = BAD_CREDENTIALS, 401
             elif not user.active:
