@@ -5,7 +5,8 @@ import secrets
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import func, select
+import pyotp
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -52,3 +53,29 @@ def check_sign_in(user: User | None, password: str) -> bool:
         check_password_hash(_dummy_hash(), password)
         return False
     return verify_password(user, password)
+
+
+TOTP_DRIFT_STEPS = 1  # a code of the previous or next 30-second step is accepted (clock drift)
+
+
+def use_totp_code(session: Session, *, user: User, code: str, secret: str | None = None) -> bool:
+    """Check a code against `secret` (the user's by default) and spend it: a code — and any code of an
+    earlier step — is accepted once. The step is claimed by a conditional UPDATE, so two concurrent
+    sign-ins with the same code cannot both succeed."""
+    secret = secret or user.totp_secret
+    code = (code or "").strip()
+    if not secret or not code.isdigit():
+        return False
+    totp = pyotp.TOTP(secret)
+    now_step = totp.timecode(datetime.now(UTC))
+    step = next((s for s in range(now_step - TOTP_DRIFT_STEPS, now_step + TOTP_DRIFT_STEPS + 1)
+                 if secrets.compare_digest(totp.at(s * totp.interval), code)), None)
+    if step is None:
+        return False
+    claimed = session.execute(
+        update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step), execution_options={"synchronize_session": False}).rowcount
+    if claimed != 1:
+        return False
+    user.totp_last_step = step
+    return True

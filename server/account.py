@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pyotp
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from data import admin, audit, user_sessions
-from data.users import verify_password
+from data.users import use_totp_code, verify_password
 from server.database import db_session
 from server.sessions import current_token, renew_session
 
@@ -19,7 +19,7 @@ ISSUER = "e-Meuse Santé"
 def _context(**extra):
     settings = current_app.config["EMEUSE_SETTINGS"]
     user = current_user.record
-    pending = session.get("totp_pending_secret")
+    pending = user.totp_pending_secret
     open_sessions = user_sessions.list_active(db_session(), user_id=user.id,
                                               idle=timedelta(minutes=settings.session_idle_minutes),
                                               absolute=timedelta(hours=settings.session_absolute_hours))
@@ -61,20 +61,24 @@ def change_password():
 
 @bp.route("/compte/2fa/preparer", methods=["POST"])
 def totp_prepare():
-    session["totp_pending_secret"] = pyotp.random_base32()
+    """A new enrolment secret, kept on the server (never in the cookie) until a code confirms it."""
+    current_user.record.totp_pending_secret = pyotp.random_base32()
+    db_session().commit()
     return redirect(url_for("account.account") + "#double-authentification")
 
 
 @bp.route("/compte/2fa/activer", methods=["POST"])
 def totp_enable():
-    secret = session.get("totp_pending_secret")
-    code = (request.form.get("code") or "").replace(" ", "")
-    if not secret or not pyotp.TOTP(secret).verify(code, valid_window=1):
+    user = current_user.record
+    secret = user.totp_pending_secret
+    code = (request.form.get("code") or "").replace(" ", "")[:12]
+    if secret:
+        user.totp_last_step = None  # steps spent belonged to the previous secret
+        db_session().flush()
+    if not secret or not use_totp_code(db_session(), user=user, code=code, secret=secret):
         return render_template("account.html", **_context(totp_error="Code incorrect : vérifiez l'heure de "
                                                                         "votre téléphone et réessayez.")), 400
-    user = current_user.record
-    user.totp_secret = secret
-    session.pop("totp_pending_secret", None)
+    user.totp_secret, user.totp_pending_secret = secret, None
     audit.record(db_session(), action="totp.enable", actor=user.email, user_id=user.id, target=user.email,
                  ip=request.remote_addr)
     renew_session(user, reason="totp_change")
@@ -90,8 +94,8 @@ def totp_disable():
     if user.role in settings.totp_required_for:
         return render_template("account.html", **_context(
             totp_error="La double authentification est obligatoire pour votre rôle.")), 403
-    code = (request.form.get("code") or "").replace(" ", "")
-    if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify(code, valid_window=1):
+    code = (request.form.get("code") or "").replace(" ", "")[:12]
+    if not user.totp_secret or not use_totp_code(db_session(), user=user, code=code):
         return render_template("account.html", **_context(totp_error="Code incorrect.")), 400
     user.totp_secret = None
     audit.record(db_session(), action="totp.disable", actor=user.email, user_id=user.id, target=user.email,

@@ -5,14 +5,13 @@ import time
 from datetime import timedelta
 from urllib.parse import urlparse
 
-import pyotp
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
 
 from data import audit, user_sessions
 from data.access import AccessScope, scope_for_user
 from data.models import User
-from data.users import check_sign_in, get_by_email, utcnow
+from data.users import check_sign_in, get_by_email, use_totp_code, utcnow
 from server.database import db_session
 from server.extensions import limiter, login_manager
 from server.sessions import current_token, end_session, start_session
@@ -140,8 +139,15 @@ def login_totp():
         return redirect(url_for("auth.login"))
     error, status = None, 200
     if request.method == "POST":
-        code = (request.form.get("code") or "").replace(" ", "")
-        if pyotp.TOTP(user.totp_secret).verify(code, valid_window=1):
+        settings = current_app.config["EMEUSE_SETTINGS"]
+        code = (request.form.get("code") or "").replace(" ", "")[:12]
+        # wrong codes count as failed sign-ins of the account from this address: the same lockout as passwords
+        if audit.recent_failures(db_session(), actor=user.email, ip=request.remote_addr,
+                                 window=timedelta(minutes=settings.lockout_minutes)) >= settings.lockout_failures:
+            _audit("login.lockout", user=user, actor=user.email, detail={"step": "totp"})
+            return render_template("login_totp.html",
+                                   error=LOCKED.format(minutes=settings.lockout_minutes)), 429
+        if use_totp_code(db_session(), user=user, code=code):
             return _finish_login(user)
         _audit("login.totp_failure", user=user, actor=user.email)
         _audit("login.failure", user=user, actor=user.email, detail={"step": "totp"})
