@@ -60,6 +60,7 @@ def _flask_config(settings: Settings) -> dict:
 def app_layout():
     """Per-request shell: navigation for the signed-in user, then the current page."""
     from flask_login import current_user
+    from flask_wtf.csrf import generate_csrf
 
     from components import ids
     from components.navbar import navbar
@@ -70,7 +71,7 @@ def app_layout():
     if scope is None:
         return html.Div([store, dash.page_container])
     return html.Div([
-        navbar(scope=scope, user_name=current_user.full_name),
+        navbar(scope=scope, user_name=current_user.full_name, csrf_token=generate_csrf()),
         html.Main(dbc.Container(dash.page_container, fluid=True), id="contenu", tabIndex="-1"),
         store,
     ])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +37,8 @@ class Settings(BaseSettings):
     session_absolute_hours: int = 12
     login_rate_limit: str = "10 per minute"
     api_rate_limit: str = "600 per minute"  # per API key
+    ingest_earliest: date = date(2015, 1, 1)  # events and periods before it are refused
+    ingest_horizon_days: int = 366  # planned moments and periods at most this far ahead
     lockout_failures: int = 5
     lockout_minutes: int = 15
     totp_required_roles: str = ""  # e.g. "admin,ars" to make the second factor mandatory

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from data.access import COLLEGES, AccessScope
 
@@ -21,7 +21,15 @@ def visible_pages(scope: AccessScope) -> list[dict]:
     return sorted(pages, key=lambda p: p.get("order", 100))
 
 
-def navbar(*, scope: AccessScope, user_name: str, query: str = "") -> html.Header:
+def logout_form(csrf_token: str) -> html.Form:
+    """Sign-out is a POST with the CSRF token (a GET link could be triggered by any page or prefetch)."""
+    return html.Form([
+        dcc.Input(type="hidden", name="csrf_token", value=csrf_token, id="logout-csrf"),
+        dbc.Button("Se déconnecter", type="submit", color="light", size="sm", outline=True, id="logout-link"),
+    ], method="POST", action="/logout", className="d-inline m-0")
+
+
+def navbar(*, scope: AccessScope, user_name: str, csrf_token: str, query: str = "") -> html.Header:
     """Two tiers: brand and account on top, the pages below (wraps at any width, nothing off-screen)."""
     who = ROLE_LABELS.get(scope.role, scope.role)
     if scope.college:
@@ -37,8 +45,7 @@ def navbar(*, scope: AccessScope, user_name: str, query: str = "") -> html.Heade
                           className="navbar-text text-light text-end me-3 lh-sm py-0"),
                 dbc.Button("Mon compte", href="/compte", external_link=True, color="light", size="sm",
                            outline=True, className="me-2", id="account-link"),
-                dbc.Button("Se déconnecter", href="/logout", external_link=True, color="light", size="sm",
-                           outline=True, id="logout-link"),
+                logout_form(csrf_token),
             ], className="d-flex align-items-center ms-auto flex-wrap"),
         ], fluid=True),
         color="dark", dark=True, className="py-1",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data import audit
+from data import audit, user_sessions
 from data.access import COLLEGES, AccessScope
 from data.models import Dataset, FeedKind, FeedSource, Grant, Level, Role, User
 from data.passwords import policy_errors, temporary_password
@@ -103,6 +103,8 @@ def update_user(session: Session, *, actor: Actor, user_id: int, role: str, coll
     if after != before:
         audit.record(session, action="user.update", actor=actor.email, user_id=actor.scope.user_id,
                      target=user.email, detail={"before": before, "after": after}, ip=actor.ip)
+        # what the user may see changed: their open sessions end (they sign in again under the new rights)
+        user_sessions.revoke(session, reason="account_change", user_ids=[user.id])
     return user
 
 
@@ -118,6 +120,7 @@ def reset_password(session: Session, *, actor: Actor, user_id: int) -> str:
     user.password_changed_at = utcnow()
     audit.record(session, action="user.password_reset", actor=actor.email, user_id=actor.scope.user_id,
                  target=user.email, ip=actor.ip)
+    user_sessions.revoke(session, reason="password_reset", user_ids=[user.id])
     return password
 
 
@@ -130,6 +133,7 @@ def change_own_password(session: Session, *, user: User, new_password: str, ip: 
     user.must_change_password = False
     user.password_changed_at = utcnow()
     audit.record(session, action="password.change", actor=user.email, user_id=user.id, target=user.email, ip=ip)
+    user_sessions.revoke(session, reason="password_change", user_ids=[user.id])  # the web side opens a new one
     return []
 
 
@@ -157,7 +161,24 @@ def set_grant(session: Session, *, actor: Actor, college: str, dataset: str, lev
         grant.level = level
     audit.record(session, action="grant.update", actor=actor.email, user_id=actor.scope.user_id,
                  target=f"{college}/{dataset}", detail={"before": before, "after": level}, ip=actor.ip)
+    user_sessions.revoke_college(session, college=college, reason="grant_change")
     return True
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+def end_sessions(session: Session, *, actor: Actor | None, user_id: int) -> int:
+    """End every open session of a user (a lost laptop, a departure); returns how many were open."""
+    if actor is not None:
+        _require_admin(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise AdminError("Utilisateur introuvable.")
+    ended = user_sessions.revoke(session, reason="admin", user_ids=[user.id])
+    audit.record(session, action="session.revoke", actor=actor.email if actor else "ligne de commande",
+                 user_id=actor.scope.user_id if actor else None, target=user.email, detail={"sessions": ended},
+                 ip=actor.ip if actor else None)
+    return ended
 
 
 # --- feed sources and API keys ---------------------------------------------------------------

@@ -18,6 +18,7 @@ ACTION_LABELS = {
     "login.totp_failure": "Code de vérification erroné",
     "logout": "Déconnexion",
     "session.expired": "Session expirée",
+    "session.revoke": "Sessions terminées",
     "password.change": "Changement de mot de passe",
     "totp.enable": "Double authentification activée",
     "totp.disable": "Double authentification désactivée",

@@ -1,13 +1,16 @@
-"""/compte: change one's own password; enrol or remove the second factor (TOTP)."""
+"""/compte: change one's own password; enrol or remove the second factor (TOTP); see and end one's sessions."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pyotp
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from data import admin, audit
-from data.users import verify_password
+from data import admin, audit, user_sessions
+from data.users import use_totp_code, verify_password
 from server.database import db_session
+from server.sessions import current_token, renew_session
 
 bp = Blueprint("account", __name__)
 ISSUER = "e-Meuse Santé"
@@ -16,8 +19,13 @@ ISSUER = "e-Meuse Santé"
 def _context(**extra):
     settings = current_app.config["EMEUSE_SETTINGS"]
     user = current_user.record
-    pending = session.get("totp_pending_secret")
+    pending = user.totp_pending_secret
+    open_sessions = user_sessions.list_active(db_session(), user_id=user.id,
+                                              idle=timedelta(minutes=settings.session_idle_minutes),
+                                              absolute=timedelta(hours=settings.session_absolute_hours))
+    token = current_token()
     return dict(user=user, reason=request.args.get("raison"),
+                sessions=[(row, user_sessions.is_current(row, token)) for row in open_sessions],
                 totp_required=user.role in settings.totp_required_for,
                 pending_secret=pending,
                 pending_uri=pyotp.TOTP(pending).provisioning_uri(name=user.email, issuer_name=ISSUER)
@@ -45,29 +53,35 @@ def change_password():
         errors = admin.change_own_password(db_session(), user=user, new_password=new, ip=request.remote_addr)
     if errors:
         return render_template("account.html", **_context(password_errors=errors)), 400
+    renew_session(user, reason="password_change")
     db_session().commit()
-    flash("Votre mot de passe a été changé.", "success")
+    flash("Votre mot de passe a été changé ; vos autres sessions sont terminées.", "success")
     return redirect(url_for("account.account"))
 
 
 @bp.route("/compte/2fa/preparer", methods=["POST"])
 def totp_prepare():
-    session["totp_pending_secret"] = pyotp.random_base32()
+    """A new enrolment secret, kept on the server (never in the cookie) until a code confirms it."""
+    current_user.record.totp_pending_secret = pyotp.random_base32()
+    db_session().commit()
     return redirect(url_for("account.account") + "#double-authentification")
 
 
 @bp.route("/compte/2fa/activer", methods=["POST"])
 def totp_enable():
-    secret = session.get("totp_pending_secret")
-    code = (request.form.get("code") or "").replace(" ", "")
-    if not secret or not pyotp.TOTP(secret).verify(code, valid_window=1):
+    user = current_user.record
+    secret = user.totp_pending_secret
+    code = (request.form.get("code") or "").replace(" ", "")[:12]
+    if secret:
+        user.totp_last_step = None  # steps spent belonged to the previous secret
+        db_session().flush()
+    if not secret or not use_totp_code(db_session(), user=user, code=code, secret=secret):
         return render_template("account.html", **_context(totp_error="Code incorrect : vérifiez l'heure de "
                                                                         "votre téléphone et réessayez.")), 400
-    user = current_user.record
-    user.totp_secret = secret
-    session.pop("totp_pending_secret", None)
+    user.totp_secret, user.totp_pending_secret = secret, None
     audit.record(db_session(), action="totp.enable", actor=user.email, user_id=user.id, target=user.email,
                  ip=request.remote_addr)
+    renew_session(user, reason="totp_change")
     db_session().commit()
     flash("La double authentification est activée.", "success")
     return redirect(url_for("account.account"))
@@ -80,12 +94,24 @@ def totp_disable():
     if user.role in settings.totp_required_for:
         return render_template("account.html", **_context(
             totp_error="La double authentification est obligatoire pour votre rôle.")), 403
-    code = (request.form.get("code") or "").replace(" ", "")
-    if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify(code, valid_window=1):
+    code = (request.form.get("code") or "").replace(" ", "")[:12]
+    if not user.totp_secret or not use_totp_code(db_session(), user=user, code=code):
         return render_template("account.html", **_context(totp_error="Code incorrect.")), 400
     user.totp_secret = None
     audit.record(db_session(), action="totp.disable", actor=user.email, user_id=user.id, target=user.email,
                  ip=request.remote_addr)
+    renew_session(user, reason="totp_change")
     db_session().commit()
     flash("La double authentification est désactivée.", "info")
     return redirect(url_for("account.account"))
+
+
+@bp.route("/compte/sessions/terminer-autres", methods=["POST"])
+def end_other_sessions():
+    user = current_user.record
+    ended = user_sessions.revoke(db_session(), reason="user", user_ids=[user.id], keep_token=current_token())
+    audit.record(db_session(), action="session.revoke", actor=user.email, user_id=user.id, target=user.email,
+                 detail={"sessions": ended, "by": "user"}, ip=request.remote_addr)
+    db_session().commit()
+    flash(f"{ended} autre(s) session(s) terminée(s).", "success")
+    return redirect(url_for("account.account") + "#sessions")

@@ -2,8 +2,9 @@
 
 Answers per item (accepted / updated / duplicate / rejected with the field at fault):
 201 all stored, 200 nothing new (duplicates), 207 mixed, 422 all rejected; 400 unreadable body,
-401 no or bad key, 403 key of another feed, 413 too large, 429 too many requests, 503 database
-unavailable (nothing was kept: send again). Errors are always JSON.
+401 no or bad key, 403 key of another feed, 413 too large, 415 not JSON, 429 too many requests, 503
+database unavailable (nothing was stored nor kept: send again). Errors are always JSON; every refused
+body or item is kept in the rejects table (a body over the limit, truncated, with its size).
 """
 from __future__ import annotations
 
@@ -18,11 +19,12 @@ from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import InType, SecureType, SecuritySchemeData
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
+from werkzeug.wsgi import get_input_stream
 
 from data import admin, audit
 from data.ingestion import examples, fhir
 from data.ingestion.pipeline import ENDPOINTS, MAX_BATCH, Endpoint, IngestResult, ingest, ingest_fhir, reject
-from data.ingestion.schemas import ErrorResponse, FieldError, IngestResponse
+from data.ingestion.schemas import ErrorResponse, FieldError, IngestResponse, TimeWindow
 from data.models import FeedSource
 from server.database import db_session
 from server.extensions import csrf, limiter
@@ -30,6 +32,11 @@ from server.extensions import csrf, limiter
 log = logging.getLogger(__name__)
 API_KEY_HEADER = "X-API-Key"
 MAX_BYTES = 5 * 1024 * 1024
+KEPT_BYTES = 64 * 1024  # what is kept of a body over the limit
+MEASURE_BYTES = 4 * MAX_BYTES  # a chunked body over the limit is read (and counted) up to this size, no further
+READ_CHUNK = 64 * 1024
+JSON_TYPES = ("application/json", "application/fhir+json")
+UNAVAILABLE = "base de données indisponible : rien n'a été enregistré ni conservé, renvoyez la requête"
 APIKEY_AUDIT_EVERY = timedelta(hours=1)
 
 
@@ -47,7 +54,7 @@ def _new_spec() -> SpecTree:
 
 RESPONSES = Response(HTTP_200=IngestResponse, HTTP_201=IngestResponse, HTTP_207=IngestResponse,
                      HTTP_422=IngestResponse, HTTP_400=ErrorResponse, HTTP_401=ErrorResponse,
-                     HTTP_403=ErrorResponse, HTTP_413=ErrorResponse, HTTP_429=ErrorResponse,
+                     HTTP_403=ErrorResponse, HTTP_413=ErrorResponse, HTTP_415=ErrorResponse, HTTP_429=ErrorResponse,
                      HTTP_503=ErrorResponse)
 
 
@@ -84,16 +91,68 @@ def _authenticate(feed_kind: str | None) -> FeedSource | tuple:
     return source
 
 
+def _keep(source: FeedSource, feed_kind: str, payload, error: FieldError, received_at: datetime, status: int):
+    """Keep a refused body with its reason and answer `status`; 503 if it cannot be kept (nothing claimed)."""
+    session = db_session()
+    try:
+        reject(session, source=source, feed_kind=feed_kind, payload=payload, error=error, received_at=received_at)
+        session.commit()
+    except (OperationalError, DBAPIError) as exc:
+        session.rollback()
+        log.warning("reject not kept: %s", type(exc).__name__)
+        return _error(503, "database_unavailable", UNAVAILABLE)
+    return _error(status, error.reason, error.message, [error])
+
+
+def _read_body() -> tuple[bytes, int | None]:
+    """The body, read from the stream (chunked or not) up to MAX_BYTES + 1 bytes; `size` is None when it
+    fits, else its real size (declared, or counted up to MEASURE_BYTES; -1 when larger still)."""
+    # the raw stream, not `request.stream` (which refuses past MAX_CONTENT_LENGTH with nothing kept): bounded here
+    stream = get_input_stream(request.environ, max_content_length=None)
+    parts, got = [], 0
+    while got <= MAX_BYTES:
+        chunk = stream.read(min(READ_CHUNK, MAX_BYTES + 1 - got))
+        if not chunk:
+            return b"".join(parts), None
+        parts.append(chunk)
+        got += len(chunk)
+    body = b"".join(parts)
+    if request.content_length is not None:
+        return body, request.content_length
+    while got <= MEASURE_BYTES:
+        chunk = stream.read(READ_CHUNK)
+        if not chunk:
+            return body, got
+        got += len(chunk)
+    return body, -1
+
+
+def _too_large(source: FeedSource, feed_kind: str, body: bytes, size: int, received_at: datetime):
+    measured = f"de {size} octets" if size > 0 else f"de plus de {MEASURE_BYTES} octets"
+    error = FieldError(field="(corps)", reason="payload_too_large",
+                       message=f"requête {measured} : {MAX_BYTES} octets ({MAX_BYTES // (1024 * 1024)} Mo) au plus, "
+                               f"découpez-la en plusieurs lots (seuls les {KEPT_BYTES} premiers octets sont "
+                               "conservés)")
+    text = body[:KEPT_BYTES].decode("utf-8", errors="replace")
+    return _keep(source, feed_kind, text, error, received_at, 413)
+
+
 def _read_json(source: FeedSource, feed_kind: str, received_at: datetime):
-    """The parsed body, or an error response (the unreadable body is kept as a reject)."""
-    raw = request.get_data(cache=False, as_text=True)
+    """The parsed body, or an error response (the refused body is kept as a reject)."""
+    raw, size = _read_body()
+    if size is not None:
+        return None, _too_large(source, feed_kind, raw, size, received_at)
+    mimetype = request.mimetype
+    if mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
+        error = FieldError(field="(en-tête Content-Type)", reason="unsupported_media_type",
+                           message=f"type de contenu {mimetype or '(absent)'!r} refusé : application/json "
+                                   "ou application/fhir+json attendu")
+        return None, _keep(source, feed_kind, raw.decode("utf-8", errors="replace"), error, received_at, 415)
     try:
         return json.loads(raw), None
     except (ValueError, RecursionError):
         error = FieldError(field="(corps)", reason="invalid_json", message="le corps de la requête n'est pas du JSON")
-        reject(db_session(), source=source, feed_kind=feed_kind, payload=raw, error=error, received_at=received_at)
-        db_session().commit()
-        return None, _error(400, "invalid_json", error.message, [error])
+        return None, _keep(source, feed_kind, raw.decode("utf-8", errors="replace"), error, received_at, 400)
 
 
 def _items(body, source: FeedSource, feed_kind: str, received_at: datetime):
@@ -115,9 +174,7 @@ def _items(body, source: FeedSource, feed_kind: str, received_at: datetime):
         error = (413, FieldError(field="events", reason="batch_too_large",
                                  message=f"lot de {len(items)} événements : {MAX_BATCH} au plus par requête"))
     if error:
-        reject(db_session(), source=source, feed_kind=feed_kind, payload=body, error=error[1], received_at=received_at)
-        db_session().commit()
-        return None, _error(error[0], error[1].reason, error[1].message, [error[1]])
+        return None, _keep(source, feed_kind, body, error[1], received_at, error[0])
     return items, None
 
 
@@ -149,8 +206,7 @@ def _store(source: FeedSource, received_at: datetime, store: Callable[[Session],
     except (OperationalError, DBAPIError) as exc:
         session.rollback()
         log.warning("ingestion rolled back: %s", type(exc).__name__)
-        return _error(503, "database_unavailable", "base de données indisponible : rien n'a été enregistré, "
-                                                   "renvoyez la requête")
+        return _error(503, "database_unavailable", UNAVAILABLE)
     from server.cache import bump
 
     for dataset in {d for endpoint in endpoints for d in (*endpoint.datasets, "feeds")}:
@@ -158,17 +214,13 @@ def _store(source: FeedSource, received_at: datetime, store: Callable[[Session],
     return result
 
 
-def _too_large():
-    if (request.content_length or 0) > MAX_BYTES:
-        return _error(413, "payload_too_large", f"requête de plus de {MAX_BYTES // (1024 * 1024)} Mo : "
-                                                "découpez-la en plusieurs lots")
-    return None
+def _window() -> TimeWindow:
+    settings = current_app.config["EMEUSE_SETTINGS"]
+    return TimeWindow(earliest=settings.ingest_earliest, horizon=timedelta(days=settings.ingest_horizon_days))
 
 
 def _ingest_view(endpoint: Endpoint):
     def view():
-        if (error := _too_large()) is not None:
-            return error
         auth = _authenticate(endpoint.feed_kind)
         if isinstance(auth, tuple):
             response, source = auth
@@ -182,7 +234,8 @@ def _ingest_view(endpoint: Endpoint):
         if error is not None:
             return error
         result = _store(source, received_at, lambda session: ingest(
-            session, source=source, endpoint=endpoint, items=items, received_at=received_at), [endpoint])
+            session, source=source, endpoint=endpoint, items=items, received_at=received_at, window=_window()),
+            [endpoint])
         if not isinstance(result, IngestResult):
             return result
         return jsonify(result.as_dict()), _status(result)
@@ -195,8 +248,6 @@ def _ingest_view(endpoint: Endpoint):
 def fhir_view():
     """Ressources FHIR R4/R4B (ou un Bundle) du flux de la clé : validées (structure R4B) puis vérifiées
     contre notre terminologie, comme la forme JSON."""
-    if (error := _too_large()) is not None:
-        return error
     auth = _authenticate(None)
     if isinstance(auth, tuple):
         return auth[0]
@@ -207,13 +258,23 @@ def fhir_view():
         return error
     entries = fhir.map_request(body, feed_kind=source.feed_kind)
     if len(entries) > MAX_BATCH:
-        return _error(413, "batch_too_large", f"{MAX_BATCH} ressources au plus par requête")
+        error = FieldError(field="entry", reason="batch_too_large", message=f"{MAX_BATCH} ressources au plus par "
+                                                                            "requête")
+        return _keep(source, source.feed_kind, body, error, received_at, 413)
     endpoints = {ENDPOINTS[entry.endpoint] for entry in entries if entry.error is None}
+    window = _window()
     result = _store(source, received_at, lambda session: ingest_fhir(
-        session, source=source, entries=entries, received_at=received_at), endpoints)
+        session, source=source, entries=entries, received_at=received_at, window=window), endpoints)
     if not isinstance(result, IngestResult):
         return result
     return jsonify(result.as_dict()), _status(result)
+
+
+def _database_unavailable(exc: Exception):
+    """The database failed outside a store (the key check, say): nothing was stored nor kept."""
+    db_session().rollback()
+    log.warning("API request failed on the database: %s", type(exc).__name__)
+    return _error(503, "database_unavailable", UNAVAILABLE)
 
 
 def _api_rate_key() -> str:
@@ -251,6 +312,8 @@ def register(app: Flask) -> None:
     bp.add_url_rule("/fhir", view_func=limiter.limit(_rate, key_func=_api_rate_key)(fhir_doc), methods=["POST"])
     bp.add_url_rule("/docs", view_func=docs, methods=["GET"])
     bp.add_url_rule("/openapi.json", view_func=openapi, methods=["GET"])
+    bp.register_error_handler(OperationalError, _database_unavailable)
+    bp.register_error_handler(DBAPIError, _database_unavailable)
     csrf.exempt(bp)  # authenticated by API key, not by a browser session
     app.register_blueprint(bp)
     spec.register(app)

@@ -5,17 +5,16 @@ import time
 from datetime import timedelta
 from urllib.parse import urlparse
 
-import pyotp
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
 
-from data import audit
+from data import audit, user_sessions
 from data.access import AccessScope, scope_for_user
 from data.models import User
-from data.users import get_by_email, utcnow, verify_password
+from data.users import check_sign_in, get_by_email, use_totp_code, utcnow
 from server.database import db_session
 from server.extensions import limiter, login_manager
-from server.sessions import start_session
+from server.sessions import current_token, end_session, start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -41,11 +40,18 @@ class LoginUser(UserMixin):
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> LoginUser | None:
+    """The signed-in user, only while the cookie's server-side session is live (not ended anywhere)."""
     try:
         user = db_session().get(User, int(user_id))
     except ValueError:
         return None
-    return LoginUser(user) if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    row = user_sessions.find_active(db_session(), token=current_token(), user_id=user.id)
+    if row is None:
+        return None
+    g.user_session = row
+    return LoginUser(user)
 
 
 def current_scope() -> AccessScope | None:
@@ -77,8 +83,8 @@ def _audit(action: str, *, user: User | None, actor: str, detail: dict | None = 
 
 def _finish_login(user: User):
     session.clear()  # a fresh session: nothing from before sign-in survives
+    start_session(user)
     login_user(LoginUser(user))
-    start_session()
     user.last_login_at = utcnow()
     _audit("login.success", user=user, actor=user.email)
     return redirect(_safe_next(request.args.get("next")))
@@ -103,7 +109,7 @@ def login():
             error, status = LOCKED.format(minutes=settings.lockout_minutes), 429
         else:
             user = get_by_email(db_session(), email=email) if email else None
-            if user is None or not verify_password(user, password):
+            if not check_sign_in(user, password):
                 _audit("login.failure", user=user, actor=email)
                 error, status = BAD_CREDENTIALS, 401
             elif not user.active:
@@ -133,8 +139,15 @@ def login_totp():
         return redirect(url_for("auth.login"))
     error, status = None, 200
     if request.method == "POST":
-        code = (request.form.get("code") or "").replace(" ", "")
-        if pyotp.TOTP(user.totp_secret).verify(code, valid_window=1):
+        settings = current_app.config["EMEUSE_SETTINGS"]
+        code = (request.form.get("code") or "").replace(" ", "")[:12]
+        # wrong codes count as failed sign-ins of the account from this address: the same lockout as passwords
+        if audit.recent_failures(db_session(), actor=user.email, ip=request.remote_addr,
+                                 window=timedelta(minutes=settings.lockout_minutes)) >= settings.lockout_failures:
+            _audit("login.lockout", user=user, actor=user.email, detail={"step": "totp"})
+            return render_template("login_totp.html",
+                                   error=LOCKED.format(minutes=settings.lockout_minutes)), 429
+        if use_totp_code(db_session(), user=user, code=code):
             return _finish_login(user)
         _audit("login.totp_failure", user=user, actor=user.email)
         _audit("login.failure", user=user, actor=user.email, detail={"step": "totp"})
@@ -142,10 +155,17 @@ def login_totp():
     return render_template("login_totp.html", error=error), status
 
 
-@bp.route("/logout")
+@bp.route("/logout", methods=["GET", "POST"])
 def logout():
+    """GET asks (a link, a prefetch or an image ends nothing); POST, with its CSRF token, signs out."""
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return render_template("logout.html")
     if current_user.is_authenticated:
         _audit("logout", user=current_user.record, actor=current_user.email)
+    end_session("logout")
+    db_session().commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -1,4 +1,4 @@
-"""Command-line commands: `flask --app app init-db | demo-data | rebuild-rollups | create-user | ...`."""
+"""Command-line commands: `flask --app app init-db | demo-data | rebuild-rollups | create-user | end-sessions | ...`."""
 from __future__ import annotations
 
 import time
@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from data import admin, demo
 from data.db import session_scope, upgrade
 from data.models import Dataset
-from data.users import create_user
+from data.users import create_user, get_by_email
 from server.database import prepare_database
 
 
@@ -65,6 +65,17 @@ def register(app: Flask) -> None:
             create_user(session, email=email, full_name=full_name, password=password, role=role,
                         college=college)
         click.echo(f"user {email} created")
+
+    @app.cli.command("end-sessions")
+    @click.argument("email")
+    def end_sessions_cmd(email: str) -> None:
+        """End every open session of a user (they must sign in again), audited."""
+        with session_scope(current_app.extensions["emeuse.sessions"]) as session:
+            user = get_by_email(session, email=email)
+            if user is None:
+                raise click.ClickException(f"no user {email}")
+            ended = admin.end_sessions(session, actor=None, user_id=user.id)
+        click.echo(f"{ended} session(s) of {email} ended")
 
     @app.cli.command("create-source")
     @click.option("--name", required=True, help="name of the sending system")

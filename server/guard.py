@@ -9,14 +9,14 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import dash
-from flask import Flask, current_app, jsonify, redirect, render_template, request, session
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request, session
 from flask_login import current_user, logout_user
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from data import audit
+from data import audit, user_sessions
 from server.auth import current_scope
 from server.database import db_session
-from server.sessions import session_expired
+from server.sessions import end_session, session_expired
 
 PUBLIC_PREFIXES = ("/login", "/healthz", "/assets/", "/_dash-component-suites/", "/geo/",
                    "/_favicon.ico", "/favicon.ico", "/api/")
@@ -75,11 +75,15 @@ def install(server: Flask) -> None:
         if session_expired():
             audit.record(db_session(), action="session.expired", actor=current_user.email,
                          user_id=int(current_user.id), ip=request.remote_addr)
+            end_session("expired")
             db_session().commit()
             logout_user()
             session.clear()
             return _refuse(401, "session expirée", "Votre session a expiré. Merci de vous reconnecter.",
                            redirect_to="/login?reason=expired")
+        row = g.get("user_session")
+        if row is not None and user_sessions.touch(row, ip=request.remote_addr):
+            db_session().commit()
         if path.startswith(ACCOUNT_PREFIXES):
             return None
         record = current_user.record

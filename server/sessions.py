@@ -1,10 +1,17 @@
-"""Session lifetime: a signed-in session starts at sign-in and ends after idle or absolute timeouts."""
+"""Session lifetime: a signed-in session starts at sign-in and ends after idle or absolute timeouts, at
+sign-out, or whenever its server-side row (`data.user_sessions`) is revoked."""
 from __future__ import annotations
 
 import time
 
 from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
+
+from data import user_sessions
+from data.models import User
+from server.database import db_session
+
+TOKEN_KEY = "sid"  # the cookie's name of its server-side session
 
 SEEN_REFRESH_SECONDS = 60  # last-seen time is rewritten at most once a minute (fewer cookie changes)
 COOKIELESS_PREFIXES = ("/api/",)  # feed sources are machines with an API key, not browser sessions
@@ -17,12 +24,33 @@ class BrowserSessionInterface(SecureCookieSessionInterface):
         return not request.path.startswith(COOKIELESS_PREFIXES) and super().should_set_cookie(app, session)
 
 
-def start_session() -> None:
-    """Stamp the sign-in and last-seen times of a fresh session."""
+def start_session(user: User) -> None:
+    """Open the server-side session of a fresh sign-in and stamp its sign-in and last-seen times."""
     now = int(time.time())
+    session[TOKEN_KEY] = user_sessions.open_session(db_session(), user=user, ip=request.remote_addr,
+                                                    user_agent=request.user_agent.string)
     session["auth_at"] = now
     session["seen_at"] = now
     session.permanent = True
+
+
+def current_token() -> str | None:
+    return session.get(TOKEN_KEY)
+
+
+def renew_session(user: User, *, reason: str) -> None:
+    """After a change of credentials: end every session of the user, this one included, then give this
+    browser a new one (a cookie copied before the change opens nothing)."""
+    user_sessions.revoke(db_session(), reason=reason, user_ids=[user.id])
+    session[TOKEN_KEY] = user_sessions.open_session(db_session(), user=user, ip=request.remote_addr,
+                                                    user_agent=request.user_agent.string)
+
+
+def end_session(reason: str) -> None:
+    """End this browser's server-side session (sign-out, expiry); the caller commits."""
+    token = current_token()
+    if token:
+        user_sessions.revoke(db_session(), reason=reason, token=token)
 
 
 def session_expired() -> bool:

@@ -101,6 +101,14 @@ class Auth:
         return self.client.post("/login", data={"email": email, "password": password,
                                                 "csrf_token": self.csrf()})
 
+    def logout(self):
+        """Sign out as the navbar does: a POST with the page's CSRF token."""
+        import re
+
+        page = self.client.get("/logout").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        return self.client.post("/logout", data={"csrf_token": token})
+
     def login_as(self, who: str):
         account = next(a for a in demo.demo_accounts() if a.email.startswith(who + "@"))
         return self.login(account.email, account.password)

@@ -8,6 +8,7 @@ base resources do not carry travel in extensions under `https://e-meuse-sante.fr
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ ABNORMAL_CODES = {"A", "AA", "H", "HH", "L", "LL", "HU", "LU", ">", "<", "POS"}
 NORMAL_CODES = {"N", "NEG"}
 FINAL_OBSERVATION = {"final", "amended", "corrected"}
 SUPPORTED = {"Encounter", "Observation", "Location", "Practitioner", "PractitionerRole"}
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -52,7 +54,7 @@ def parse(resource: dict, path: str = ""):
     if not isinstance(resource, dict) or "resourceType" not in resource:
         raise FhirRejected(path + "resourceType", "fhir_structure", "ressource FHIR attendue (resourceType manquant)")
     rtype = resource["resourceType"]
-    if rtype not in SUPPORTED:
+    if not isinstance(rtype, str) or rtype not in SUPPORTED:
         raise FhirRejected(path + "resourceType", "unsupported_resource",
                            f"type de ressource {rtype!r} non accepté (attendu : {', '.join(sorted(SUPPORTED))})")
     try:
@@ -61,6 +63,8 @@ def parse(resource: dict, path: str = ""):
         first = err.errors()[0]
         field = ".".join(str(x) for x in first["loc"])
         raise FhirRejected(path + field, "fhir_structure", f"ressource {rtype} invalide : {first['msg']}") from err
+    except (RecursionError, ArithmeticError, TypeError, ValueError) as err:
+        raise FhirRejected(path + "resourceType", "fhir_structure", f"ressource {rtype} illisible") from err
 
 
 def _identifier(res, field: str = "identifier") -> str:
@@ -106,6 +110,26 @@ def _iso(value) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
+def _moment(value, field: str) -> str | None:
+    """A FHIR dateTime that must be a full moment with its offset: FHIR also allows a date, a month or
+    a year alone ("2026-11-30", "2026"), which say when a day began nowhere in particular."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise FhirRejected(field, "incomplete_datetime", f"date-heure complète avec fuseau attendue "
+                                                         f"(ex. 2026-11-03T09:30:00+01:00), reçu {str(value)[:40]!r}")
+    return value.isoformat()
+
+
+def _minutes(start: str | None, end: str | None) -> int | None:
+    if not start or not end:
+        return None
+    try:
+        return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 60)
+    except OverflowError:
+        raise FhirRejected("period", "timestamp_out_of_range", "période hors des dates traitées") from None
+
+
 def teleconsultation(enc) -> dict:
     if enc.class_fhir is None or enc.class_fhir.code != "VR":
         raise FhirRejected("class", "not_virtual_encounter", "une téléconsultation est une rencontre de classe VR")
@@ -116,14 +140,14 @@ def teleconsultation(enc) -> dict:
     else:
         raise FhirRejected("status", "status_not_final", f"statut {enc.status!r} : seules les séances terminées "
                                                           "(finished) ou annulées (cancelled) sont reçues")
-    start = enc.period.start if enc.period else None
-    end = enc.period.end if enc.period else None
-    duration = round((end - start).total_seconds() / 60) if start and end and status == "completed" else None
+    start = _moment(enc.period.start if enc.period else None, "period.start")
+    end = _moment(enc.period.end if enc.period else None, "period.end")
+    duration = _minutes(start, end) if status == "completed" else None
     return {
         "event_id": _identifier(enc),
         "site_code": _ref_identifier(enc.location[0].location if enc.location else None, "location.0.location",
                                      "Location"),
-        "started_at": _iso(start),
+        "started_at": start,
         "duration_min": duration,
         "specialty": _code(enc.serviceType, "serviceType"),
         "requester_type": _code(enc.participant[0].type if enc.participant else None, "participant.0.type"),
@@ -148,9 +172,10 @@ def mobile_stop(enc) -> dict:
         "unit_code": _ref_identifier(enc.serviceProvider, "serviceProvider", "Organization"),
         "commune": _ref_identifier(enc.location[0].location if enc.location else None, "location.0.location",
                                    "Location"),
-        "planned_arrival": _iso(planned.start), "planned_departure": _iso(planned.end),
-        "actual_arrival": _iso(enc.period.start) if done and enc.period else None,
-        "actual_departure": _iso(enc.period.end) if done and enc.period else None,
+        "planned_arrival": _moment(planned.start, "extension.planned-period.start"),
+        "planned_departure": _moment(planned.end, "extension.planned-period.end"),
+        "actual_arrival": _moment(enc.period.start, "period.start") if done and enc.period else None,
+        "actual_departure": _moment(enc.period.end, "period.end") if done and enc.period else None,
         "status": statuses[enc.status],
         "slots_offered": _ext(enc, "slots-offered", "valueInteger") or 0,
         "consultations": _ext(enc, "consultations", "valueInteger") or 0,
@@ -165,7 +190,7 @@ def vehicle_position(loc) -> dict:
     return {
         "event_id": _identifier(loc),
         "unit_code": _ref_identifier(loc.managingOrganization, "managingOrganization", "Organization"),
-        "recorded_at": _iso(recorded),
+        "recorded_at": _moment(recorded, "extension.recorded-at"),
         "lat": float(loc.position.latitude), "lon": float(loc.position.longitude),
     }
 
@@ -190,9 +215,10 @@ def biology_result(obs) -> dict:
         "ref_low": float(ref.low.value) if ref and ref.low and ref.low.value is not None else None,
         "ref_high": float(ref.high.value) if ref and ref.high and ref.high.value is not None else None,
         "abnormal": True if interpretation in ABNORMAL_CODES else False if interpretation in NORMAL_CODES else None,
-        "sampled_at": _iso(obs.effectiveDateTime or (obs.effectivePeriod.start if obs.effectivePeriod else None)),
-        "resulted_at": _iso(obs.issued),
-        "transmitted_at": _iso(_ext(obs, "transmitted-at", "valueDateTime")),
+        "sampled_at": _moment(obs.effectiveDateTime or (obs.effectivePeriod.start if obs.effectivePeriod else None),
+                              "effectiveDateTime"),
+        "resulted_at": _moment(obs.issued, "issued"),
+        "transmitted_at": _moment(_ext(obs, "transmitted-at", "valueDateTime"), "extension.transmitted-at"),
     }
 
 
@@ -268,6 +294,11 @@ def map_payload(payload: Any, *, feed_kind: str) -> list[Mapped]:
         except FhirRejected as err:
             err.error.field = path + err.error.field
             out.append(Mapped(None, None, raw, err.error))
+        except Exception:  # one resource's surprise is its own rejection, never the Bundle's
+            log.exception("FHIR mapping of a %s failed", rtype)
+            out.append(Mapped(None, None, raw, FieldError(
+                field=path + "resourceType", reason="unprocessable_item",
+                message=f"ressource {rtype} illisible (valeur hors des limites traitées)")))
     return out
 
 

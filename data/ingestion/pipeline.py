@@ -10,6 +10,7 @@ Rows are built in `rows`, written by `inserts` (SQLite / PostgreSQL), rollups ke
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from data.ingestion import fhir, inserts, rollup_increments, schemas
@@ -46,6 +48,8 @@ from data.models import (
 )
 
 MAX_BATCH = 5000
+log = logging.getLogger(__name__)
+UNPROCESSABLE = "événement illisible (valeur hors des limites traitées) : vérifiez ses dates et ses nombres"
 
 
 @dataclass(frozen=True)
@@ -111,8 +115,25 @@ class IngestResult:
                 "rejected": self.rejected, "items": self.items}
 
 
+def _check(ctx: Context, endpoint: Endpoint, item: Any, window: schemas.TimeWindow):
+    """(validated model, row) or the item's errors. Any failure of one item other than the database's
+    is that item's rejection, so it can never fail the rest of its batch."""
+    try:
+        model = endpoint.schema.model_validate(item, context={"window": window})
+        return model, endpoint.to_row(ctx, model), []
+    except ValidationError as err:
+        return None, None, validation_errors(err)
+    except ItemRejected as err:
+        return None, None, [err.error]
+    except SQLAlchemyError:
+        raise  # the database failed: the whole request is rolled back and answered 503
+    except Exception:
+        log.exception("ingestion: item of %s refused by an unexpected error", endpoint.name)
+        return None, None, [schemas.FieldError(field="(objet)", reason="unprocessable_item", message=UNPROCESSABLE)]
+
+
 def ingest(session: Session, *, source: FeedSource, endpoint: Endpoint, items: list[Any],
-           received_at: datetime | None = None) -> IngestResult:
+           received_at: datetime | None = None, window: schemas.TimeWindow = schemas.DEFAULT_WINDOW) -> IngestResult:
     """Validate and store one request's items; the caller commits (or rolls back on error)."""
     received_at = received_at or datetime.now(UTC).replace(tzinfo=None)
     ctx = Context(session, source, received_at)
@@ -121,14 +142,8 @@ def ingest(session: Session, *, source: FeedSource, endpoint: Endpoint, items: l
     seen: set[str] = set()
     for index, item in enumerate(items):
         event_id = item.get("event_id") if isinstance(item, dict) else None
-        try:
-            model = endpoint.schema.model_validate(item)
-            row = endpoint.to_row(ctx, model)
-        except ValidationError as err:
-            errors = validation_errors(err)
-        except ItemRejected as err:
-            errors = [err.error]
-        else:
+        model, row, errors = _check(ctx, endpoint, item, window)
+        if row is not None:
             if row["source_event_id"] in seen:  # twice in the same batch: the later one is a duplicate
                 results.append({"index": index, "event_id": model.event_id, "status": "duplicate", "errors": []})
             else:
@@ -177,7 +192,7 @@ def ingest(session: Session, *, source: FeedSource, endpoint: Endpoint, items: l
 
 
 def ingest_fhir(session: Session, *, source: FeedSource, entries: list[fhir.Mapped],
-                received_at: datetime) -> IngestResult:
+                received_at: datetime, window: schemas.TimeWindow = schemas.DEFAULT_WINDOW) -> IngestResult:
     """Store a FHIR request's entries, each through its endpoint's `ingest`; refused ones kept; the caller commits."""
     groups: dict[str, list[tuple[int, dict]]] = {}
     items: list[tuple[int, dict]] = []
@@ -193,7 +208,7 @@ def ingest_fhir(session: Session, *, source: FeedSource, entries: list[fhir.Mapp
     results = []
     for name, pairs in groups.items():
         result = ingest(session, source=source, endpoint=ENDPOINTS[name], items=[item for _, item in pairs],
-                        received_at=received_at)
+                        received_at=received_at, window=window)
         for (index, _), item_result in zip(pairs, result.items, strict=True):
             item_result["index"] = index
             items.append((index, item_result))

@@ -11,7 +11,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -182,8 +182,6 @@ def teleconsultation_row(ctx: Context, m: schemas.TeleconsultationSessionIn) -> 
 
 
 def mobile_stop_row(ctx: Context, m: schemas.MobileStopIn) -> dict:
-    if m.actual_arrival is None and m.planned_arrival > datetime.now(UTC) + timedelta(days=400):
-        raise ItemRejected("planned_arrival", "too_far_ahead", "arrêt prévu plus d'un an à l'avance")
     return {**_common(ctx, m), "unit_id": ctx.unit(m.unit_code), "commune_insee": ctx.commune(m.commune, "commune"),
             "day": local_day(m.planned_arrival), "planned_arrival": to_utc(m.planned_arrival),
             "planned_departure": to_utc(m.planned_departure),

@@ -1,28 +1,98 @@
 """Our JSON form of each feed's events (pydantic v2): structure, types, ranges and cross-field rules.
 
 Checks that need the database (existing sites, devices, communes; the sender's scope) are made by
-`data.ingestion.rows`. Every timestamp carries a time zone and is not in the future.
+`data.ingestion.rows`. Every timestamp carries a time zone and lies in a plausible window (`TimeWindow`, passed as the
+validation context): not in the future once done, at most a year ahead when planned.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from data.terminology import AGE_BANDS, EXPERIMENTS, PROFESSIONS, REQUESTER_TYPES, SPECIALTIES
 
 CLOCK_SKEW = timedelta(minutes=5)
-EARLIEST = datetime(2015, 1, 1, tzinfo=UTC)
+CAREER_EARLIEST = date(1940, 1, 1)  # activity dates of the workforce registry predate the programme's events
 
 
-def _not_future(value: datetime) -> datetime:
-    if value > datetime.now(UTC) + CLOCK_SKEW:
+@dataclass(frozen=True)
+class TimeWindow:
+    """Plausible moments of an event: from `earliest` to now + `horizon` (planned stops, periods);
+    moments already past may not be later than now + the clock skew. Passed as validation context."""
+
+    earliest: date = date(2015, 1, 1)
+    horizon: timedelta = timedelta(days=366)
+
+    @property
+    def earliest_moment(self) -> datetime:
+        return datetime(self.earliest.year, self.earliest.month, self.earliest.day, tzinfo=UTC)
+
+
+DEFAULT_WINDOW = TimeWindow()
+
+
+def _window(info: ValidationInfo) -> TimeWindow:
+    context = info.context or {}
+    return context.get("window") or DEFAULT_WINDOW
+
+
+def _utc(value: datetime) -> datetime:
+    """The moment in UTC; one whose offset pushes it past year 1 or 9999 is refused, never an OverflowError."""
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise PydanticCustomError("timestamp_out_of_range",
+                                  "horodatage hors des dates traitées (année 1 à 9999 une fois ramené en UTC)"
+                                  ) from None
+
+
+def _too_old(window: TimeWindow) -> PydanticCustomError:
+    return PydanticCustomError("timestamp_too_old", "l'horodatage est antérieur au {earliest}",
+                               {"earliest": window.earliest.strftime("%d/%m/%Y")})
+
+
+def _not_future(value: datetime, info: ValidationInfo) -> datetime:
+    """A moment already past (a session held, a result issued): between the window's start and now."""
+    window, moment = _window(info), _utc(value)
+    if moment > datetime.now(UTC) + CLOCK_SKEW:
         raise PydanticCustomError("future_timestamp", "l'horodatage est dans le futur")
-    if value < EARLIEST:
-        raise PydanticCustomError("timestamp_too_old", "l'horodatage est antérieur à 2015")
+    if moment < window.earliest_moment:
+        raise _too_old(window)
+    return value
+
+
+def _planned(value: datetime, info: ValidationInfo) -> datetime:
+    """A planned moment: between the window's start and now + its horizon."""
+    window, moment = _window(info), _utc(value)
+    if moment < window.earliest_moment:
+        raise _too_old(window)
+    if moment > datetime.now(UTC) + window.horizon:
+        raise PydanticCustomError("timestamp_out_of_range", "horodatage prévu plus de {days} jours à l'avance",
+                                  {"days": window.horizon.days})
+    return value
+
+
+def _day_in_window(value: date, info: ValidationInfo) -> date:
+    """A period bound: between the window's start and today + its horizon."""
+    window = _window(info)
+    if not window.earliest <= value <= date.today() + window.horizon:
+        raise PydanticCustomError("date_out_of_range", "date hors de la fenêtre acceptée (du {earliest} à "
+                                  "aujourd'hui + {days} jours)",
+                                  {"earliest": window.earliest.strftime("%d/%m/%Y"), "days": window.horizon.days})
+    return value
+
+
+def _career_day(value: date, info: ValidationInfo) -> date:
+    """An activity date of the registry: from 1940 to today + the window's horizon."""
+    window = _window(info)
+    if not CAREER_EARLIEST <= value <= date.today() + window.horizon:
+        raise PydanticCustomError("date_out_of_range", "date d'activité hors de la fenêtre acceptée (de 1940 à "
+                                  "aujourd'hui + {days} jours)", {"days": window.horizon.days})
     return value
 
 
@@ -33,6 +103,9 @@ def _finite(value: float) -> float:
 
 
 Timestamp = Annotated[AwareDatetime, AfterValidator(_not_future)]
+PlannedTimestamp = Annotated[AwareDatetime, AfterValidator(_planned)]
+PeriodDay = Annotated[date, AfterValidator(_day_in_window)]
+CareerDay = Annotated[date, AfterValidator(_career_day)]
 EventId = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._:\-/]+$",
                                description="the sender's own id of this event: re-sending it is a no-op")]
 Insee = Annotated[str, Field(pattern=r"^[0-9][0-9AB][0-9]{3}$", description="INSEE commune code")]
@@ -83,8 +156,8 @@ class MobileStopIn(EventIn):
 
     unit_code: Code
     commune: Insee
-    planned_arrival: AwareDatetime
-    planned_departure: AwareDatetime
+    planned_arrival: PlannedTimestamp
+    planned_departure: PlannedTimestamp
     actual_arrival: Timestamp | None = None
     actual_departure: Timestamp | None = None
     status: Literal["planned", "completed", "cancelled"]
@@ -163,8 +236,8 @@ class PractitionerIn(EventIn):
     specialty: Annotated[str, Field(max_length=60)] | None = None
     commune: Insee
     birth_year: int = Field(ge=1930, le=2010)
-    activity_start: date
-    activity_end: date | None = None
+    activity_start: CareerDay
+    activity_end: CareerDay | None = None
     fte: float = Field(1.0, gt=0, le=1)
 
     @model_validator(mode="after")
@@ -173,8 +246,6 @@ class PractitionerIn(EventIn):
               "la fin d'activité précède son début", "activity_end")
         _rule(self.activity_start.year >= self.birth_year + 18, "start_before_adulthood",
               "début d'activité incompatible avec l'année de naissance", "activity_start")
-        _rule(self.activity_start <= date.today() + timedelta(days=366), "start_too_far",
-              "début d'activité plus d'un an dans le futur", "activity_start")
         return self
 
 
@@ -185,8 +256,8 @@ class IndicatorValueIn(EventIn):
     indicator: Annotated[str, Field(pattern=r"^[a-z0-9_]{2,60}$")]
     territory_level: Literal["departement", "epci", "commune"]
     territory_code: Annotated[str, Field(pattern=r"^[0-9AB]{2,9}$")]
-    period_start: date
-    period_end: date
+    period_start: PeriodDay
+    period_end: PeriodDay
     value: Finite
     target: Finite | None = None
     unit: Annotated[str, Field(min_length=1, max_length=30)]

@@ -67,6 +67,10 @@ REASON_LABELS = {
     "unknown_territory": "territoire inconnu", "fhir_structure": "ressource FHIR invalide",
     "missing_position": "position GPS absente", "invalid_json": "JSON illisible", "invalid_body": "corps invalide",
     "batch_too_large": "lot trop volumineux", "empty_batch": "lot vide", "unreadable_extract": "extraction illisible",
+    "timestamp_out_of_range": "date hors fenêtre", "timestamp_too_old": "date trop ancienne",
+    "date_out_of_range": "date hors fenêtre", "incomplete_datetime": "date-heure incomplète",
+    "unprocessable_item": "événement illisible", "payload_too_large": "requête trop volumineuse",
+    "unsupported_media_type": "type de contenu refusé",
 }
 
 

@@ -42,6 +42,14 @@ def login(dash_duo, base: str, email: str, password: str, *, expect_success: boo
         WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "logout-link")))
 
 
+def logout(dash_duo) -> None:
+    """Sign out with the navbar's button (a POST form with its CSRF token), back on the sign-in page."""
+    driver = dash_duo.driver
+    button = WebDriverWait(driver, 20).until(EC.element_to_be_clickable((By.ID, "logout-link")))
+    driver.execute_script("arguments[0].click()", button)  # the header may be scrolled away: click it where it is
+    WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "email")))
+
+
 AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe.min.js"
 
 

@@ -9,7 +9,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, logout
 
 pytestmark = pytest.mark.browser
 USAGERS_ROW = 3  # fourth college in the grants matrix
@@ -62,7 +62,7 @@ def test_grant_change_shows_biology_to_usagers(dash_duo, served, restore_usagers
     login(dash_duo, served, "usagers@demo.e-meuse-sante.fr", "demo-usagers-2026")
     dash_duo.wait_for_element("#kpi-teleconsultations", timeout=20)
     assert not driver.find_elements(By.ID, "kpi-poc_tests")
-    driver.get(served + "/logout")
+    logout(dash_duo)
 
     login(dash_duo, served, "admin@demo.e-meuse-sante.fr", "demo-admin-2026")
     driver.get(served + "/admin")
@@ -74,7 +74,7 @@ def test_grant_change_shows_biology_to_usagers(dash_duo, served, restore_usagers
     choose_level(driver, GRANT_CELL, steps_down=2, expected="détail")
     dash_duo.wait_for_contains_text("#admin-grants-message", "Droit modifié", timeout=20)
     assert dash_duo.get_logs() == []
-    driver.get(served + "/logout")
+    logout(dash_duo)
 
     login(dash_duo, served, "usagers@demo.e-meuse-sante.fr", "demo-usagers-2026")
     dash_duo.wait_for_element("#kpi-poc_tests", timeout=20)

@@ -78,3 +78,15 @@ def test_rebuild_rollups_recomputes_what_ingestion_maintains(app, db):
     assert "teleconsultation_daily:" in result.output and "rebuilt in" in result.output
     db.expire_all()
     assert totals() == before
+
+
+def test_end_sessions_command_signs_a_user_out_everywhere(app, db):
+    from tests.conftest import Auth
+
+    client = app.test_client()
+    Auth(client).login_as("usagers")
+    assert client.get("/").status_code == 200
+    result = app.test_cli_runner().invoke(args=["end-sessions", "usagers@demo.e-meuse-sante.fr"])
+    assert result.exit_code == 0 and "ended" in result.output, result.output
+    assert client.get("/").status_code == 302
+    assert app.test_cli_runner().invoke(args=["end-sessions", "personne@nulle.part"]).exit_code != 0

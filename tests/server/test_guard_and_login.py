@@ -67,7 +67,7 @@ def test_login_then_pages_and_callbacks_are_served(client, auth):
     assert r.status_code == 302 and r.headers["Location"] == "/"
     assert client.get("/").status_code == 200
     assert client.get("/_dash-layout").status_code == 200
-    client.get("/logout")
+    auth.logout()
     assert client.get("/_dash-layout").status_code == 401
 
 
@@ -75,7 +75,7 @@ def test_login_follows_only_local_next(client, auth):
     r = client.post("/login?next=https://evil.example/x", data={
         "email": "usagers@demo.e-meuse-sante.fr", "password": "demo-usagers-2026", "csrf_token": auth.csrf()})
     assert r.headers["Location"] == "/"
-    client.get("/logout")
+    auth.logout()
     r = client.post("/login?next=/?dep=55", data={
         "email": "usagers@demo.e-meuse-sante.fr", "password": "demo-usagers-2026", "csrf_token": auth.csrf()})
     assert r.headers["Location"] == "/?dep=55"
