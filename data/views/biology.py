@@ -81,11 +81,12 @@ def minutes(v) -> str:
 def biology_view(session: Session, *, scope: AccessScope, filters: Filters, options: BiologyOptions) -> BiologyView:
     detail = detail_for(scope, filters, Dataset.BIOLOGY)
     summary = q.summary(session, scope=scope, filters=filters, now=options.now)
-    weekly = q.weekly(session, scope=scope, filters=filters)
-    sites = q.by_site_test(session, scope=scope, filters=filters)
     devices = q.devices(session, scope=scope, filters=filters, now=options.now)
-    if detail.summary and summary:
+    if detail.summary and summary:  # weekly and per-site rollups are not read: the grid has them
         summary, weekly, sites = _from_grid(session, detail, filters, summary)
+    else:
+        weekly = q.weekly(session, scope=scope, filters=filters)
+        sites = q.by_site_test(session, scope=scope, filters=filters)
     c = detail.count
     stats = (
         Stat("bio-tests", "Analyses réalisées", detail.secret(summary.tests),

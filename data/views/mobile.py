@@ -96,10 +96,11 @@ def _stats(s: q.MobileSummary, detail: Detail) -> tuple[Stat, ...]:
 def mobile_view(session: Session, *, scope: AccessScope, filters: Filters, options: None = None) -> MobileView:
     detail = detail_for(scope, filters, Dataset.MOBILE)
     summary = q.summary(session, scope=scope, filters=filters)
-    weekly = q.weekly(session, scope=scope, filters=filters)
     communes = q.communes_served(session, scope=scope, filters=filters)
-    if detail.summary and summary:
+    if detail.summary and summary:  # the weekly rollup is not read: the grid has months
         summary, weekly, communes = _from_grid(session, detail, filters, summary, communes)
+    else:
+        weekly = q.weekly(session, scope=scope, filters=filters)
     vehicles = _vehicles(session, scope, filters, detail)
     x = "month_key" if detail.summary else "week"
     series = weekly_series(weekly, x=x, group="status", value="stops", order=list(q.STATUS_LABELS.values()),
