@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PORT   ?= 8050
 
-.PHONY: run test lint geo demo simulate bench loadtest bench-ingestion clean
+.PHONY: run test lint geo demo simulate bench loadtest bench-ingestion attack bench-secrecy clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,15 @@ loadtest: $(VENV)/.bench-deps .venv-load/.deps
 ## Ingestion throughput vs a bare bulk insert (POSTGRES=postgresql+psycopg://... adds PostgreSQL)
 bench-ingestion: $(VENV)/.dev-deps
 	$(PY) -m bench.ingestion $(if $(POSTGRES),--postgres $(POSTGRES),)
+
+## Longer attack run on statistical secrecy (the suite in `make test` draws 10 selections per tactic)
+ATTACK_EXAMPLES ?= 40
+attack: $(VENV)/.dev-deps
+	ATTACK_EXAMPLES=$(ATTACK_EXAMPLES) $(PY) -m pytest -q -s tests/attacks
+
+## What the summary level's publication grid does to the demo data (share of cells 1-10, noise, totals)
+bench-secrecy: $(VENV)/.run-deps
+	$(PY) -m bench.secrecy
 
 clean:
 	rm -rf $(VENV) .venv-load instance/*.sqlite3* .pytest_cache .ruff_cache
