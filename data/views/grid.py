@@ -190,20 +190,31 @@ def workforce_stock(session: Session, deps: tuple[str, ...], profession: str, on
                     [(d, on.isoformat(), band, n) for (d, band), n in counts.items()], perturbation())
 
 
+def quarter_period(period: Period) -> Period:
+    """The whole calendar quarters a period touches (flows are published per quarter)."""
+    start = period.start.replace(month=3 * ((period.start.month - 1) // 3) + 1, day=1)
+    last = period.end.replace(month=3 * ((period.end.month - 1) // 3) + 3, day=1)
+    return Period(start, month_end(last))
+
+
 def workforce_flows(session: Session, deps: tuple[str, ...], profession: str, period: Period) -> Grid:
-    """Arrivals (activity start) and departures (activity end) per département and month."""
+    """Arrivals (activity start) and departures (activity end) per département and whole quarter
+    (quarters, not months: a month's flows are nearly all 1–10)."""
     hp = HealthProfessional
-    out = []
+    span = quarter_period(period)
+    counts: dict[tuple[str, str, str], int] = {}
     for kind, column in (("arrivals", hp.activity_start), ("departures", hp.activity_end)):
         month = _month_key(session, column)
         rows = session.execute(
             select(Commune.departement_code, month, func.count())
             .select_from(hp).join(Commune, Commune.insee == hp.commune_insee)
             .where(Commune.departement_code.in_(deps), profession_clause(profession),
-                   and_(column >= period.start, column <= period.end))
+                   and_(column >= span.start, column <= span.end))
             .group_by(Commune.departement_code, month)).all()
-        out += [(d, _iso(m), kind, n) for d, m, n in rows]
-    return _publish(f"workforce.flows.{profession}", out, perturbation())
+        for d, m, n in rows:
+            key = (d, quarter_of(_iso(m)), kind)
+            counts[key] = counts.get(key, 0) + int(n)
+    return _publish(f"workforce.flows.{profession}", [(*k, n) for k, n in counts.items()], perturbation())
 
 
 def quarter_of(month_key: str) -> str:

@@ -164,12 +164,9 @@ def _from_grid(session: Session, detail: Detail, filters: Filters, profession: s
                           "share_pct": published_rate(cell, total)} for shown, bands in shown_bands.items()],
                         columns=["band", "count", "share_pct"])
     flow = grid.workforce_flows(session, deps, profession, filters.period)
-    quarters: dict[str, list[str]] = {}
-    for m in grid.months(filters.period):
-        quarters.setdefault(grid.quarter_of(m), []).append(m)
     frows = []
-    for quarter, ms in quarters.items():
-        a, dep_ = (flow.total(periods=set(ms), categories={k}) for k in ("arrivals", "departures"))
+    for quarter in sorted({k for _, k, _ in flow.cells}, key=lambda t: (t.split()[1], t)):
+        a, dep_ = (flow.total(periods={quarter}, categories={k}) for k in ("arrivals", "departures"))
         frows.append({"quarter": quarter, "arrivals": grid.shown(a), "departures": grid.shown(dep_),
                       "net": a.value - dep_.value if not (a.small or dep_.small) else "s"})
     flows = pd.DataFrame(frows, columns=["quarter", "arrivals", "departures", "net"])
@@ -200,6 +197,9 @@ def _flows_series(flows: pd.DataFrame) -> WeeklySeries:
 def _flows_caption(df: pd.DataFrame, label: str, detail: Detail) -> str:
     if df.empty:
         return "Aucun mouvement pour ce filtre."
+    if detail.summary:
+        return (f"Installations et départs de {label.lower()} par trimestre entier (niveau « synthèse » : "
+                "trimestres complets, valeurs publiées après perturbation statistique).")
     a, d = numeric(df["arrivals"]), numeric(df["departures"])
     if a.isna().any() or d.isna().any():
         return f"Installations et départs de {label.lower()} par trimestre ; {SECRET_NOTE.lower()}"
