@@ -233,3 +233,36 @@ def test_sign_in_and_out_are_audited_with_the_address(app, engine):
             AuditEvent.actor == "recherche@demo.e-meuse-sante.fr").order_by(AuditEvent.id.desc()).limit(2)).all()
     assert [r.action for r in rows] == ["logout", "login.success"]
     assert all(r.ip == "127.0.0.1" for r in rows)
+
+
+@pytest.fixture()
+def write_lock(engine):
+    """Another connection holding the database's write lock (SQLite `BEGIN IMMEDIATE`, a row lock on PostgreSQL)."""
+    conn = engine.raw_connection()
+    cur = conn.cursor()
+    if engine.dialect.name == "sqlite":
+        conn.isolation_level = None
+        cur.execute("BEGIN IMMEDIATE")
+    else:
+        cur.execute("UPDATE alembic_version SET version_num = version_num")
+    try:
+        yield
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def test_healthz_reports_blocked_writes(client, write_lock):
+    started = time.monotonic()
+    r = client.get("/healthz")
+    assert r.status_code == 503, r.json
+    assert r.json["status"] == "degraded" and r.json["database"] == "read-only"
+    assert time.monotonic() - started < 10  # a short timeout, not the writers' 30 s
+
+
+def test_healthz_write_check_leaves_nothing_behind(client, engine):
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.json["database"] == "ok"
+    from data.db import schema_revision
+
+    assert schema_revision(engine) == r.json["schema"]
