@@ -266,3 +266,44 @@ def test_healthz_write_check_leaves_nothing_behind(client, engine):
     from data.db import schema_revision
 
     assert schema_revision(engine) == r.json["schema"]
+
+
+MALFORMED_CALLBACKS = {
+    "not JSON": "{not json",
+    "a list": [],
+    "no keys": {},
+    "a JSON string": "x",
+    "unknown output": {**CALLBACK, "output": "nope.children"},
+    "inputs a string": {**CALLBACK, "inputs": "garbage"},
+    "inputs numbers": {**CALLBACK, "inputs": [1, 2, 3]},
+    "input without id": {**CALLBACK, "inputs": [{"value": 1}]},
+    "too few inputs": {**CALLBACK, "inputs": CALLBACK["inputs"][:2]},
+    "outputs a string": {**CALLBACK, "outputs": "x"},
+    "state an object": {**CALLBACK, "state": {"a": 1}},
+    "changedPropIds a number": {**CALLBACK, "changedPropIds": 5},
+    "values objects": {**CALLBACK, "inputs": [{**i, "value": {"x": [1]}} for i in CALLBACK["inputs"]]},
+    "values numbers": {**CALLBACK, "inputs": [{**i, "value": 12345} for i in CALLBACK["inputs"]]},
+}
+
+
+@pytest.mark.parametrize("name", list(MALFORMED_CALLBACKS))
+def test_malformed_callback_requests_get_a_clean_400(client, auth, name):
+    import json
+
+    auth.login_as("ars")
+    client.get("/")
+    body = MALFORMED_CALLBACKS[name]
+    r = client.post("/_dash-update-component", data=body if isinstance(body, str) else json.dumps(body),
+                    content_type="application/json", headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
+    assert r.status_code == 400, r.get_data(as_text=True)[:200]
+    assert r.is_json and r.json["error"] == "requête invalide" and r.json["message"]
+    text = r.get_data(as_text=True)
+    assert "Traceback" not in text and "Error" not in text and ".py" not in text
+
+
+def test_a_well_formed_callback_still_answers(client, auth):
+    auth.login_as("ars")
+    client.get("/")
+    r = client.post("/_dash-update-component", json=CALLBACK,
+                    headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
+    assert r.status_code == 200 and "overview-kpis" in r.get_data(as_text=True)
