@@ -182,4 +182,6 @@ if __name__ == "__main__":
     port = int(os.environ.get("PORT", "8050"))
     print(demo_logins_text(), flush=True)
     print(f"e-Meuse Santé : http://127.0.0.1:{port}", flush=True)
-    server.run(host="127.0.0.1", port=port, debug=get_settings().debug)
+    from server.security import BannerlessRequestHandler
+
+    server.run(host="127.0.0.1", port=port, debug=get_settings().debug, request_handler=BannerlessRequestHandler)

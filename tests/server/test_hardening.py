@@ -307,3 +307,51 @@ def test_a_well_formed_callback_still_answers(client, auth):
     r = client.post("/_dash-update-component", json=CALLBACK,
                     headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
     assert r.status_code == 200 and "overview-kpis" in r.get_data(as_text=True)
+
+
+def test_no_server_banner_on_pages_nor_api(app):
+    """Through the development server as `python app.py` runs it, and from the app for any other server."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    from server.security import BannerlessRequestHandler
+
+    client = app.test_client()
+    assert client.get("/login").headers.get_all("Server") == ["e-Meuse"]
+    assert client.post("/api/v1/mobile/stops", json={}).headers.get_all("Server") == ["e-Meuse"]
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=BannerlessRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        banners = []
+        for path, data in (("/login", None), ("/api/v1/mobile/stops", b"{}"), ("/healthz", None)):
+            request = urllib.request.Request(f"http://127.0.0.1:{server.port}{path}", data=data,
+                                             headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as r:
+                    banners.append(r.headers.get_all("Server"))
+            except urllib.error.HTTPError as err:  # the API answers 401 without a key
+                banners.append(err.headers.get_all("Server"))
+    finally:
+        server.shutdown()
+        thread.join(5)
+    assert banners == [["e-Meuse"]] * 3
+
+
+def test_gunicorn_config_hides_its_banner():
+    import runpy
+    from pathlib import Path
+
+    import gunicorn.http.wsgi
+
+    original = gunicorn.http.wsgi.SERVER
+    try:
+        runpy.run_path(str(Path(__file__).parents[2] / "gunicorn.conf.py"))
+        from server.security import SERVER_BANNER
+
+        assert gunicorn.http.wsgi.SERVER == SERVER_BANNER
+    finally:
+        gunicorn.http.wsgi.SERVER = original
