@@ -86,7 +86,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     settings = get_settings() if not overrides else Settings(**{**get_settings().model_dump(), **overrides})
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
 
-    from server import account, api, auth, cli, database, exports, guard, health, security, sessions
+    from server import account, api, auth, callback_requests, cli, database, exports, guard, health, security, sessions
     from server.extensions import cache, compress, csrf, limiter, login_manager
 
     server = Flask(__name__, template_folder=str(ROOT / "server" / "templates"))
@@ -134,6 +134,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Let Dash finish its first-request set-up now (callbacks, pages router, their inline scripts),
     # through a public request that needs no database, so the CSP can hash every inline script the page will carry.
     server.test_client().get("/_favicon.ico")
+    callback_requests.install(server, dash_app.callback_map)
     if all("_pages_" in output for output in dash_app.callback_map):
         log.warning("no callbacks: an earlier Dash app of this process took them (build one app per process)")
     _guard_page_layouts()
@@ -181,4 +182,6 @@ if __name__ == "__main__":
     port = int(os.environ.get("PORT", "8050"))
     print(demo_logins_text(), flush=True)
     print(f"e-Meuse Santé : http://127.0.0.1:{port}", flush=True)
-    server.run(host="127.0.0.1", port=port, debug=get_settings().debug)
+    from server.security import BannerlessRequestHandler
+
+    server.run(host="127.0.0.1", port=port, debug=get_settings().debug, request_handler=BannerlessRequestHandler)

@@ -12,9 +12,10 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
-from pydantic import BaseModel, RootModel, create_model
+from pydantic import BaseModel, Field, RootModel, create_model
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import InType, SecureType, SecuritySchemeData
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -65,8 +66,9 @@ class FhirPayload(RootModel[dict]):
 def _body_model(endpoint: Endpoint) -> type[BaseModel]:
     """One event, a list of events, or {"events": [...]}."""
     name = endpoint.schema.__name__
-    envelope = create_model(f"{name}Batch", events=(list[endpoint.schema], ...))
-    root = RootModel[endpoint.schema | list[endpoint.schema] | envelope]  # type: ignore[valid-type]
+    batch = Annotated[list[endpoint.schema], Field(min_length=1, max_length=MAX_BATCH)]  # as `_items` answers
+    envelope = create_model(f"{name}Batch", events=(batch, ...))
+    root = RootModel[endpoint.schema | batch | envelope]  # type: ignore[valid-type]
     return type(f"{name}Body", (root,), {"__doc__": "Un événement, une liste, ou {\"events\": [...]}.",
                                          "__module__": __name__})
 

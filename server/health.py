@@ -14,6 +14,30 @@ from data.geography import GEOMETRY_FILES, geojson_fingerprint
 bp = Blueprint("health", __name__)
 
 
+WRITE_TIMEOUT_MS = 1000  # the check waits this long for a write lock (writers wait 30 s)
+# A real write that changes nothing, rolled back: it needs the write lock (SQLite) or a writable transaction
+# (PostgreSQL read-only replica or `default_transaction_read_only`), on a table every migrated database has.
+PROBE_WRITE = "UPDATE alembic_version SET version_num = version_num"
+
+
+def _probe_write(conn) -> None:
+    """Attempt the harmless write with a short lock timeout; the caller rolls back."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {WRITE_TIMEOUT_MS}")
+        try:
+            conn.exec_driver_sql(PROBE_WRITE)
+        finally:
+            conn.rollback()
+            conn.exec_driver_sql("PRAGMA busy_timeout = 30000")  # make_engine's timeout, for the pooled connection
+        return
+    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {WRITE_TIMEOUT_MS}")
+    conn.exec_driver_sql(f"SET LOCAL statement_timeout = {2 * WRITE_TIMEOUT_MS}")
+    try:
+        conn.exec_driver_sql(PROBE_WRITE)
+    finally:
+        conn.rollback()
+
+
 @bp.route("/healthz")
 def healthz():
     engine = current_app.extensions["emeuse.engine"]
@@ -23,6 +47,13 @@ def healthz():
         revision = schema_revision(engine)
     except Exception as exc:  # the point is to report, not to raise
         return jsonify(status="error", database="unreachable", detail=type(exc).__name__), 503
+    if revision is not None:
+        try:
+            with engine.connect() as conn:
+                _probe_write(conn)
+        except Exception as exc:  # locked, read-only or out of space: reads work, writes do not
+            return jsonify(status="degraded", database="read-only", detail=type(exc).__name__,
+                           schema=revision, engine=engine.dialect.name), 503
     return jsonify(status="ok", database="ok", schema=revision, engine=engine.dialect.name)
 
 

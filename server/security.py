@@ -5,12 +5,24 @@ from urllib.parse import urlparse
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.serving import WSGIRequestHandler
 
 from server.guard import wants_json
 from server.sessions import COOKIELESS_PREFIXES
 
 CSRF_COOKIE = "_csrf_token"  # read by dash-renderer and sent back as the X-CSRFToken header
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/geo/", "/_favicon.ico")
+SERVER_BANNER = "e-Meuse"  # instead of "Werkzeug/x Python/y" or "gunicorn"
+# servers that always write their own Server header (set to SERVER_BANNER by BannerlessRequestHandler and
+# gunicorn.conf.py): a second one from the app would be sent as well
+OWN_BANNER_SERVERS = ("werkzeug", "gunicorn")
+
+
+class BannerlessRequestHandler(WSGIRequestHandler):
+    """The development server (`python app.py`) without its version banner."""
+
+    def version_string(self) -> str:
+        return SERVER_BANNER
 
 
 def inline_script_hashes(html: str) -> list[str]:
@@ -97,6 +109,8 @@ def install(server: Flask, *, secure_cookies: bool) -> None:
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if not request.environ.get("SERVER_SOFTWARE", "").lower().startswith(OWN_BANNER_SERVERS):
+            response.headers["Server"] = SERVER_BANNER
         if secure_cookies:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if g.get("set_csrf_cookie"):

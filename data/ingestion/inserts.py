@@ -100,16 +100,22 @@ def update_changed(session: Session, model, rows: list[dict]) -> list[tuple[dict
 
 def upsert_practitioners(session: Session, rows: list[dict]) -> tuple[set[str], set[str]]:
     """Workforce records are keyed by the hashed RPPS: a new event about a known practitioner updates
-    the record. Returns the event ids inserted and those that updated a record."""
+    the record, in the batch's order (a practitioner new to the database is inserted by its first event,
+    updated by the next ones). Returns the event ids inserted and those that updated a record."""
     if not rows:
         return set(), set()
     existing = {p.rpps_hash: (p.id, p.source_id, p.source_event_id) for p in session.scalars(
         select(HealthProfessional).where(HealthProfessional.rpps_hash.in_([r["rpps_hash"] for r in rows])))}
-    fresh, updated = [], set()
+    fresh: dict[str, dict] = {}
+    later: list[dict] = []  # events about a practitioner first seen earlier in this batch
+    updated: set[str] = set()
     for row in rows:
         current = existing.get(row["rpps_hash"])
         if current is None:
-            fresh.append(row)
+            if row["rpps_hash"] in fresh:
+                later.append(row)
+            else:
+                fresh[row["rpps_hash"]] = row
         elif (current[1], current[2]) != (row["source_id"], row["source_event_id"]):
             session.execute(update(HealthProfessional).where(HealthProfessional.id == current[0]).values(**row))
             updated.add(row["source_event_id"])
@@ -118,5 +124,9 @@ def upsert_practitioners(session: Session, rows: list[dict]) -> tuple[set[str], 
         ins = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(
             HealthProfessional)
         inserted = set(session.scalars(ins.on_conflict_do_nothing().returning(HealthProfessional.source_event_id),
-                                       fresh).all())
+                                       list(fresh.values())).all())
+    for row in later:
+        session.execute(update(HealthProfessional).where(HealthProfessional.rpps_hash == row["rpps_hash"])
+                        .values(**row))
+        updated.add(row["source_event_id"])
     return inserted, updated

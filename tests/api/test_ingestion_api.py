@@ -225,6 +225,22 @@ def test_practitioner_record_is_updated_by_a_new_event(post, db):
     assert len(rows) == 1 and str(rows[0].activity_end) == "2026-10-31"
 
 
+def test_same_practitioner_twice_in_a_batch_is_updated_in_order(post, db):
+    first = json_examples(suffix=unique())["workforce/practitioners"]
+    first["rpps_hash"] = unique("").replace("-", "").ljust(64, "c")[:64]
+    moved = {**first, "event_id": unique(), "commune": "55533"}
+    leaving = {**moved, "event_id": unique(), "activity_end": "2026-10-31"}
+    r = post("workforce/practitioners", {"events": [first, moved, leaving]})
+    assert r.status_code == 201, r.json
+    assert [i["status"] for i in r.json["items"]] == ["accepted", "updated", "updated"]
+    assert (r.json["accepted"], r.json["updated"], r.json["duplicates"]) == (1, 2, 0)
+    db.expire_all()
+    rows = db.scalars(select(HealthProfessional).where(HealthProfessional.rpps_hash == first["rpps_hash"])).all()
+    assert len(rows) == 1
+    assert (rows[0].commune_insee, str(rows[0].activity_end), rows[0].source_event_id) == (
+        "55533", "2026-10-31", leaving["event_id"])
+
+
 def test_concurrent_redelivery_makes_one_row(app, api_keys, db):
     item = json_examples(suffix=unique())["biology/results"]
     statuses, errors = [], []

@@ -233,3 +233,125 @@ def test_sign_in_and_out_are_audited_with_the_address(app, engine):
             AuditEvent.actor == "recherche@demo.e-meuse-sante.fr").order_by(AuditEvent.id.desc()).limit(2)).all()
     assert [r.action for r in rows] == ["logout", "login.success"]
     assert all(r.ip == "127.0.0.1" for r in rows)
+
+
+@pytest.fixture()
+def write_lock(engine):
+    """Another connection holding the database's write lock (SQLite `BEGIN IMMEDIATE`, a row lock on PostgreSQL)."""
+    conn = engine.raw_connection()
+    cur = conn.cursor()
+    if engine.dialect.name == "sqlite":
+        conn.isolation_level = None
+        cur.execute("BEGIN IMMEDIATE")
+    else:
+        cur.execute("UPDATE alembic_version SET version_num = version_num")
+    try:
+        yield
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def test_healthz_reports_blocked_writes(client, write_lock):
+    started = time.monotonic()
+    r = client.get("/healthz")
+    assert r.status_code == 503, r.json
+    assert r.json["status"] == "degraded" and r.json["database"] == "read-only"
+    assert time.monotonic() - started < 10  # a short timeout, not the writers' 30 s
+
+
+def test_healthz_write_check_leaves_nothing_behind(client, engine):
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.json["database"] == "ok"
+    from data.db import schema_revision
+
+    assert schema_revision(engine) == r.json["schema"]
+
+
+MALFORMED_CALLBACKS = {
+    "not JSON": "{not json",
+    "a list": [],
+    "no keys": {},
+    "a JSON string": "x",
+    "unknown output": {**CALLBACK, "output": "nope.children"},
+    "inputs a string": {**CALLBACK, "inputs": "garbage"},
+    "inputs numbers": {**CALLBACK, "inputs": [1, 2, 3]},
+    "input without id": {**CALLBACK, "inputs": [{"value": 1}]},
+    "too few inputs": {**CALLBACK, "inputs": CALLBACK["inputs"][:2]},
+    "outputs a string": {**CALLBACK, "outputs": "x"},
+    "state an object": {**CALLBACK, "state": {"a": 1}},
+    "changedPropIds a number": {**CALLBACK, "changedPropIds": 5},
+    "values objects": {**CALLBACK, "inputs": [{**i, "value": {"x": [1]}} for i in CALLBACK["inputs"]]},
+    "values numbers": {**CALLBACK, "inputs": [{**i, "value": 12345} for i in CALLBACK["inputs"]]},
+}
+
+
+@pytest.mark.parametrize("name", list(MALFORMED_CALLBACKS))
+def test_malformed_callback_requests_get_a_clean_400(client, auth, name):
+    import json
+
+    auth.login_as("ars")
+    client.get("/")
+    body = MALFORMED_CALLBACKS[name]
+    r = client.post("/_dash-update-component", data=body if isinstance(body, str) else json.dumps(body),
+                    content_type="application/json", headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
+    assert r.status_code == 400, r.get_data(as_text=True)[:200]
+    assert r.is_json and r.json["error"] == "requête invalide" and r.json["message"]
+    text = r.get_data(as_text=True)
+    assert "Traceback" not in text and "Error" not in text and ".py" not in text
+
+
+def test_a_well_formed_callback_still_answers(client, auth):
+    auth.login_as("ars")
+    client.get("/")
+    r = client.post("/_dash-update-component", json=CALLBACK,
+                    headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
+    assert r.status_code == 200 and "overview-kpis" in r.get_data(as_text=True)
+
+
+def test_no_server_banner_on_pages_nor_api(app):
+    """Through the development server as `python app.py` runs it, and from the app for any other server."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    from server.security import BannerlessRequestHandler
+
+    client = app.test_client()
+    assert client.get("/login").headers.get_all("Server") == ["e-Meuse"]
+    assert client.post("/api/v1/mobile/stops", json={}).headers.get_all("Server") == ["e-Meuse"]
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=BannerlessRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        banners = []
+        for path, data in (("/login", None), ("/api/v1/mobile/stops", b"{}"), ("/healthz", None)):
+            request = urllib.request.Request(f"http://127.0.0.1:{server.port}{path}", data=data,
+                                             headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as r:
+                    banners.append(r.headers.get_all("Server"))
+            except urllib.error.HTTPError as err:  # the API answers 401 without a key
+                banners.append(err.headers.get_all("Server"))
+    finally:
+        server.shutdown()
+        thread.join(5)
+    assert banners == [["e-Meuse"]] * 3
+
+
+def test_gunicorn_config_hides_its_banner():
+    import runpy
+    from pathlib import Path
+
+    import gunicorn.http.wsgi
+
+    original = gunicorn.http.wsgi.SERVER
+    try:
+        runpy.run_path(str(Path(__file__).parents[2] / "gunicorn.conf.py"))
+        from server.security import SERVER_BANNER
+
+        assert gunicorn.http.wsgi.SERVER == SERVER_BANNER
+    finally:
+        gunicorn.http.wsgi.SERVER = original

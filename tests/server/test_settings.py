@@ -55,3 +55,19 @@ def test_production_refuses_the_development_secrecy_key(monkeypatch, key):
         monkeypatch.setenv("SECRECY_KEY", key)
     with pytest.raises(ValidationError, match="SECRECY_KEY"):
         Settings()
+
+
+
+def test_env_example_lists_every_setting_with_a_comment():
+    import re
+
+    from settings import ROOT
+
+    setting = re.compile(r"^#? ?([A-Z][A-Z0-9_]*)=")
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    listed = {m.group(1): i for i, line in enumerate(lines) if (m := setting.match(line))}
+    assert set(listed) == {name.upper() for name in Settings.model_fields}
+    for name, i in listed.items():  # a comment line heads each setting, or the group of settings it is in
+        while i > 0 and setting.match(lines[i - 1]):
+            i -= 1
+        assert i > 0 and lines[i - 1].startswith("# "), f"{name} has no comment"
