@@ -56,17 +56,6 @@ class Grid:
         cells = self.select(**where)
         return published_sum(cells) if cells else ZERO
 
-    def by(self, axis: str, **where) -> dict[str, Published]:
-        """Totals per département (axis "dep"), period ("period") or category ("category")."""
-        index = {"dep": 0, "period": 1, "category": 2}[axis]
-        groups: dict[str, list[Published]] = {}
-        allowed = {k: set(v) for k, v in where.items() if v is not None}
-        names = {"deps": 0, "periods": 1, "categories": 2}
-        for key, cell in self.cells.items():
-            if all(key[names[k]] in v for k, v in allowed.items()):
-                groups.setdefault(key[index], []).append(cell)
-        return {k: published_sum(v) for k, v in sorted(groups.items())}
-
 
 def _publish(measure: str, rows, p: Perturbation) -> Grid:
     cells = {}
