@@ -68,18 +68,15 @@ def _truth(session, deps, period) -> dict[str, dict]:
                               ("mobile", grid.mobile_grids(session, deps, period))):
             for k, g in grids.items():
                 if isinstance(g, grid.Grid):
-                    out[f"{prefix}.{k}"] = {key: _exact(c) for key, c in g.cells.items()}
-        out["workforce.active.medecin_gp"] = {k: _exact(c) for k, c in grid.workforce_stock(
+                    out[f"{prefix}.{k}"] = {key: c.value for key, c in g.cells.items()}
+        out["workforce.active.medecin_gp"] = {k: c.value for k, c in grid.workforce_stock(
             session, deps, "medecin_gp", period.end).cells.items()}
-        out["workforce.flows.medecin_gp"] = {k: _exact(c) for k, c in grid.workforce_flows(
+        out["workforce.flows.medecin_gp"] = {k: c.value for k, c in grid.workforce_flows(
             session, deps, "medecin_gp", period).cells.items()}
         return out
     finally:
         grid.publish = original
 
-
-def _exact(cell) -> int:
-    return cell.value
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def update_feeds(_tick, *, scope):
     return (
         stat_cards(view.stats),
         view_table(view.sources_table),
-        series_bars(view.hourly, y_title="Événements par jour" if view.summary else "Événements par heure")
+        series_bars(view.hourly, y_title=view.hourly_axis)
         if not view.hourly.empty else empty_figure("Aucun événement reçu sur les 48 dernières heures"),
         view_table(view.hourly_table),
         series_bars(view.rejects, y_title="Refus", horizontal=True) if not view.rejects.empty

@@ -190,9 +190,6 @@ class Published:
     def label(self) -> str | None:
         return SMALL_LABEL if self.small else None
 
-    def __add__(self, other: Published) -> Published:
-        return Published(self.value + other.value, small=False)
-
 
 ZERO = Published(0)
 

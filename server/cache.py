@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from data.access import AccessScope
+from data.views import VIEWS
 from server.extensions import cache
 
 T = TypeVar("T")
@@ -53,8 +54,6 @@ def cached(namespace: str, *, scope: AccessScope, params: tuple, datasets: Itera
 def page_view(name: str, *, session, scope: AccessScope, filters, options):
     """A page's view for the caller, cached once per (view, scope, filters, options, dataset versions):
     the page's callback and its exports read the same entry, in two cache round trips."""
-    from data.views import VIEWS
-
     spec = VIEWS[name]
     return cached(f"view.{name}", scope=scope, params=(filters, options), datasets=spec.datasets,
                   compute=lambda: spec.compute(session, scope=scope, filters=filters, options=options))

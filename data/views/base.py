@@ -148,6 +148,17 @@ class Detail:
         return "par département (niveau « synthèse »)" if self.summary else "par commune"
 
 
+def departement_counts(counts: Mapping[str, int | str], *, noun: str, none: str, hover: str,
+                       title: str) -> AreaLayer:
+    """A summary map of a count per département (« < 11 » ones drawn grey, said in their hover)."""
+    codes = tuple(counts)
+    return AreaLayer(level=DEPARTEMENT, codes=codes,
+                     values=tuple(None if isinstance(counts[c], str) else float(counts[c]) for c in codes),
+                     value_hover=hover, colorbar_title=title,
+                     missing_hover=tuple(f"{counts[c]} {noun} (secret statistique)" if isinstance(counts[c], str)
+                                         else none for c in codes))
+
+
 def shown_count(n: int | float | str | None, *, summary: bool) -> str:
     """The one rule for a count in text: « < 11 » for 1–10 at summary level, a label kept as it is."""
     if n is None:

@@ -47,10 +47,10 @@ def options_from_args(_args: Mapping[str, str], _filters: Filters) -> FeedsOptio
 
 @dataclass(frozen=True)
 class FeedsView:
-    summary: bool
     stats: tuple[Stat, ...]
     sources_table: TableView
     hourly: WeeklySeries
+    hourly_axis: str  # per day at summary level, per hour at detail
     hourly_table: TableView
     rejects: WeeklySeries
     rejects_table: TableView
@@ -105,12 +105,12 @@ def feeds_view(session: Session, *, scope: AccessScope, filters: Filters | None,
     reject_series = (weekly_series(rejects.assign(axis="Refus"), x="reason", group="axis", value="count")
                      if not rejects.empty else WeeklySeries((), ()))
     return FeedsView(
-        summary, stats,
+        stats,
         TableView(SOURCES_TABLE, "Sources" if not summary else "Sources par flux", sources_frame,
                   caption=f"{count(len(sources))} sources, dont {count(silent)} silencieuses"
                           + (" (en tête du tableau)." if not summary else " (niveau « synthèse » : par flux)."),
                   open=True),
-        hourly_series, hourly_table, reject_series,
+        hourly_series, "Événements par jour" if summary else "Événements par heure", hourly_table, reject_series,
         TableView(REJECTS_TABLE, "Données du graphique", labelled(rejects, REJECT_COLUMNS),
                   caption="Refus par motif et par champ en cause ; chaque charge refusée est conservée telle "
                           "quelle avec son motif."))

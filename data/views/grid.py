@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from data.filters import Filters, Period, add_months, month_end
+from data.filters import month_label as calendar_month_label
 from data.models import BiologyDaily, Commune, HealthProfessional, MobileDaily, Site, TeleconsultationDaily
 from data.queries.common import month_start
 from data.queries.workforce import profession_clause
@@ -81,13 +82,9 @@ def previous_months(filters: Filters) -> Period:
     return Period(start, month_end(add_months(filters.month_from, -1)))
 
 
-def _month_key(session: Session, day_col):
-    return month_start(session, day_col)
-
-
 def _site_cells(session: Session, rollup, measures: dict, category, deps: tuple[str, ...], period: Period,
                 *where) -> dict[str, list]:
-    month = _month_key(session, rollup.day)
+    month = month_start(session, rollup.day)
     stmt = (select(Commune.departement_code, month, category, *measures.values())
             .select_from(rollup).join(Site, Site.id == rollup.site_id)
             .join(Commune, Commune.insee == Site.commune_insee)
@@ -144,7 +141,7 @@ def mobile_grids(session: Session, deps: tuple[str, ...], period: Period) -> dic
     """stops per status; consultations, new patients and slots offered at completed stops."""
     md = MobileDaily
     p = perturbation()
-    month = _month_key(session, md.day)
+    month = month_start(session, md.day)
     rows = session.execute(
         select(Commune.departement_code, month, md.status, func.sum(md.stops), func.sum(md.consultations),
                func.sum(md.new_patients), func.sum(md.slots_offered))
@@ -193,7 +190,7 @@ def workforce_flows(session: Session, deps: tuple[str, ...], profession: str, pe
     span = quarter_period(period)
     counts: dict[tuple[str, str, str], int] = {}
     for kind, column in (("arrivals", hp.activity_start), ("departures", hp.activity_end)):
-        month = _month_key(session, column)
+        month = month_start(session, column)
         rows = session.execute(
             select(Commune.departement_code, month, func.count())
             .select_from(hp).join(Commune, Commune.insee == hp.commune_insee)
@@ -222,6 +219,5 @@ def value_or_none(cell: Published) -> int | None:
 
 
 def month_label(month_key: str) -> str:
-    from data.filters import month_label as label
-
-    return label(date.fromisoformat(month_key))
+    """'2026-03-01' → 'mars 2026'."""
+    return calendar_month_label(date.fromisoformat(month_key))

@@ -22,14 +22,13 @@ from data.queries import mobile as q
 from data.queries.common import numeric
 from data.secrecy import ZERO, published_rate
 from data.views.base import (
-    DEPARTEMENT,
     SECRET_NOTE,
-    AreaLayer,
     Detail,
     MapView,
     PointLayer,
     Stat,
     TableView,
+    departement_counts,
     departement_points,
     detail_for,
     labelled,
@@ -199,12 +198,9 @@ def _map(session: Session, detail: Detail, communes: pd.DataFrame, vehicles: pd.
         ref = departement_points(session, detail.area.departements).set_index("code")
         by_name = dict(zip(communes["name"], communes["consultations"], strict=True)) if not communes.empty else {}
         rows = [(code, by_name.get(ref.loc[code, "name"], 0)) for code in ref.index]
-        area = AreaLayer(level=DEPARTEMENT, codes=tuple(c for c, _ in rows),
-                         values=tuple(None if isinstance(v, str) else float(v) for _, v in rows),
-                         value_hover="%{z:,.0f} consultations en cabinet mobile sur la période",
-                         missing_hover=tuple(f"{v} consultations (secret statistique)" if isinstance(v, str)
-                                             else "Aucune consultation" for _, v in rows),
-                         colorbar_title="Consultations")
+        area = departement_counts(dict(rows), noun="consultations", none="Aucune consultation",
+                                  hover="%{z:,.0f} consultations en cabinet mobile sur la période",
+                                  title="Consultations")
         return MapView(area, (), bounds,
                        "Carte par département (niveau « synthèse ») : consultations en cabinet mobile sur la "
                        "période — " + " ; ".join(f"{ref.loc[c, 'name']} : {detail.count(v)}" for c, v in rows) + ".")

@@ -15,16 +15,15 @@ from data.formatting import fmt_number
 from data.models import Dataset
 from data.queries import teleconsultation as q
 from data.queries.common import numeric
-from data.secrecy import SMALL_LABEL, published_rate
+from data.secrecy import published_rate
 from data.views.base import (
-    DEPARTEMENT,
     SECRET_NOTE,
-    AreaLayer,
     Detail,
     MapView,
     PointLayer,
     Stat,
     TableView,
+    departement_counts,
     departement_points,
     detail_for,
     labelled,
@@ -98,23 +97,22 @@ def teleconsultation_view(session: Session, *, scope: AccessScope, filters: Filt
     weekly = q.weekly(session, scope=scope, filters=filters)
     sites = q.by_site(session, scope=scope, filters=filters)
     series = weekly_series(weekly, x="week", group="group", value="completed")
-    weekly_caption = _weekly_caption(weekly, series, detail, summary)
+    weekly_caption = _weekly_caption(weekly, detail, summary)
     return TeleconsultationView(
         detail=detail, stats=_stats(summary, detail) if summary else (),
         weekly=series,
         weekly_table=TableView(WEEKLY_TABLE, "Données du graphique", labelled(weekly, WEEKLY_COLUMNS),
                                caption=weekly_caption),
         map=_map(session, detail, sites),
-        sites_table=TableView(SITES_TABLE, "Activité par site" if not detail.summary else
-                              "Activité par département",
-                              labelled(sites, SUMMARY_SITES_COLUMNS if detail.summary else SITES_COLUMNS),
-                              caption=_sites_caption(sites, detail)),
+        sites_table=TableView(SITES_TABLE, "Activité par site", labelled(sites, SITES_COLUMNS),
+                              caption="Aucun site actif pour ce filtre." if sites.empty else
+                              "Séances, taux de réalisation et d'échec, temps médical et part des 75 ans et plus, "
+                              "par site."),
         note=detail.note, query=query)
 
 
-def _weekly_caption(df: pd.DataFrame, series: WeeklySeries, detail: Detail,
-                    summary: q.TeleconsultationSummary | None) -> str:
-    """Totals from the headline figure (a sum of the visible cells would leave the hidden ones out)."""
+def _weekly_caption(df: pd.DataFrame, detail: Detail, summary: q.TeleconsultationSummary | None) -> str:
+    """Detail level: totals from the headline figure."""
     if df.empty or summary is None:
         return "Aucune séance pour ce filtre."
     done = numeric(df["completed"])
@@ -122,28 +120,13 @@ def _weekly_caption(df: pd.DataFrame, series: WeeklySeries, detail: Detail,
     top = done.groupby(df["group"]).sum().sort_values(ascending=False)
     mean = fmt_number(summary.completed / weeks, 0) if summary.completed is not None and weeks else "—"
     return (f"{detail.counted(weeks, 'semaine')} ; en moyenne {mean} séances réalisées par semaine"
-            + (f" ({detail.scale_words})" if detail.summary else "")
-            + f". Premier groupe : {top.index[0]} ({'au moins ' if series.masked else ''}"
-            f"{detail.counted(int(top.iloc[0]), 'séance')} réalisées)." + (f" {SECRET_NOTE}" if series.masked else ""))
+            f". Premier groupe : {top.index[0]} ({detail.counted(int(top.iloc[0]), 'séance')} réalisées).")
 
 
 def _map(session: Session, detail: Detail, sites: pd.DataFrame) -> MapView:
+    """Detail level: one circle per site (the summary view draws départements)."""
     if detail.none:
         return MapView(None, (), ((), ()), "Aucun site pour ce filtre.")
-    if detail.summary:
-        deps = detail.area.departements
-        ref = departement_points(session, deps).set_index("code")
-        by_name = dict(zip(sites["name"], sites["completed"], strict=True)) if not sites.empty else {}
-        rows = [(code, by_name.get(ref.loc[code, "name"], 0)) for code in deps]
-        area = AreaLayer(level=DEPARTEMENT, codes=tuple(c for c, _ in rows),
-                         values=tuple(None if isinstance(v, str) else float(v) for _, v in rows),
-                         value_hover="%{z:,.0f} séances réalisées sur la période",
-                         missing_hover=tuple(f"{v} séances réalisées (secret statistique)" if isinstance(v, str)
-                                             else "Aucune séance" for _, v in rows),
-                         colorbar_title="Séances réalisées")
-        return MapView(area, (), territory_bounds(session, deps),
-                       "Carte par département (niveau « synthèse ») : séances réalisées sur la période — "
-                       + " ; ".join(f"{ref.loc[c, 'name']} : {detail.count(v)}" for c, v in rows) + ".")
     if sites.empty:
         return MapView(None, (), territory_bounds(session, detail.area.departements),
                        "Aucun site actif pour ce filtre.")
@@ -160,14 +143,6 @@ def _map(session: Session, detail: Detail, sites: pd.DataFrame) -> MapView:
     return MapView(None, (layer,), territory_bounds(session, detail.area.departements),
                    f"Carte de {detail.counted(len(sites), 'site')} ayant eu des séances. Le plus actif : "
                    f"{top['name']} ({fmt_number(int(done.max()))} séances réalisées).")
-
-
-def _sites_caption(sites: pd.DataFrame, detail: Detail) -> str:
-    if sites.empty:
-        return "Aucun site actif pour ce filtre."
-    if detail.summary:
-        return "Séances et taux par département (niveau « synthèse ») ; taux masqués sous 11 séances."
-    return "Séances, taux de réalisation et d'échec, temps médical et part des 75 ans et plus, par site."
 
 
 MONTHLY_COLUMNS = {"month": "Mois", "group": "Département", "completed": "Réalisées", "not_completed": "Non abouties"}
@@ -214,12 +189,9 @@ def _summary_view(session: Session, scope: AccessScope, filters: Filters, detail
                          for m in month_keys)) for d in deps),
         masked=any(isinstance(v, str) for v in monthly["completed"]), x_title="Mois")
     completed_by_dep = {d: sessions.total(deps={d}, categories=done) for d in deps}
-    area = AreaLayer(level=DEPARTEMENT, codes=tuple(deps),
-                     values=tuple(grid.value_or_none(completed_by_dep[d]) for d in deps),
-                     value_hover="%{z:,.0f} séances réalisées sur la période",
-                     missing_hover=tuple(f"{SMALL_LABEL} séances réalisées (secret statistique)"
-                                         if completed_by_dep[d].small else "Aucune séance" for d in deps),
-                     colorbar_title="Séances réalisées")
+    area = departement_counts({d: grid.shown(completed_by_dep[d]) for d in deps}, noun="séances réalisées",
+                              none="Aucune séance", hover="%{z:,.0f} séances réalisées sur la période",
+                              title="Séances réalisées")
     caption = (f"{detail.counted(len(month_keys), 'mois', 'mois')} ; {detail.secret(summary.completed)} séances "
                "réalisées (niveau « synthèse » : par département et par mois, valeurs publiées après perturbation "
                "statistique)." + (f" {SECRET_NOTE}" if series.masked else ""))
