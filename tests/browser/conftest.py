@@ -6,9 +6,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from dash.testing.application_runners import BaseDashRunner
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
+
+# Several test runs on one machine (worktrees, helpers) each take their own range of ports.
+if os.environ.get("DASH_TEST_PORT"):
+    BaseDashRunner._next_port = int(os.environ["DASH_TEST_PORT"])
 
 
 @pytest.fixture(autouse=True)
