@@ -62,12 +62,12 @@ def app_layout():
     from flask_login import current_user
     from flask_wtf.csrf import generate_csrf
 
-    from components import ids
     from components.navbar import navbar
+    from components.url_state import NAV_MEMORY
     from server.auth import current_scope
 
     scope = current_scope()
-    store = html.Div([dcc.Store(id=ids.FILTERS_QUERY), dcc.Store(id=ids.FILTERS_QUERY_APPLIED)])
+    store = dcc.Store(id=NAV_MEMORY, storage_type="session")  # the menu links' memory (callbacks/url_state.py)
     if scope is None:
         return html.Div([store, dash.page_container])
     return html.Div([

@@ -9,5 +9,6 @@ from callbacks import (  # noqa: F401
     overview,
     programme,
     teleconsultation,
+    url_state,
     workforce,
 )

@@ -1,4 +1,6 @@
-"""Callbacks shared by every page: keep the URL (and the menu links) in step with the filters."""
+"""Callbacks shared by every page: the filter bar (its inputs, territory choices, map clicks), tables, timers.
+
+The address bar and the menu links follow the filters in callbacks/url_state.py."""
 from datetime import date
 
 from dash import MATCH, ClientsideFunction, Input, Output, State, callback, clientside_callback
@@ -13,28 +15,6 @@ from data.filters import INSEE_RE, Filters, parse_filters
 from data.geography import commune_options, epci_options
 from server.database import db_session
 
-# replaceState changes the address bar without a navigation, so the page is not rebuilt and the
-# map keeps its zoom; menu links get the same query so moving between pages keeps the filters.
-clientside_callback(
-    """
-    function(query) {
-        if (typeof query !== 'string') { return window.dash_clientside.no_update; }
-        if (window.location.search !== query) {
-            window.history.replaceState(window.history.state, '', window.location.pathname + query);
-        }
-        document.querySelectorAll('a.nav-page-link, a.navbar-brand').forEach(function (a) {
-            var url = new URL(a.href, window.location.origin);
-            a.setAttribute('href', url.pathname + query);
-        });
-        return query;
-    }
-    """,
-    Output(ids.FILTERS_QUERY_APPLIED, "data"),
-    Input(ids.FILTERS_QUERY, "data"),
-    prevent_initial_call=True,
-)
-
-
 # --- filters shared by every dashboard page ------------------------------------------------------
 
 FILTER_INPUTS = [Input(ids.FILTER_DEPARTEMENTS, "value"), Input(ids.FILTER_MONTH_FROM, "value"),
@@ -48,12 +28,6 @@ def read_filters(departements, month_from, month_to, epci=None, commune=None) ->
     settings = current_app.config["EMEUSE_SETTINGS"]
     return parse_filters({"dep": ",".join(departements or []), "du": month_from, "au": month_to,
                           "epci": epci, "commune": commune}, today=date.today(), territory=settings.departements)
-
-
-@callback(Output(ids.FILTERS_QUERY, "data"), *FILTER_INPUTS)
-@guarded(dataset=None, sample_args=SAMPLE_FILTERS, has_data=lambda result: result.startswith("?"), public=True)
-def canonical_query(departements, month_from, month_to, epci, commune, *, scope) -> str:
-    return read_filters(departements, month_from, month_to, epci, commune).to_query()
 
 
 @callback(Output(ids.FILTER_EPCI, "options"), Output(ids.FILTER_EPCI, "value"),

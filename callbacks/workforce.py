@@ -1,11 +1,12 @@
 """Professionnels de santé callbacks: filters, profession and scale → the workforce view, presented."""
 from __future__ import annotations
 
-from dash import Input, Output, callback
+from dash import Output, callback
 from flask import current_app
 
 from callbacks._access import guarded
 from callbacks.common import FILTER_INPUTS, SAMPLE_FILTERS, map_click_filters_commune, note_box, read_filters
+from callbacks.url_state import control_inputs, read_controls
 from components.charts import series_bars
 from components.maps import view_map
 from components.panel import data_id, graph_id, view_table
@@ -27,12 +28,13 @@ map_click_filters_commune(graph_id(f"{PAGE}-map"))
     Output(graph_id(f"{PAGE}-ages"), "figure"), Output(data_id(f"{PAGE}-ages"), "children"),
     Output(graph_id(f"{PAGE}-flows"), "figure"), Output(data_id(f"{PAGE}-flows"), "children"),
     Output(note_id(PAGE), "children"),
-    *FILTER_INPUTS, Input(f"{PAGE}-profession", "value"), Input(f"{PAGE}-scale", "value"),
+    *FILTER_INPUTS, *control_inputs(PAGE),
 )
 @guarded(dataset=Dataset.WORKFORCE.value, sample_args=(*SAMPLE_FILTERS, "medecin_gp", "epci"),
          has_data=lambda result: bool(result[1]["data"]) and bool(result[3]["data"]))
 def update_workforce(departements, month_from, month_to, epci, commune, profession, scale, *, scope):
     filters = read_filters(departements, month_from, month_to, epci, commune)
+    profession, scale = read_controls(PAGE, profession, scale)
     view = page_view(PAGE, session=db_session(), scope=scope, filters=filters,
                      options=workforce_options(profession=profession, scale=scale))
     tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url

@@ -5,6 +5,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.url_state import PAGE_CONTROLS, nav_link_id
 from data.access import COLLEGES, AccessScope
 
 ROLE_LABELS = {"member": "Membre", "ars": "Officier ARS", "admin": "Administrateur"}
@@ -21,6 +22,12 @@ def visible_pages(scope: AccessScope) -> list[dict]:
     return sorted(pages, key=lambda p: p.get("order", 100))
 
 
+def _link_id(page: dict) -> dict:
+    """Links to pages with the filter bar get a pattern id: callbacks/url_state.py sets their href."""
+    name = page["module"].rsplit(".", 1)[-1]
+    return {"id": nav_link_id(name, page["relative_path"])} if name in PAGE_CONTROLS else {}
+
+
 def logout_form(csrf_token: str) -> html.Form:
     """Sign-out is a POST with the CSRF token (a GET link could be triggered by any page or prefetch)."""
     return html.Form([
@@ -35,11 +42,12 @@ def navbar(*, scope: AccessScope, user_name: str, csrf_token: str, query: str = 
     if scope.college:
         who = f"{who} — {COLLEGES.get(scope.college, scope.college)}"
     links = [dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"] + query, active="exact",
-                                     className="nav-page-link"))
+                                     className="nav-page-link", **_link_id(p)))
              for p in visible_pages(scope)]
     top = dbc.Navbar(
         dbc.Container([
-            dbc.NavbarBrand("e-Meuse Santé", href="/" + query),
+            dbc.NavbarBrand("e-Meuse Santé", href="/" + query,
+                            id=nav_link_id("overview", "/", slot="brand")),
             html.Div([
                 html.Span([html.Span(user_name, className="fw-semibold"), html.Br(), html.Small(who)],
                           className="navbar-text text-light text-end me-3 lh-sm py-0"),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from dash import html
+from dash import dcc, html
 
+from components import url_state
 from components.filters import filter_bar
 from components.live import live_controls
 from components.page import denied, page_header
@@ -22,7 +23,8 @@ def note_id(page: str) -> str:
 
 def dashboard_page(query: dict, *, page: str, title: str, subtitle: str, dataset: str | None,
                    body, live: bool = True, show_filters: bool = True) -> html.Div:
-    """`body(filters)` returns the page's own content."""
+    """`body(filters)` returns the page's own content; its own controls take their values from
+    `url_state.initial_values(page, query)` (components/url_state.py)."""
     scope = current_scope()
     if scope is None or not scope.can_open(dataset, None):
         return denied()
@@ -37,4 +39,13 @@ def dashboard_page(query: dict, *, page: str, title: str, subtitle: str, dataset
         live_controls(page) if live else None,
         html.Div(id=note_id(page), **{"aria-live": "polite"}),
         body(filters),
+        _state_store(page, filters, query) if show_filters else None,
     ])
+
+
+def _state_store(page: str, filters: Filters, query: dict):
+    """The page's URL state as the layout drew it (callbacks/url_state.py keeps it up to date)."""
+    if page not in url_state.PAGE_CONTROLS:
+        return None
+    own = url_state.own_query(page, tuple(url_state.initial_values(page, query).values()))
+    return dcc.Store(id=url_state.page_state_id(page), data=url_state.page_state(filters.to_query(), own))

@@ -7,9 +7,10 @@ from dash import html
 
 from components.panel import panel
 from components.stat_card import stats_slot
-from data.coverage import CONSULTATIONS_PER_FTE, DEFAULT_THRESHOLD
+from components.url_state import initial_values
+from data.coverage import CONSULTATIONS_PER_FTE
 from data.models import Dataset
-from data.views.coverage import DEFAULT_LAYERS, LAYERS
+from data.views.coverage import LAYERS
 from pages._shell import dashboard_page
 
 PAGE = "coverage"
@@ -35,21 +36,20 @@ METHOD = [
 
 
 def controls(query: dict) -> dbc.Row:
-    try:
-        threshold = float(query.get("seuil", DEFAULT_THRESHOLD))
-    except ValueError:
-        threshold = DEFAULT_THRESHOLD
+    """The page's own controls, read from the URL through their codecs (components/url_state.py)."""
+    values = initial_values(PAGE, query)
     return dbc.Row([
         dbc.Col([dbc.Label("Seuil de sous-dotation (consultations / habitant / an)", html_for=f"{PAGE}-threshold"),
-                 dbc.Input(id=f"{PAGE}-threshold", type="number", min=0, max=10, step=0.1, value=threshold)], md=3),
+                 dbc.Input(id=f"{PAGE}-threshold", type="text", inputMode="decimal", debounce=True,
+                           value=values[f"{PAGE}-threshold"], autoComplete="off"),
+                 dbc.FormFeedback("Saisissez un nombre de 0 à 20, par exemple 2,5.", type="invalid"),
+                 dbc.FormText("Par exemple 2,5 (Entrée pour appliquer).")], md=3),
         dbc.Col(html.Fieldset([html.Legend("Médecins pris en compte", className="form-label fs-6"),
-                               dbc.Checklist(id=f"{PAGE}-exclude", value=["65"] if query.get("avec65") != "1" else [],
+                               dbc.Checklist(id=f"{PAGE}-exclude", value=values[f"{PAGE}-exclude"],
                                              options=[{"label": "Exclure les médecins de 65 ans et plus",
                                                        "value": "65"}])]), md=3),
         dbc.Col(html.Fieldset([html.Legend("Couches de services", className="form-label fs-6"),
-                               dbc.Checklist(id=f"{PAGE}-layers", inline=True,
-                                             value=[k for k in (query.get("couches") or ",".join(DEFAULT_LAYERS))
-                                                    .split(",") if k in LAYERS],
+                               dbc.Checklist(id=f"{PAGE}-layers", inline=True, value=values[f"{PAGE}-layers"],
                                              options=[{"label": v, "value": k} for k, v in LAYERS.items()])]),
                 md=6),
     ], className="mb-3")

@@ -7,6 +7,7 @@ from dash import html
 
 from components.panel import panel
 from components.stat_card import stats_slot
+from components.url_state import initial_values
 from data.models import Dataset
 from data.terminology import EXPERIMENTS
 from pages._shell import dashboard_page
@@ -17,7 +18,7 @@ dash.register_page(__name__, path="/programme", name="Programme", title="Program
 
 
 def layout(**query) -> html.Div:
-    experiment = query.get("experience") if query.get("experience") in EXPERIMENTS else next(iter(EXPERIMENTS))
+    experiment = initial_values(PAGE, query)[f"{PAGE}-experiment"]  # through its codec (components/url_state.py)
 
     def body(_filters):
         return html.Div([

@@ -7,6 +7,7 @@ from dash import html
 
 from components.panel import panel
 from components.stat_card import stats_slot
+from components.url_state import initial_values
 from data.models import Dataset
 from data.queries.workforce import PROFESSION_CHOICES, SCALES
 from pages._shell import dashboard_page
@@ -17,8 +18,9 @@ dash.register_page(__name__, path="/professionnels", name="Professionnels de san
 
 
 def controls(query: dict) -> dbc.Row:
-    profession = query.get("profession") if query.get("profession") in PROFESSION_CHOICES else "medecin_gp"
-    scale = query.get("echelle") if query.get("echelle") in SCALES else "commune"
+    """The page's own controls, read from the URL through their codecs (components/url_state.py)."""
+    values = initial_values(PAGE, query)
+    profession, scale = values[f"{PAGE}-profession"], values[f"{PAGE}-scale"]
     return dbc.Row([
         dbc.Col([dbc.Label("Profession", html_for=f"{PAGE}-profession"),
                  dbc.Select(id=f"{PAGE}-profession", value=profession,

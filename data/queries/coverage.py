@@ -15,18 +15,18 @@ from data.models import Commune, Dataset, Departement, Device, MobileDaily, Site
 from data.models import HealthProfessional as HP
 from data.queries.common import area_for, frame
 from data.queries.workforce import active_on, profession_clause
+from data.url_codecs import Decimal
 
 LAYERS = {"gp": "Cabinet de médecine générale", "teleconsultation": "Site de téléconsultation",
           "mobile": "Arrêt de cabinet mobile", "biology": "EHPAD équipé en biologie délocalisée"}
 
 
+THRESHOLD = Decimal(DEFAULT_THRESHOLD, lo=0, hi=20, digits=2)  # the page control's and the URL's codec
+
+
 def parse_threshold(value) -> float:
-    """A threshold from a form or a URL; anything unreadable or out of 0–20 gives the default."""
-    try:
-        t = float(value)
-    except (TypeError, ValueError):
-        return DEFAULT_THRESHOLD
-    return t if 0 <= t <= 20 else DEFAULT_THRESHOLD
+    """A threshold from a form or a URL (« 2,5 » or « 2.5 »); anything unreadable or out of 0–20 gives the default."""
+    return THRESHOLD.value(value)
 
 
 def _communes(session: Session, departements: tuple[str, ...]) -> pd.DataFrame:

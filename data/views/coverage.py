@@ -21,6 +21,7 @@ from data.formatting import fmt_number
 from data.models import Dataset, Level
 from data.queries import coverage as q
 from data.secrecy import SMALL_LABEL, protect_1d, protected_total
+from data.url_codecs import Subset, Switch
 from data.views.base import (
     DEPARTEMENT,
     AreaLayer,
@@ -86,9 +87,16 @@ def coverage_options(*, filters: Filters, threshold=None, exclude_65_plus: bool 
                            exclude_65_plus=bool(exclude_65_plus), layers=chosen)
 
 
+# URL parameters of the page's own controls (bound to the controls in components/url_state.py)
+THRESHOLD = q.THRESHOLD  # seuil
+EXCLUDE_65 = Switch(on="65", default_on=True)  # avec65=1: GPs aged 65+ counted
+LAYERS_CODEC = Subset(tuple(LAYERS), DEFAULT_LAYERS)  # couches
+
+
 def options_from_args(args: Mapping[str, str], filters: Filters) -> CoverageOptions:
-    return coverage_options(filters=filters, threshold=args.get("seuil"), exclude_65_plus=args.get("avec65") != "1",
-                            layers=args.get("couches", ",".join(DEFAULT_LAYERS)))
+    return coverage_options(filters=filters, threshold=args.get("seuil"),
+                            exclude_65_plus=bool(EXCLUDE_65.decode(args.get("avec65"))),
+                            layers=LAYERS_CODEC.decode(args.get("couches")))
 
 
 @dataclass(frozen=True)

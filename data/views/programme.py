@@ -14,6 +14,7 @@ from data.models import Dataset
 from data.queries import programme as q
 from data.queries.common import numeric
 from data.terminology import EXPERIMENTS
+from data.url_codecs import choice
 from data.views.base import Detail, Stat, TableView, detail_for, labelled, register_view
 
 NAME = "programme"
@@ -31,8 +32,11 @@ class ProgrammeOptions:
         return f"&experience={self.experiment}"
 
 
+EXPERIMENT = choice(EXPERIMENTS)  # URL parameter `experience` (bound to the control in components/url_state.py)
+
+
 def programme_options(experiment=None) -> ProgrammeOptions:
-    return ProgrammeOptions(experiment if experiment in EXPERIMENTS else next(iter(EXPERIMENTS)))
+    return ProgrammeOptions(EXPERIMENT.decode(experiment))
 
 
 def options_from_args(args: Mapping[str, str], _filters: Filters) -> ProgrammeOptions:

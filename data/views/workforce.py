@@ -18,6 +18,7 @@ from data.models import Dataset
 from data.queries import workforce as q
 from data.queries.common import numeric
 from data.secrecy import published_rate
+from data.url_codecs import choice
 from data.views.base import (
     SECRET_NOTE,
     AreaLayer,
@@ -51,9 +52,13 @@ class WorkforceOptions:
         return f"&profession={self.profession}&echelle={self.scale}"
 
 
+# URL parameters of the page's own controls (bound to the controls in components/url_state.py)
+PROFESSION = choice(q.PROFESSION_CHOICES, "medecin_gp")  # profession
+SCALE = choice(q.SCALES, "commune")  # echelle
+
+
 def workforce_options(*, profession=None, scale=None) -> WorkforceOptions:
-    return WorkforceOptions(profession if profession in q.PROFESSION_CHOICES else "medecin_gp",
-                            scale if scale in q.SCALES else "commune")
+    return WorkforceOptions(PROFESSION.decode(profession), SCALE.decode(scale))
 
 
 def options_from_args(args: Mapping[str, str], _filters: Filters) -> WorkforceOptions:
