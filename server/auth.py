@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
@@ -64,14 +64,32 @@ def current_scope() -> AccessScope | None:
     return g.access_scope
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after login."""
-    if not target:
+NEXT_MAX_LENGTH = 2000
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after sign-in: only a same-site path (with its query), else the overview.
+
+    Refused: anything not starting with a single `/` (schemes, `//host`, `///host`), backslashes
+    (browsers read them as slashes), control characters (browsers drop tabs and newlines inside a URL,
+    turning `/\t/host` into `//host`; CR/LF would inject headers), and absurd lengths.
+    """
+    if not isinstance(target, str) or not target or len(target) > NEXT_MAX_LENGTH:
         return "/"
-    parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return "/"
+    if not target.startswith("/") or target.startswith("//"):
+        return "/"
+    parsed = urlsplit(target)
+    if parsed.scheme or parsed.netloc or not parsed.path.startswith("/"):
         return "/"
     return target
+
+
+def login_url(target: str | None, **params: str) -> str:
+    """The sign-in page that brings the user back to `target` (a same-site path), `next` URL-encoded."""
+    query = {**params, **({"next": safe_next(target)} if target else {})}
+    return "/login" + ("?" + urlencode(query) if query else "")
 
 
 def _audit(action: str, *, user: User | None, actor: str, detail: dict | None = None) -> None:
@@ -87,7 +105,7 @@ def _finish_login(user: User):
     login_user(LoginUser(user))
     user.last_login_at = utcnow()
     _audit("login.success", user=user, actor=user.email)
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(safe_next(request.args.get("next")))
 
 
 def _login_rate_limit() -> str:

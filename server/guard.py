@@ -6,15 +6,13 @@ open is answered 403 with a French page (Dash navigation is checked again in the
 """
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import dash
 from flask import Flask, current_app, g, jsonify, redirect, render_template, request, session
 from flask_login import current_user, logout_user
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from data import audit, user_sessions
-from server.auth import current_scope
+from server.auth import current_scope, login_url
 from server.database import db_session
 from server.sessions import end_session, session_expired
 
@@ -41,6 +39,13 @@ def _refuse(status: int, code: str, message: str, redirect_to: str | None = None
     if redirect_to:
         return redirect(redirect_to)
     return render_template("error.html", title="Accès refusé", message=message, status=status), status
+
+
+def _requested() -> str | None:
+    """The page asked for, with its whole query, to come back to after sign-in (GET only)."""
+    if request.method != "GET" or wants_json():
+        return None
+    return request.full_path.rstrip("?")
 
 
 def _page_for_path(path: str) -> dict | None:
@@ -71,7 +76,7 @@ def install(server: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return _refuse(401, "authentification requise", "Votre session a expiré ou vous n'êtes pas connecté.",
-                           redirect_to=f"/login?next={quote(request.full_path.rstrip('?'), safe='/?=&,')}")
+                           redirect_to=login_url(_requested()))
         if session_expired():
             audit.record(db_session(), action="session.expired", actor=current_user.email,
                          user_id=int(current_user.id), ip=request.remote_addr)
@@ -80,7 +85,7 @@ def install(server: Flask) -> None:
             logout_user()
             session.clear()
             return _refuse(401, "session expirée", "Votre session a expiré. Merci de vous reconnecter.",
-                           redirect_to="/login?reason=expired")
+                           redirect_to=login_url(_requested(), reason="expired"))
         row = g.get("user_session")
         if row is not None and user_sessions.touch(row, ip=request.remote_addr):
             db_session().commit()
