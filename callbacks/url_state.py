@@ -32,14 +32,18 @@ def _sample(page: str) -> tuple:
     return tuple(c.codec.default for c in url_state.controls(page))
 
 
+PAGE_STATE_CALLBACKS: dict = {}  # page → its state callback (filter bar + own controls → the page's query)
+
+
 def _register_page_state(page: str) -> None:
     def state(*values, scope):
         filters = read_filters(*values[:len(FILTER_INPUTS)])
         return page_state(filters.to_query(), url_state.own_query(page, values[len(FILTER_INPUTS):]))
 
     state.__name__ = state.__qualname__ = f"page_state_{page}"
-    callback(Output(page_state_id(page), "data"), *FILTER_INPUTS, *control_inputs(page),
-             prevent_initial_call=True)(  # the layout writes the first state itself
+    PAGE_STATE_CALLBACKS[page] = callback(
+        Output(page_state_id(page), "data"), *FILTER_INPUTS, *control_inputs(page),
+        prevent_initial_call=True)(  # the layout writes the first state itself
         guarded(dataset=None, sample_args=(*SAMPLE_FILTERS, *_sample(page)), public=True,
                 has_data=lambda result: result["filters"].startswith("?dep=55&"))(state))
 

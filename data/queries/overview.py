@@ -1,6 +1,7 @@
 """Overview page: headline KPIs of each feed and GP density on the map (aggregated in SQL)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,7 +22,7 @@ from data.models import (
     Site,
     TeleconsultationDaily,
 )
-from data.queries.common import area_for, frame
+from data.queries.common import Area, area_for, frame
 from data.secrecy import Cell, protect_1d, protected_total
 from data.terminology import GP_PROFESSION, GP_SPECIALTY
 
@@ -78,8 +79,8 @@ def _site_last_day(session: Session, rollup, deps: tuple[str, ...]) -> date | No
     return session.scalar(select(func.max(rollup.day)).where(rollup.site_id.in_(sites)))
 
 
-def _mobile_sums(session: Session, deps: tuple[str, ...],
-                 periods: tuple[Period, Period]) -> tuple[dict[str, int], dict[str, int]]:
+def _mobile_sums(session: Session, deps: tuple[str, ...], periods: tuple[Period, Period],
+                 *where) -> tuple[dict[str, int], dict[str, int]]:
     now, before = periods
     md = MobileDaily
     stmt = (select(Commune.departement_code,
@@ -87,7 +88,7 @@ def _mobile_sums(session: Session, deps: tuple[str, ...],
                    func.coalesce(func.sum(md.consultations).filter(md.day.between(before.start, before.end)), 0))
             .join(Commune, Commune.insee == md.commune_insee)
             .where(Commune.departement_code.in_(deps), md.status == "completed",
-                   md.day.between(min(now.start, before.start), max(now.end, before.end)))
+                   md.day.between(min(now.start, before.start), max(now.end, before.end)), *where)
             .group_by(Commune.departement_code))
     return _two_periods(session.execute(stmt).all(), deps)
 
@@ -101,20 +102,22 @@ def _is_gp():
     return and_(HealthProfessional.profession == GP_PROFESSION, HealthProfessional.specialty == GP_SPECIALTY)
 
 
-def gp_counts(session: Session, *, scope: AccessScope, departements: tuple[str, ...], on: date) -> dict[str, int]:
-    """Active GPs per département on a given day."""
+def gp_counts(session: Session, *, scope: AccessScope, departements: tuple[str, ...], on: date,
+              where: tuple = ()) -> dict[str, int]:
+    """Active GPs per département on a given day (in the communes `where` keeps, if given)."""
     deps = scope.restrict(departements)
     stmt = (select(Commune.departement_code, func.count()).select_from(HealthProfessional)
             .join(Commune, Commune.insee == HealthProfessional.commune_insee)
-            .where(Commune.departement_code.in_(deps), _is_gp(), _active_on(on))
+            .where(Commune.departement_code.in_(deps), _is_gp(), _active_on(on), *where)
             .group_by(Commune.departement_code))
     return {d: 0 for d in deps} | {d: int(v) for d, v in session.execute(stmt).all()}
 
 
-def populations(session: Session, *, scope: AccessScope, departements: tuple[str, ...]) -> dict[str, int]:
+def populations(session: Session, *, scope: AccessScope, departements: tuple[str, ...],
+                where: tuple = ()) -> dict[str, int]:
     deps = scope.restrict(departements)
     stmt = (select(Commune.departement_code, func.coalesce(func.sum(Commune.population), 0))
-            .where(Commune.departement_code.in_(deps)).group_by(Commune.departement_code))
+            .where(Commune.departement_code.in_(deps), *where).group_by(Commune.departement_code))
     return {d: 0 for d in deps} | {d: int(v) for d, v in session.execute(stmt).all()}
 
 
@@ -129,9 +132,23 @@ def _publish(cells: dict[str, int], selection: tuple[str, ...], level: Level) ->
     return protected_total(cells, protect_1d(cells), selection)
 
 
-def overview_kpis(session: Session, *, scope: AccessScope, filters: Filters) -> list[Kpi]:
-    """Headline figures the caller may see, each with the same-length period before it."""
+def overview_kpis(session: Session, *, scope: AccessScope, filters: Filters,
+                  areas: Mapping[Dataset, Area] | None = None) -> list[Kpi]:
+    """Headline figures the caller may see, each with the same-length period before it.
+
+    `areas` (the view's decision, per dataset) narrows a figure to the communes of its area (an EPCI, a
+    commune: only ever given at `detail` level, where counts are published as they are).
+    """
     selection = scope.restrict(filters.departements)
+
+    def within(dataset: Dataset) -> tuple:
+        area = (areas or {}).get(dataset)
+        if area is None or not (area.epci or area.commune):
+            return ()
+        if area.summary:
+            raise ValueError("an area finer than a département at summary level")
+        return (area.covers(Commune.insee),)
+
     every = scope.restrict(None)  # all the caller's départements: where secrecy is decided
     period, prev = filters.period, filters.period.previous()
     out: list[Kpi] = []
@@ -147,23 +164,28 @@ def overview_kpis(session: Session, *, scope: AccessScope, filters: Filters) -> 
         done = TeleconsultationDaily.status == "completed"
         tc = TeleconsultationDaily
         out.append(count_kpi("teleconsultations", "Téléconsultations réalisées", Dataset.TELECONSULTATION,
-                             *_site_sums(session, tc, tc.sessions, every, (period, prev), done),
+                             *_site_sums(session, tc, tc.sessions, every, (period, prev), done,
+                                         *within(Dataset.TELECONSULTATION)),
                              _site_last_day(session, tc, selection)))
     if scope.can_see(Dataset.BIOLOGY):
         out.append(count_kpi("poc_tests", "Analyses de biologie délocalisée", Dataset.BIOLOGY,
-                             *_site_sums(session, BiologyDaily, BiologyDaily.tests, every, (period, prev)),
+                             *_site_sums(session, BiologyDaily, BiologyDaily.tests, every, (period, prev),
+                                         *within(Dataset.BIOLOGY)),
                              _site_last_day(session, BiologyDaily, selection)))
     if scope.can_see(Dataset.MOBILE):
         last = session.scalar(select(func.max(MobileDaily.day))
                               .join(Commune, Commune.insee == MobileDaily.commune_insee)
                               .where(Commune.departement_code.in_(selection), MobileDaily.status == "completed"))
         out.append(count_kpi("mobile_consultations", "Consultations en cabinet mobile", Dataset.MOBILE,
-                             *_mobile_sums(session, every, (period, prev)), last))
+                             *_mobile_sums(session, every, (period, prev), *within(Dataset.MOBILE)), last))
     if scope.can_see(Dataset.WORKFORCE):
         level = scope.level(Dataset.WORKFORCE)
-        pop = sum(populations(session, scope=scope, departements=selection).values())
-        now = _publish(gp_counts(session, scope=scope, departements=every, on=period.end), selection, level)
-        before = _publish(gp_counts(session, scope=scope, departements=every, on=period.start), selection, level)
+        area = within(Dataset.WORKFORCE)
+        pop = sum(populations(session, scope=scope, departements=selection, where=area).values())
+        now = _publish(gp_counts(session, scope=scope, departements=every, on=period.end, where=area),
+                       selection, level)
+        before = _publish(gp_counts(session, scope=scope, departements=every, on=period.start, where=area),
+                          selection, level)
         last = session.scalar(select(func.max(HealthProfessional.received_at)))
 
         def density(c: Cell) -> float | None:

@@ -33,8 +33,11 @@ def options_from_args(_args: Mapping[str, str], _filters: Filters) -> None:
 @register_view(NAME, dataset=None, datasets=tuple(d.value for d in Dataset), options=options_from_args)
 def overview_view(session: Session, *, scope: AccessScope, filters: Filters, options: None = None) -> OverviewView:
     detail = detail_for(scope, filters, Dataset.WORKFORCE)
+    # An EPCI or commune filter narrows a headline figure only where its dataset is shown in detail;
+    # at summary level the figure stays the département's, from the publication grid.
+    areas = {d: detail_for(scope, filters, d).area for d in Dataset}
     kpis = tuple(_from_grid(session, scope, filters, k) if scope.level(k.dataset) == Level.SUMMARY else k
-                 for k in overview_kpis(session, scope=scope, filters=filters))
+                 for k in overview_kpis(session, scope=scope, filters=filters, areas=areas))
     df = gp_density_map(session, scope=scope, filters=filters)
     return OverviewView(kpis, _map(session, detail, df, filters), detail)
 

@@ -7,8 +7,8 @@ import logging
 import pytest
 from dash.exceptions import PreventUpdate
 
-from callbacks.common import canonical_query
 from callbacks.overview import update_overview
+from callbacks.url_state import PAGE_STATE_CALLBACKS
 from components import ids
 
 ADMIN = "admin@demo.e-meuse-sante.fr"
@@ -26,7 +26,7 @@ def test_anonymous_caller_gets_nothing(as_user):
 def test_admin_gets_kpis_and_a_map_of_codes_and_values(as_user):
     with as_user(ADMIN):
         kpis, figure, caption, stamp = update_overview(["55"], "2026-01", "2026-06", "tous", "tous", 0)
-        query = canonical_query(["55"], "2026-01", "2026-06", "tous", "tous")
+        query = PAGE_STATE_CALLBACKS["overview"](["55"], "2026-01", "2026-06", "tous", "tous")["filters"]
     text = _texts(kpis)
     for label in ("Téléconsultations réalisées", "Analyses de biologie délocalisée",
                   "Consultations en cabinet mobile", "Médecins généralistes pour 10 000 habitants"):
@@ -66,7 +66,7 @@ def test_member_without_workforce_grant_gets_an_empty_map(as_user):
 def test_departements_outside_the_territory_are_ignored(as_user):
     with as_user(ADMIN):
         _, figure, _, _ = update_overview(["99", "55"], "2026-01", "2026-06", "tous", "tous", 0)
-        query = canonical_query(["99", "55"], "2026-01", "2026-06", "tous", "tous")
+        query = PAGE_STATE_CALLBACKS["overview"](["99", "55"], "2026-01", "2026-06", "tous", "tous")["filters"]
     assert {c[:2] for c in figure["data"][0]["locations"]} == {"55"}
     assert query.startswith("?dep=55&")
 
@@ -76,7 +76,7 @@ def test_the_first_app_of_the_process_serves_every_callback(app, database_url, c
     from app import create_app
 
     outputs = " ".join(app.extensions["emeuse.dash"].callback_map)
-    for name in (ids.OVERVIEW_KPIS, ids.OVERVIEW_MAP, ids.FILTERS_QUERY, "mobile-map-graph", "feeds-stats"):
+    for name in (ids.OVERVIEW_KPIS, ids.OVERVIEW_MAP, "page-state", "mobile-map-graph", "feeds-stats"):
         assert name in outputs
     with caplog.at_level(logging.WARNING, logger="app"):
         later = create_app({"database_url": database_url, "demo_on_first_start": False, "env": "test"})

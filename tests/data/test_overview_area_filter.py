@@ -1,0 +1,64 @@
+"""The overview's headline figures follow an EPCI or commune filter where the dataset is shown in detail,
+and stay the département's at summary level (no sub-département figure revealed)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from sqlalchemy import func, select
+
+from data.access import AccessScope, full_scope
+from data.filters import Filters
+from data.models import Commune, Dataset, HealthProfessional, MobileDaily, Site, TeleconsultationDaily
+from data.terminology import GP_PROFESSION, GP_SPECIALTY
+from data.views.overview import overview_view
+from tests.conftest import TERRITORY
+
+BAR_LE_DUC, EPCI_BAR_LE_DUC = "55029", "200033025"
+MEUSE = Filters(("55",), date(2025, 1, 1), date(2025, 6, 1), date(2026, 10, 31))
+DETAIL = full_scope(TERRITORY)
+SUMMARY = AccessScope(7, "member", "usagers", frozenset(TERRITORY), tuple((d.value, "summary") for d in Dataset))
+
+
+def kpis(view) -> dict:
+    return {k.key: k for k in view.kpis}
+
+
+def completed_sessions(db, communes, period) -> int:
+    return db.scalar(select(func.coalesce(func.sum(TeleconsultationDaily.sessions), 0))
+                     .join(Site, Site.id == TeleconsultationDaily.site_id)
+                     .where(Site.commune_insee.in_(communes), TeleconsultationDaily.status == "completed",
+                            TeleconsultationDaily.day.between(period.start, period.end)))
+
+
+def test_a_commune_narrows_the_detail_figures_to_that_commune(db):
+    view = kpis(overview_view(db, scope=DETAIL, filters=replace(MEUSE, commune=BAR_LE_DUC)))
+    meuse = kpis(overview_view(db, scope=DETAIL, filters=MEUSE))
+    period = MEUSE.period
+    assert view["teleconsultations"].value == completed_sessions(db, [BAR_LE_DUC], period) > 0
+    assert view["teleconsultations"].previous == completed_sessions(db, [BAR_LE_DUC], period.previous())
+    assert view["teleconsultations"].value < meuse["teleconsultations"].value
+    mobile = db.scalar(select(func.coalesce(func.sum(MobileDaily.consultations), 0)).where(
+        MobileDaily.commune_insee == BAR_LE_DUC, MobileDaily.status == "completed",
+        MobileDaily.day.between(period.start, period.end)))
+    assert view["mobile_consultations"].value == mobile
+    gps = db.scalar(select(func.count()).select_from(HealthProfessional).where(
+        HealthProfessional.commune_insee == BAR_LE_DUC, HealthProfessional.profession == GP_PROFESSION,
+        HealthProfessional.specialty == GP_SPECIALTY, HealthProfessional.activity_start <= period.end,
+        (HealthProfessional.activity_end.is_(None)) | (HealthProfessional.activity_end > period.end)))
+    population = db.scalar(select(Commune.population).where(Commune.insee == BAR_LE_DUC))
+    assert view["gp_density"].value == gps / population * 10_000
+
+
+def test_an_epci_narrows_the_detail_figures_to_its_communes(db):
+    view = kpis(overview_view(db, scope=DETAIL, filters=replace(MEUSE, epci=EPCI_BAR_LE_DUC)))
+    communes = db.scalars(select(Commune.insee).where(Commune.epci_code == EPCI_BAR_LE_DUC)).all()
+    assert BAR_LE_DUC in communes
+    assert view["teleconsultations"].value == completed_sessions(db, communes, MEUSE.period)
+
+
+def test_at_summary_level_a_commune_filter_reveals_nothing_below_the_departement(db):
+    with_commune = overview_view(db, scope=SUMMARY, filters=replace(MEUSE, commune=BAR_LE_DUC))
+    meuse = overview_view(db, scope=SUMMARY, filters=MEUSE)
+    assert with_commune.kpis == meuse.kpis
+    assert with_commune.map.area.codes == meuse.map.area.codes == ("55",)
