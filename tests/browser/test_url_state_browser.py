@@ -133,12 +133,20 @@ def test_a_commune_clicked_on_the_overview_map_filters_the_kpis(dash_duo, served
     before = _stat_text(dash_duo, "#kpi-teleconsultations")
     dash_duo.wait_for_element("#overview-map .maplibregl-canvas", timeout=40)
     # a click on the map sends the commune's code as clickData, as MapLibre does under the pointer
+    # (sent again until the graph has bound its events: the figure arrives after the canvas)
     bar_le_duc = "55029"
-    driver.execute_script(
-        "var g = document.querySelector('#overview-map .js-plotly-plot');"
-        "g.emit('plotly_click', {points: [{location: arguments[0], curveNumber: 0, pointNumber: 0}]});",
-        bar_le_duc)
-    _wait_params(driver, "/", {"dep": "55", "commune": bar_le_duc})
+    for _ in range(8):
+        driver.execute_script(
+            "var g = document.querySelector('#overview-map .js-plotly-plot');"
+            "if (g && g.emit && g.data && g.data.length) {"
+            "  g.emit('plotly_click', {points: [{location: arguments[0], curveNumber: 0, pointNumber: 0}]}); }",
+            bar_le_duc)
+        try:
+            _wait_params(driver, "/", {"dep": "55", "commune": bar_le_duc}, timeout=5)
+            break
+        except AssertionError:
+            continue
+    _wait_params(driver, "/", {"dep": "55", "commune": bar_le_duc, "du": "2025-01", "au": "2025-06"})
     WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "kpi-teleconsultations").text.strip()
                                     not in ("", "—", before))
 
