@@ -9,6 +9,7 @@ from components.formatting import PLOTLY_SEPARATORS
 COLORSCALE = "Cividis"
 OFFLINE_STYLE = "white-bg"  # no tile server needed
 NO_VALUE_COLOUR = "#d9d9d9"
+HIGHLIGHT_COLOUR = "#d62728"  # the chosen commune's outline: red on Cividis blues and yellows
 
 
 MAP_HEIGHT_PX = 560
@@ -87,3 +88,12 @@ def commune_choropleth(*, geojson_url: str, codes: list[str], values: list[float
         },
     }
 
+
+
+def highlight_trace(*, geojson_url: str, code: str) -> dict:
+    """The chosen commune drawn as a thick outline over the map (no fill, no hover of its own)."""
+    clear = "rgba(0,0,0,0)"
+    return {"type": "choroplethmap", "geojson": geojson_url, "featureidkey": "properties.code",
+            "locations": [code], "z": [0], "showscale": False, "colorscale": [[0, clear], [1, clear]],
+            "marker": {"line": {"width": 3, "color": HIGHLIGHT_COLOUR}}, "hoverinfo": "skip",
+            "name": "Commune choisie", "showlegend": False}

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from components.charts import empty_figure, points_map
-from components.choropleth import commune_choropleth
+from components.choropleth import commune_choropleth, highlight_trace
+from data.views.base import COMMUNE
 
 
 def view_map(view, *, geojson_url, tile_url: str | None = None) -> dict:
@@ -16,6 +17,7 @@ def view_map(view, *, geojson_url, tile_url: str | None = None) -> dict:
     if view.area is None:
         figure = points_map(points, tile_url=tile_url, geojson_url=geojson_url(view.outline), bounds=view.bounds)
         figure["layout"].pop("height", None)  # the panel's graph sets the height
+        _highlight(figure, view, geojson_url)
         return figure
     a = view.area
     figure = commune_choropleth(
@@ -24,6 +26,7 @@ def view_map(view, *, geojson_url, tile_url: str | None = None) -> dict:
         customdata=list(a.customdata) if a.customdata is not None else None,
         missing_hover=a.missing_hover if isinstance(a.missing_hover, str) else list(a.missing_hover),
         zmax=a.zmax, tile_url=tile_url)
+    _highlight(figure, view, geojson_url)
     if points:
         figure["data"].extend(points_map(points)["data"])
     figure["layout"].pop("height", None)  # the panel's graph sets the height
@@ -31,3 +34,9 @@ def view_map(view, *, geojson_url, tile_url: str | None = None) -> dict:
         figure["layout"]["showlegend"] = True
         figure["layout"]["legend"] = {"orientation": "h", "y": 0.01, "x": 0.01, "bgcolor": "rgba(255,255,255,0.85)"}
     return figure
+
+
+def _highlight(figure: dict, view, geojson_url) -> None:
+    """The commune the view outlines (the one chosen), above the areas, under the points."""
+    if getattr(view, "highlight", None):
+        figure["data"].append(highlight_trace(geojson_url=geojson_url(COMMUNE), code=view.highlight))

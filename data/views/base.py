@@ -15,7 +15,7 @@ The `summary` level, defined here once (DESIGN.md §4, issue #11):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -94,6 +94,7 @@ class MapView:
     caption: str
     outline: str = COMMUNE  # which borders a points-only map draws under its markers
     legend: bool = False
+    highlight: str | None = None  # commune code drawn outlined (the commune chosen; detail level only)
 
     @property
     def empty(self) -> bool:
@@ -196,6 +197,36 @@ def territory_bounds(session: Session, departements: tuple[str, ...]) -> tuple[t
     if la0 is None:
         return (), ()
     return (float(la0), float(la1)), (float(lo0), float(lo1))
+
+
+FOCUS_LAT, FOCUS_LON = 0.06, 0.09  # around a chosen commune: its neighbours stay in the frame
+
+
+def map_context(filters: Filters, detail: Detail) -> Filters:
+    """The filters a map's values are computed on. A commune chosen at detail level is drawn among its
+    neighbours — the rest of the selection (its EPCI if one is chosen, else the départements) —, framed
+    on and outlined (`focus`); the headline figures and tables keep the commune alone. At summary level
+    the commune filter does not apply at all."""
+    if detail.summary or not filters.commune:
+        return filters
+    return replace(filters, commune=None)
+
+
+def focus(session: Session, detail: Detail, filters: Filters,
+          bounds: tuple[tuple[float, ...], tuple[float, ...]]) -> tuple[tuple[tuple[float, ...], tuple[float, ...]],
+                                                                       str | None]:
+    """(bounds, highlight) of a map: around the chosen commune, outlined, at detail level; else `bounds`."""
+    if detail.summary or not filters.commune:
+        return bounds, None
+    point = session.execute(select(Commune.lat, Commune.lon).where(Commune.insee == filters.commune)).one_or_none()
+    if point is None or point[0] is None:
+        return bounds, None
+    lat, lon = float(point[0]), float(point[1])
+    return ((lat - FOCUS_LAT, lat + FOCUS_LAT), (lon - FOCUS_LON, lon + FOCUS_LON)), filters.commune
+
+
+def commune_name(session: Session, insee: str | None) -> str | None:
+    return session.scalar(select(Commune.name).where(Commune.insee == insee)) if insee else None
 
 
 def labelled(frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:

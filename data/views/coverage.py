@@ -30,9 +30,12 @@ from data.views.base import (
     PointLayer,
     Stat,
     TableView,
+    commune_name,
     departement_points,
     detail_for,
+    focus,
     labelled,
+    map_context,
     register_view,
     territory_bounds,
 )
@@ -166,16 +169,19 @@ def _detail(session, scope, detail: Detail, options, filters, access, populated,
                    f"soit {fmt_number(under_pop / total_pop * 100 if total_pop else None, 1)}\u00a0% de la population",
                    fmt_number(len(zero)), f"{fmt_number(len(populated))} communes", options.threshold,
                    hidden=(False, False, False))
-    has_pop = access["population"] > 0
+    context = map_context(filters, detail)  # a chosen commune among its neighbours
+    drawn = access if context == filters else q.accessibility(session, scope=scope, filters=context,
+                                                              options=options.method)
+    has_pop = drawn["population"] > 0
     area = AreaLayer(
-        level=detail.map_level, codes=tuple(access["insee"]),
-        values=tuple(round(float(v), 2) if p else None for v, p in zip(access["accessibility"], has_pop, strict=True)),
+        level=detail.map_level, codes=tuple(drawn["insee"]),
+        values=tuple(round(float(v), 2) if p else None for v, p in zip(drawn["accessibility"], has_pop, strict=True)),
         value_hover=(f"%{{z:.2f}} consultations / hab. / an (seuil {fmt_number(options.threshold, 1)})<br>"
                      "%{customdata[0]:,} habitants · généraliste le plus proche : %{customdata[1]:.1f} km"),
-        customdata=tuple(zip(access["population"].astype(int).tolist(),
-                             access["nearest_supply_km"].round(1).tolist(), strict=True)),
+        customdata=tuple(zip(drawn["population"].astype(int).tolist(),
+                             drawn["nearest_supply_km"].round(1).tolist(), strict=True)),
         missing_hover="Aucun habitant", colorbar_title="Consultations / hab. / an", zmax=ACCESS_ZMAX)
-    shown = points[points["insee"].isin(access["insee"])] if not points.empty else points
+    shown = points[points["insee"].isin(drawn["insee"])] if not points.empty else points
     layer_points = tuple(
         PointLayer(name=LAYERS[k], lat=tuple(sub["lat"]), lon=tuple(sub["lon"]), text=tuple(sub["name"]),
                    colour=LAYER_COLOURS[k], size=LAYER_SIZES[k], opacity=0.9, customdata=tuple(sub["insee"]))
@@ -186,9 +192,11 @@ def _detail(session, scope, detail: Detail, options, filters, access, populated,
     table = TableView(UNDER_TABLE, "Communes sous le seuil", labelled(under, DETAIL_COLUMNS),
                       caption="Communes habitées dont l'accessibilité est sous le seuil, les moins bien dotées "
                               "d'abord, avec le service du programme le plus proche.", open=True)
+    bounds, highlight = focus(session, detail, filters, (tuple(drawn["lat"]), tuple(drawn["lon"])))
+    if highlight:
+        caption += f" La commune choisie, {commune_name(session, highlight)}, est entourée parmi ses voisines."
     return CoverageView(detail, options, stats,
-                        MapView(area, layer_points, (tuple(access["lat"]), tuple(access["lon"])), caption,
-                                legend=True),
+                        MapView(area, layer_points, bounds, caption, legend=True, highlight=highlight),
                         table, None, filters.to_query() + options.to_query())
 
 

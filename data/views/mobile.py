@@ -28,10 +28,13 @@ from data.views.base import (
     PointLayer,
     Stat,
     TableView,
+    commune_name,
     departement_counts,
     departement_points,
     detail_for,
+    focus,
     labelled,
+    map_context,
     register_view,
     territory_bounds,
 )
@@ -116,7 +119,9 @@ def mobile_view(session: Session, *, scope: AccessScope, filters: Filters, optio
                       else "Aucun arrêt pour ce filtre.")
     return MobileView(
         detail=detail, stats=_stats(summary, detail) if summary else (),
-        map=_map(session, detail, communes, vehicles),
+        map=_map(session, detail, communes if map_context(filters, detail) == filters
+                 else q.communes_served(session, scope=scope, filters=map_context(filters, detail)), vehicles,
+                 filters),
         vehicles_table=TableView(VEHICLES_TABLE, "Dernière position des véhicules" if not detail.summary else
                                  "Véhicules par département",
                                  labelled(vehicles, SUMMARY_VEHICLE_COLUMNS if detail.summary else VEHICLE_COLUMNS)),
@@ -190,7 +195,9 @@ def _vehicles(session: Session, scope: AccessScope, filters: Filters, detail: De
     return pd.DataFrame([(n, detail.count(int(v))) for n, v in rows], columns=["departement", "vehicles"])
 
 
-def _map(session: Session, detail: Detail, communes: pd.DataFrame, vehicles: pd.DataFrame) -> MapView:
+def _map(session: Session, detail: Detail, communes: pd.DataFrame, vehicles: pd.DataFrame,
+         filters: Filters) -> MapView:
+    """A chosen commune (detail level) is outlined and framed on, among the communes served around it."""
     bounds = territory_bounds(session, detail.area.departements)
     if detail.none:
         return MapView(None, (), ((), ()), "Aucune donnée pour ce filtre.")
@@ -221,6 +228,9 @@ def _map(session: Session, detail: Detail, communes: pd.DataFrame, vehicles: pd.
             tuple(f"<b>{u}</b><br>relevée le {t:%d/%m/%Y à %H:%M} UTC<br>prochain arrêt : {n or '—'}"
                   for u, t, n in zip(vehicles["unit"], vehicles["recorded_at"], vehicles["next_stop"], strict=True)),
             colour="#D55E00", size=16, opacity=1.0))
+    bounds, highlight = focus(session, detail, filters, bounds)
+    chosen = f" La commune choisie, {commune_name(session, highlight)}, est entourée." if highlight else ""
     return MapView(None, tuple(layers), bounds,
                    f"{detail.counted(len(vehicles), 'véhicule')} localisé(s) ; "
-                   f"{detail.counted(len(communes), 'commune')} desservie(s) sur la période.")
+                   f"{detail.counted(len(communes), 'commune')} desservie(s) sur la période.{chosen}",
+                   highlight=highlight)

@@ -13,7 +13,17 @@ from data.filters import Filters
 from data.formatting import fmt_date, fmt_number
 from data.models import Dataset, Level
 from data.queries.overview import PER_INHABITANTS, Kpi, gp_density_map, overview_kpis, populations
-from data.views.base import AreaLayer, Detail, MapView, detail_for, register_view, territory_bounds
+from data.views.base import (
+    AreaLayer,
+    Detail,
+    MapView,
+    commune_name,
+    detail_for,
+    focus,
+    map_context,
+    register_view,
+    territory_bounds,
+)
 
 NAME = "overview"
 GP_DENSITY_ZMAX = 20.0  # colour scale capped so rural differences stay visible
@@ -38,7 +48,7 @@ def overview_view(session: Session, *, scope: AccessScope, filters: Filters, opt
     areas = {d: detail_for(scope, filters, d).area for d in Dataset}
     kpis = tuple(_from_grid(session, scope, filters, k) if scope.level(k.dataset) == Level.SUMMARY else k
                  for k in overview_kpis(session, scope=scope, filters=filters, areas=areas))
-    df = gp_density_map(session, scope=scope, filters=filters)
+    df = gp_density_map(session, scope=scope, filters=map_context(filters, detail))  # a commune among its neighbours
     return OverviewView(kpis, _map(session, detail, df, filters), detail)
 
 
@@ -102,4 +112,7 @@ def _map(session: Session, detail: Detail, df: pd.DataFrame, filters: Filters) -
                f"{fmt_number(total_gps / total_pop * 10_000 if total_pop else None, 1)} pour 10 000. "
                f"{fmt_number(without)} communes ({fmt_number(pop_without)} habitants) n'ont aucun médecin "
                "généraliste installé.")
-    return MapView(area, (), (tuple(df["lat"]), tuple(df["lon"])), caption)
+    bounds, highlight = focus(session, detail, filters, (tuple(df["lat"]), tuple(df["lon"])))
+    if highlight:
+        caption += f" La commune choisie, {commune_name(session, highlight)}, est entourée."
+    return MapView(area, (), bounds, caption, highlight=highlight)

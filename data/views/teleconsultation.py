@@ -23,10 +23,13 @@ from data.views.base import (
     PointLayer,
     Stat,
     TableView,
+    commune_name,
     departement_counts,
     departement_points,
     detail_for,
+    focus,
     labelled,
+    map_context,
     register_view,
     territory_bounds,
 )
@@ -103,7 +106,8 @@ def teleconsultation_view(session: Session, *, scope: AccessScope, filters: Filt
         weekly=series,
         weekly_table=TableView(WEEKLY_TABLE, "Données du graphique", labelled(weekly, WEEKLY_COLUMNS),
                                caption=weekly_caption),
-        map=_map(session, detail, sites),
+        map=_map(session, detail, sites if map_context(filters, detail) == filters
+                 else q.by_site(session, scope=scope, filters=map_context(filters, detail)), filters),
         sites_table=TableView(SITES_TABLE, "Activité par site", labelled(sites, SITES_COLUMNS),
                               caption="Aucun site actif pour ce filtre." if sites.empty else
                               "Séances, taux de réalisation et d'échec, temps médical et part des 75 ans et plus, "
@@ -123,8 +127,9 @@ def _weekly_caption(df: pd.DataFrame, detail: Detail, summary: q.Teleconsultatio
             f". Premier groupe : {top.index[0]} ({detail.counted(int(top.iloc[0]), 'séance')} réalisées).")
 
 
-def _map(session: Session, detail: Detail, sites: pd.DataFrame) -> MapView:
-    """Detail level: one circle per site (the summary view draws départements)."""
+def _map(session: Session, detail: Detail, sites: pd.DataFrame, filters: Filters) -> MapView:
+    """Detail level: one circle per site (the summary view draws départements); a chosen commune is
+    outlined and framed on, among the sites around it."""
     if detail.none:
         return MapView(None, (), ((), ()), "Aucun site pour ce filtre.")
     if sites.empty:
@@ -140,9 +145,11 @@ def _map(session: Session, detail: Detail, sites: pd.DataFrame) -> MapView:
                        colour="#0072B2", opacity=0.7, size=tuple(8 + 34 * math.sqrt(v / biggest) for v in done),
                        customdata=tuple(sites["insee"]))
     top = sites.loc[done.idxmax()]
-    return MapView(None, (layer,), territory_bounds(session, detail.area.departements),
+    bounds, highlight = focus(session, detail, filters, territory_bounds(session, detail.area.departements))
+    chosen = f" La commune choisie, {commune_name(session, highlight)}, est entourée." if highlight else ""
+    return MapView(None, (layer,), bounds,
                    f"Carte de {detail.counted(len(sites), 'site')} ayant eu des séances. Le plus actif : "
-                   f"{top['name']} ({fmt_number(int(done.max()))} séances réalisées).")
+                   f"{top['name']} ({fmt_number(int(done.max()))} séances réalisées).{chosen}", highlight=highlight)
 
 
 MONTHLY_COLUMNS = {"month": "Mois", "group": "Département", "completed": "Réalisées", "not_completed": "Non abouties"}

@@ -26,9 +26,12 @@ from data.views.base import (
     MapView,
     Stat,
     TableView,
+    commune_name,
     departement_points,
     detail_for,
+    focus,
     labelled,
+    map_context,
     register_view,
     territory_bounds,
 )
@@ -228,7 +231,10 @@ def _map(session: Session, scope: AccessScope, filters: Filters, detail: Detail,
                                 else "Sans valeur (aucun habitant)" for c in counts),
             colorbar_title="Pour 10 000 hab.", zmax=float(dens.max()) if dens.notna().any() else None)
         return MapView(area, (), bounds, caption)
-    communes = q.density_by_commune(session, scope=scope, filters=filters, profession=profession, scale=scale)
+    context = map_context(filters, detail)  # a chosen commune among its neighbours
+    if context != filters:
+        density = q.density(session, scope=scope, filters=context, profession=profession, scale=scale)
+    communes = q.density_by_commune(session, scope=scope, filters=context, profession=profession, scale=scale)
     merged = communes.merge(density, on="area_code", how="left")
     mdens = numeric(merged["density"])
     level = "" if scale == "commune" else f" (valeur de l'{'EPCI' if scale == 'epci' else 'ensemble du département'})"
@@ -238,4 +244,7 @@ def _map(session: Session, scope: AccessScope, filters: Filters, detail: Detail,
         customdata=tuple(0 if c != c else int(c) for c in numeric(merged["count"])),
         missing_hover="Sans valeur (aucun habitant)", colorbar_title="Pour 10 000 hab.",
         zmax=float(mdens.quantile(0.95)) if mdens.notna().any() else None)
-    return MapView(area, (), (tuple(merged["lat"]), tuple(merged["lon"])), caption)
+    bounds, highlight = focus(session, detail, filters, (tuple(merged["lat"]), tuple(merged["lon"])))
+    if highlight:
+        caption += f" La commune choisie, {commune_name(session, highlight)}, est entourée."
+    return MapView(area, (), bounds, caption, highlight=highlight)

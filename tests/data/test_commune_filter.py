@@ -62,3 +62,50 @@ def test_at_summary_level_a_commune_filter_reveals_nothing_below_the_departement
     meuse = overview_view(db, scope=SUMMARY, filters=MEUSE)
     assert with_commune.kpis == meuse.kpis
     assert with_commune.map.area.codes == meuse.map.area.codes == ("55",)
+
+
+# --- a commune chosen is drawn among its neighbours, framed on and outlined ---------------------
+
+def test_the_overview_map_draws_the_chosen_commune_among_its_neighbours(db):
+    view = overview_view(db, scope=DETAIL, filters=replace(MEUSE, commune=BAR_LE_DUC))
+    meuse = overview_view(db, scope=DETAIL, filters=MEUSE)
+    assert view.map.highlight == BAR_LE_DUC
+    assert view.map.area.codes == meuse.map.area.codes  # every commune of the selection keeps its value
+    (lat0, lat1), (lon0, lon1) = view.map.bounds
+    lat, lon = db.execute(select(Commune.lat, Commune.lon).where(Commune.insee == BAR_LE_DUC)).one()
+    assert lat0 < lat < lat1 and lon0 < lon < lon1 and lat1 - lat0 < 0.5  # framed on the commune
+    assert "Bar-le-Duc" in view.map.caption
+
+
+def test_other_maps_outline_the_chosen_commune_among_its_neighbours(db):
+    from data.views.coverage import coverage_options, coverage_view
+    from data.views.teleconsultation import teleconsultation_view
+    from data.views.workforce import workforce_options, workforce_view
+
+    chosen = replace(MEUSE, commune=BAR_LE_DUC)
+    workforce = workforce_view(db, scope=DETAIL, filters=chosen, options=workforce_options())
+    assert workforce.map.highlight == BAR_LE_DUC and len(workforce.map.area.codes) > 400
+    coverage = coverage_view(db, scope=DETAIL, filters=chosen, options=coverage_options(filters=chosen))
+    assert coverage.map.highlight == BAR_LE_DUC and len(coverage.map.area.codes) > 400
+    assert len(coverage.under.frame) <= 1  # the table keeps the commune alone
+    sites = teleconsultation_view(db, scope=DETAIL, filters=chosen)
+    assert sites.map.highlight == BAR_LE_DUC
+    assert len({c for p in sites.map.points for c in p.customdata}) > 1  # the sites around it too
+
+
+def test_at_summary_level_no_commune_is_outlined(db):
+    view = overview_view(db, scope=SUMMARY, filters=replace(MEUSE, commune=BAR_LE_DUC))
+    assert view.map.highlight is None
+    assert view.map.bounds == overview_view(db, scope=SUMMARY, filters=MEUSE).map.bounds
+
+
+def test_the_outline_is_drawn_over_the_map(app, db):
+    from components.maps import view_map
+    from server.health import geojson_url
+
+    view = overview_view(db, scope=DETAIL, filters=replace(MEUSE, commune=BAR_LE_DUC))
+    with app.test_request_context():
+        figure = view_map(view.map, geojson_url=geojson_url)
+    outline = [t for t in figure["data"] if t.get("name") == "Commune choisie"]
+    assert len(outline) == 1 and outline[0]["locations"] == [BAR_LE_DUC]
+    assert outline[0]["geojson"].startswith("/geo/communes.")
