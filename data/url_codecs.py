@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-_DECIMAL_RE = re.compile(r"^\s*(\d{1,4})(?:[.,](\d{1,6}))?\s*$")
+_DECIMAL_RE = re.compile(r"^ *([0-9]{1,4})(?:[.,]([0-9]{1,6}))? *$")  # ASCII digits only
 
 
 def parse_decimal(raw) -> float | None:
