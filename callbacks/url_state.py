@@ -55,7 +55,7 @@ def _register_validity(page: str, control: url_state.Control) -> None:
         return control.codec.number(value) is None
 
     invalid.__name__ = invalid.__qualname__ = f"invalid_{control.id.replace('-', '_')}"
-    callback(Output(control.id, "invalid"), Input(control.id, "value"))(
+    callback(Output(control.id, "invalid"), Input(control.id, "value"), prevent_initial_call=True)(
         guarded(dataset=None, sample_args=("2,5",), public=True, has_data=lambda result: result is False)(invalid))
 
 
