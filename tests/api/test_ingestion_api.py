@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 
 from data.ingestion.examples import fhir_examples, json_examples
 from data.ingestion.pipeline import ENDPOINTS
+from data.ingestion.rows import PARIS
 from data.models import (
     BiologyDaily,
     BiologyResult,
@@ -176,7 +177,7 @@ def test_site_scoped_key_refuses_other_sites(client, engine):
 
 def test_rollups_follow_ingestion_and_stop_updates(post, db):
     tc = json_examples(suffix=unique())["teleconsultation/sessions"]
-    day = datetime.fromisoformat(tc["started_at"]).astimezone().date()
+    day = datetime.fromisoformat(tc["started_at"]).astimezone(PARIS).date()  # rollup days are Paris days
 
     def tc_sessions():
         db.expire_all()
