@@ -35,6 +35,7 @@ class Mapped:
     item: dict | None
     original: Any
     error: FieldError | None = None
+    index: int = 0  # the entry's position in the Bundle (0 for a lone resource): its answer's `index`
 
 
 class FhirRejected(Exception):
@@ -240,44 +241,45 @@ def practitioner(role, prac) -> dict:
     }
 
 
-def _resources(payload: dict) -> list[tuple[str, Any]]:
-    """(path, resource) pairs: the entries of a Bundle, or the resource itself."""
+def _resources(payload: dict) -> list[tuple[int, str, Any]]:
+    """(entry index, path, resource): the entries of a Bundle, or the resource itself."""
     if isinstance(payload, dict) and payload.get("resourceType") == "Bundle":
         entries = payload.get("entry") or []
         if not isinstance(entries, list):
             raise FhirRejected("entry", "fhir_structure", "Bundle.entry doit être une liste")
-        return [(f"entry.{i}.resource.", e.get("resource") if isinstance(e, dict) else None)
+        return [(i, f"entry.{i}.resource.", e.get("resource") if isinstance(e, dict) else None)
                 for i, e in enumerate(entries)]
-    return [("", payload)]
+    return [(0, "", payload)]
 
 
 def map_payload(payload: Any, *, feed_kind: str) -> list[Mapped]:
-    """Every resource of the payload, mapped for the source's feed kind."""
+    """Every resource of the payload, mapped for the source's feed kind, in entry order (a Practitioner
+    carried by its PractitionerRole has no answer of its own)."""
     out: list[Mapped] = []
-    parsed: list[tuple[str, Any, Any]] = []
-    for path, raw in _resources(payload):
+    parsed: list[tuple[int, str, Any, Any]] = []
+    for index, path, raw in _resources(payload):
         try:
-            parsed.append((path, raw, parse(raw, path)))
+            parsed.append((index, path, raw, parse(raw, path)))
         except FhirRejected as err:
-            out.append(Mapped(None, None, raw, err.error))
+            out.append(Mapped(None, None, raw, err.error, index))
     practitioners = {}
-    for _path, raw, res in parsed:
+    for _index, _path, raw, res in parsed:
         if res.get_resource_type() == "Practitioner":
             for key in (f"Practitioner/{res.id}" if res.id else None, raw.get("fullUrl") if isinstance(raw, dict)
                         else None):
                 if key:
                     practitioners[key] = res
-    for path, raw, res in parsed:
+    for index, path, raw, res in parsed:
         rtype = res.get_resource_type()
         try:
             if feed_kind == "teleconsultation" and rtype == "Encounter":
-                out.append(Mapped("teleconsultation/sessions", teleconsultation(res), raw))
+                out.append(Mapped("teleconsultation/sessions", teleconsultation(res), raw, index=index))
             elif feed_kind == "mobile" and rtype == "Encounter":
-                out.append(Mapped("mobile/stops", mobile_stop(res), raw))
+                out.append(Mapped("mobile/stops", mobile_stop(res), raw, index=index))
             elif feed_kind == "mobile" and rtype == "Location":
-                out.append(Mapped("mobile/positions", vehicle_position(res), raw))
+                out.append(Mapped("mobile/positions", vehicle_position(res), raw, index=index))
             elif feed_kind == "biology" and rtype == "Observation":
-                out.append(Mapped("biology/results", biology_result(res), raw))
+                out.append(Mapped("biology/results", biology_result(res), raw, index=index))
             elif feed_kind == "workforce" and rtype == "PractitionerRole":
                 ref = res.practitioner.reference if res.practitioner else None
                 prac = practitioners.get(ref) or next((c for c in (res.contained or [])
@@ -285,7 +287,7 @@ def map_payload(payload: Any, *, feed_kind: str) -> list[Mapped]:
                 if prac is None:
                     raise FhirRejected("practitioner", "missing_practitioner",
                                        "le Practitioner référencé doit être dans le même Bundle (ou contenu)")
-                out.append(Mapped("workforce/practitioners", practitioner(res, prac), raw))
+                out.append(Mapped("workforce/practitioners", practitioner(res, prac), raw, index=index))
             elif feed_kind == "workforce" and rtype == "Practitioner":
                 continue  # carried by its PractitionerRole
             else:
@@ -293,13 +295,13 @@ def map_payload(payload: Any, *, feed_kind: str) -> list[Mapped]:
                                    f"une ressource {rtype} n'est pas attendue pour le flux {feed_kind}")
         except FhirRejected as err:
             err.error.field = path + err.error.field
-            out.append(Mapped(None, None, raw, err.error))
+            out.append(Mapped(None, None, raw, err.error, index))
         except Exception:  # one resource's surprise is its own rejection, never the Bundle's
             log.exception("FHIR mapping of a %s failed", rtype)
             out.append(Mapped(None, None, raw, FieldError(
                 field=path + "resourceType", reason="unprocessable_item",
-                message=f"ressource {rtype} illisible (valeur hors des limites traitées)")))
-    return out
+                message=f"ressource {rtype} illisible (valeur hors des limites traitées)"), index))
+    return sorted(out, key=lambda m: m.index)
 
 
 def map_request(payload: Any, *, feed_kind: str) -> list[Mapped]:

@@ -196,7 +196,8 @@ def ingest_fhir(session: Session, *, source: FeedSource, entries: list[fhir.Mapp
     """Store a FHIR request's entries, each through its endpoint's `ingest`; refused ones kept; the caller commits."""
     groups: dict[str, list[tuple[int, dict]]] = {}
     items: list[tuple[int, dict]] = []
-    for index, entry in enumerate(entries):
+    for entry in entries:  # each answer carries its entry's index in the Bundle
+        index = entry.index
         if entry.error is not None:
             reject(session, source=source, feed_kind=source.feed_kind, payload=entry.original, error=entry.error,
                    received_at=received_at)
