@@ -16,6 +16,13 @@ from data.exports import to_csv
 from server.database import db_session
 
 ADMIN = ("admin",)
+NEW_USER_BLANK = ("", "", "member", "", [])  # the new-user form as the page first shows it
+NEW_SOURCE_BLANK = ("", "teleconsultation")
+
+
+def _kept(n: int) -> tuple:
+    """A form left as typed (its action failed, or was not this form's)."""
+    return (no_update,) * n
 
 
 def _actor(scope) -> admin.Actor:
@@ -29,6 +36,8 @@ def _deps(values: list[str] | None) -> list[str] | None:
 @callback(
     Output(ids.ADMIN_USERS_MESSAGE, "children"),
     Output(ids.ADMIN_USERS_GRID, "rowData"),
+    Output(ids.ADMIN_NEW_EMAIL, "value"), Output(ids.ADMIN_NEW_NAME, "value"), Output(ids.ADMIN_NEW_ROLE, "value"),
+    Output(ids.ADMIN_NEW_COLLEGE, "value"), Output(ids.ADMIN_NEW_DEPS, "value"),
     Input(ids.ADMIN_NEW_SUBMIT, "n_clicks"),
     Input(ids.ADMIN_EDIT_SAVE, "n_clicks"),
     Input(ids.ADMIN_EDIT_RESET, "n_clicks"),
@@ -45,7 +54,7 @@ def admin_users(_create, _save, _reset, email, name, role, college, deps, select
                 edit_deps, edit_active, *, scope):
     session = db_session()
     actor = _actor(scope)
-    reply = None
+    reply, form = None, _kept(len(NEW_USER_BLANK))
     try:
         if ctx.triggered_id == ids.ADMIN_NEW_SUBMIT:
             user, password = admin.add_user(session, actor=actor, email=email or "", full_name=name or "",
@@ -53,9 +62,11 @@ def admin_users(_create, _save, _reset, email, name, role, college, deps, select
             session.commit()
             reply = message(f"Compte créé pour {user.email}. Mot de passe provisoire, à transmettre de façon "
                             "sûre (il ne sera plus affiché ; à changer à la première connexion) :", secret=password)
+            form = NEW_USER_BLANK
         elif ctx.triggered_id in (ids.ADMIN_EDIT_SAVE, ids.ADMIN_EDIT_RESET):
             if not selected:
-                return message("Sélectionnez d'abord un utilisateur dans le tableau.", "warning"), no_update
+                return (message("Sélectionnez d'abord un utilisateur dans le tableau.", "warning"), no_update,
+                        *form)
             user_id = int(selected[0]["id"])
             if ctx.triggered_id == ids.ADMIN_EDIT_SAVE:
                 user = admin.update_user(session, actor=actor, user_id=user_id, role=edit_role or "member",
@@ -70,8 +81,8 @@ def admin_users(_create, _save, _reset, email, name, role, college, deps, select
                                 secret=password)
     except admin.AdminError as err:
         session.rollback()
-        return message(str(err), "danger"), no_update
-    return reply, user_rows(admin.list_users(session, actor=actor))
+        return message(str(err), "danger"), no_update, *form
+    return reply, user_rows(admin.list_users(session, actor=actor)), *form
 
 
 @callback(
@@ -124,6 +135,7 @@ def admin_grants(changes, *, scope):
 @callback(
     Output(ids.ADMIN_SOURCES_MESSAGE, "children"),
     Output(ids.ADMIN_SOURCES_GRID, "rowData"),
+    Output(ids.ADMIN_SOURCE_NAME, "value"), Output(ids.ADMIN_SOURCE_KIND, "value"),
     Input(ids.ADMIN_SOURCE_CREATE, "n_clicks"),
     Input(ids.ADMIN_SOURCE_ISSUE, "n_clicks"),
     Input(ids.ADMIN_SOURCE_REVOKE, "n_clicks"),
@@ -136,16 +148,17 @@ def admin_grants(changes, *, scope):
 def admin_sources(_create, _issue, _revoke, name, kind, selected, *, scope):
     session = db_session()
     actor = _actor(scope)
-    reply = None
+    reply, form = None, _kept(len(NEW_SOURCE_BLANK))
     try:
         if ctx.triggered_id == ids.ADMIN_SOURCE_CREATE:
             source = admin.create_source(session, actor=actor, name=name or "", feed_kind=kind or "")
             key = admin.issue_key(session, actor=actor, source_id=source.id)
             session.commit()
             reply = message(f"Source « {source.name} » créée. Sa clé d'API, affichée une seule fois :", secret=key)
+            form = NEW_SOURCE_BLANK
         elif ctx.triggered_id in (ids.ADMIN_SOURCE_ISSUE, ids.ADMIN_SOURCE_REVOKE):
             if not selected:
-                return message("Sélectionnez d'abord une source dans le tableau.", "warning"), no_update
+                return message("Sélectionnez d'abord une source dans le tableau.", "warning"), no_update, *form
             source_id = int(selected[0]["id"])
             if ctx.triggered_id == ids.ADMIN_SOURCE_ISSUE:
                 key = admin.issue_key(session, actor=actor, source_id=source_id)
@@ -158,8 +171,8 @@ def admin_sources(_create, _issue, _revoke, name, kind, selected, *, scope):
                 reply = message(f"Clé de « {selected[0]['nom']} » révoquée.", "warning")
     except admin.AdminError as err:
         session.rollback()
-        return message(str(err), "danger"), no_update
-    return reply, source_rows(admin.list_sources(session, actor=actor))
+        return message(str(err), "danger"), no_update, *form
+    return reply, source_rows(admin.list_sources(session, actor=actor)), *form
 
 
 def _audit_query(actor_text, action, date_from, date_to, limit=2000) -> AuditQuery:
