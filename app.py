@@ -149,15 +149,19 @@ def _guard_page_layouts() -> None:
     """Every page layout checks the caller's scope first (Dash navigation does not pass the guard)."""
     from components.page import denied
     from server.auth import current_scope
+    from server.refusals import note_refusal
 
     for page in dash.page_registry.values():
         layout = page["layout"]
         if getattr(layout, "emeuse_guarded", False) or not callable(layout):
             continue
 
-        def guarded(*args, _layout=layout, _dataset=page.get("dataset"), _roles=page.get("roles"), **kwargs):
+        def guarded(*args, _layout=layout, _dataset=page.get("dataset"), _roles=page.get("roles"),
+                    _path=page.get("path"), **kwargs):
             scope = current_scope()
             if scope is None or not scope.can_open(_dataset, _roles):
+                if scope is not None:
+                    note_refusal("page", _path, dataset=_dataset, roles=_roles)
                 return denied()
             return _layout(*args, **kwargs)
 

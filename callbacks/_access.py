@@ -13,6 +13,7 @@ from typing import Any
 from dash.exceptions import PreventUpdate
 
 from server.auth import current_scope
+from server.refusals import note_refusal
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ def guarded(*, dataset: str | None = None, roles: tuple[str, ...] | None = None,
         def wrapper(*args, **kwargs):
             scope = current_scope()
             if scope is None or not scope.can_open(dataset, roles):
+                if scope is not None:  # journalled once per window: a live timer re-asks every few seconds
+                    note_refusal("callback", f"callback {func.__name__}", dataset=dataset, roles=roles)
                 raise PreventUpdate
             return func(*args, scope=scope, **kwargs)
 

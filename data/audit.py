@@ -33,6 +33,9 @@ ACTION_LABELS = {
     "demo.generate": "Génération des données de démonstration",
     "access.denied": "Accès refusé",
 }
+# A refusal of one target to one user is recorded once per window: a refused callback polled by the live
+# timer every few seconds, or a page reloaded, would otherwise drown the journal.
+REFUSAL_WINDOW = timedelta(minutes=10)
 
 
 def record(session: Session, *, action: str, actor: str, user_id: int | None = None, target: str | None = None,
@@ -41,6 +44,21 @@ def record(session: Session, *, action: str, actor: str, user_id: int | None = N
                        target=(target or "")[:200] or None, detail=detail, ip=ip)
     session.add(event)
     return event
+
+
+def record_refusal(session: Session, *, actor: str, user_id: int | None, target: str, kind: str, ip: str | None,
+                   detail: dict | None = None, window: timedelta = REFUSAL_WINDOW) -> bool:
+    """Journal a refused access (page, export, callback) unless the same user was refused the same target
+    within `window`; True when a row was added. The row says how often such refusals are recorded."""
+    actor, target = actor[:200], target[:200]
+    seen = session.scalar(select(AuditEvent.id).where(
+        AuditEvent.action == "access.denied", AuditEvent.actor == actor, AuditEvent.target == target,
+        AuditEvent.at >= utcnow() - window).limit(1))
+    if seen is not None:
+        return False
+    record(session, action="access.denied", actor=actor, user_id=user_id, target=target, ip=ip,
+           detail={"kind": kind, **(detail or {}), "once_per_minutes": int(window.total_seconds() // 60)})
+    return True
 
 
 def recent_failures(session: Session, *, actor: str, ip: str | None, window: timedelta) -> int:

@@ -19,6 +19,7 @@ from data.views import EXPORTS, VIEWS
 from server.auth import current_scope
 from server.cache import page_view
 from server.database import db_session
+from server.refusals import note_refusal
 from server.security import error_page
 
 bp = Blueprint("exports", __name__)
@@ -37,6 +38,7 @@ def _from_view(key: str, fmt: str):
     view_spec = VIEWS[spec.view]
     scope = current_scope()
     if scope is None or not scope.can_open(view_spec.dataset, view_spec.roles):
+        note_refusal("export", request.path, dataset=view_spec.dataset, roles=view_spec.roles)
         return error_page(403, "Accès refusé", "Votre profil ne permet pas d'exporter ce tableau.")
     settings = current_app.config["EMEUSE_SETTINGS"]
     filters = parse_filters(request.args, today=date.today(), territory=settings.departements)

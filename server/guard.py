@@ -14,6 +14,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from data import audit, user_sessions
 from server.auth import current_scope, login_url
 from server.database import db_session
+from server.refusals import note_refusal
 from server.sessions import end_session, session_expired
 
 PUBLIC_PREFIXES = ("/login", "/healthz", "/assets/", "/_dash-component-suites/", "/geo/",
@@ -103,5 +104,6 @@ def install(server: Flask) -> None:
         page = _page_for_path(path)
         if page is not None and request.method == "GET":
             if not current_scope().can_open(page.get("dataset"), page.get("roles")):
+                note_refusal("page", path, dataset=page.get("dataset"), roles=page.get("roles"))
                 return _refuse(403, "accès refusé", "Votre profil ne permet pas de consulter cette page.")
         return None

@@ -35,6 +35,9 @@ def no_grant_user(engine, demo_counts):
                     college="sans-droit")
     yield NO_GRANT_EMAIL
     with session_scope(make_session_factory(engine)) as s:
+        from data.models import AuditEvent  # its refusals are journalled (access.denied)
+
+        s.execute(delete(AuditEvent).where(AuditEvent.actor == NO_GRANT_EMAIL))
         s.execute(delete(User).where(User.email == NO_GRANT_EMAIL))
         s.execute(delete(College).where(College.slug == "sans-droit"))
 
