@@ -22,6 +22,8 @@ ACTION_LABELS = {
     "password.change": "Changement de mot de passe",
     "totp.enable": "Double authentification activée",
     "totp.disable": "Double authentification désactivée",
+    "recovery.use": "Connexion avec un code de secours",
+    "recovery.regenerate": "Nouveaux codes de secours",
     "user.create": "Création d'un utilisateur",
     "user.update": "Modification d'un utilisateur",
     "user.password_reset": "Réinitialisation d'un mot de passe",

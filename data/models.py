@@ -328,6 +328,18 @@ class User(Base):
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class RecoveryCode(Base):
+    """A one-time recovery code of a user's second factor, stored as a hash only (data/recovery_codes.py)."""
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class UserSession(Base):
     """A signed-in browser session, checked on every request: ending it here ends it everywhere.
 

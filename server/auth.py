@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, current_user, login_user, logout_user
 
-from data import audit, user_sessions
+from data import audit, recovery_codes, user_sessions
 from data.access import AccessScope, scope_for_user
 from data.models import User
 from data.users import check_sign_in, get_by_email, use_totp_code, utcnow
@@ -158,17 +158,25 @@ def login_totp():
     error, status = None, 200
     if request.method == "POST":
         settings = current_app.config["EMEUSE_SETTINGS"]
-        code = (request.form.get("code") or "").replace(" ", "")[:12]
+        code = (request.form.get("code") or "").replace(" ", "")[:40]
         # wrong codes count as failed sign-ins of the account from this address: the same lockout as passwords
         if audit.recent_failures(db_session(), actor=user.email, ip=request.remote_addr,
                                  window=timedelta(minutes=settings.lockout_minutes)) >= settings.lockout_failures:
             _audit("login.lockout", user=user, actor=user.email, detail={"step": "totp"})
             return render_template("login_totp.html",
                                    error=LOCKED.format(minutes=settings.lockout_minutes)), 429
-        if use_totp_code(db_session(), user=user, code=code):
+        if recovery_codes.looks_like_recovery_code(code):  # a one-time recovery code instead of a TOTP code
+            if recovery_codes.use(db_session(), user=user, code=code):
+                left = recovery_codes.remaining(db_session(), user_id=user.id)
+                _audit("recovery.use", user=user, actor=user.email, detail={"remaining": left})
+                return _finish_login(user)
+            step = "recovery"
+        elif use_totp_code(db_session(), user=user, code=code[:12]):
             return _finish_login(user)
-        _audit("login.totp_failure", user=user, actor=user.email)
-        _audit("login.failure", user=user, actor=user.email, detail={"step": "totp"})
+        else:
+            step = "totp"
+        _audit("login.totp_failure", user=user, actor=user.email, detail={"step": step})
+        _audit("login.failure", user=user, actor=user.email, detail={"step": step})
         error, status = BAD_CODE, 401
     return render_template("login_totp.html", error=error), status
 
