@@ -102,6 +102,23 @@ MOBILE_BASES = (
     ("CMM-52-SUD", "Cabinet médical mobile — Sud Haute-Marne", "52269"),     # Langres
 )
 EHPADS_PER_10K = 1.6
+# Share of the active professionals aged 60 or more, per profession: (rural départements, Meurthe-et-Moselle).
+# Orders of magnitude, rounded, from the national figures: DREES, « Démographie des professionnels de santé »
+# (RPPS/ADELI series, 2023) and the CNOM « Atlas de la démographie médicale en France » (2023): about a third
+# of doctors in activity are 60 or older, general practitioners as specialists; rural départements such as the
+# Meuse and the Haute-Marne are well above it for GPs (few young GPs settle there), urban Meurthe-et-Moselle
+# (Nancy's university hospital) near it. Nurses, physiotherapists and midwives are younger professions (about
+# one in ten aged 60+); pharmacists and dentists in between (about a fifth to a quarter, Ordre national des
+# pharmaciens « Démographie » 2023, ONCD). tests/data/test_demo.py checks the generated shares against these.
+AGED_60_PLUS: dict[str, tuple[float, float]] = {
+    "medecin_gp": (0.46, 0.31), "medecin_spe": (0.36, 0.31), "infirmier": (0.12, 0.10),
+    "pharmacien": (0.24, 0.20), "chirurgien_dentiste": (0.26, 0.22), "masseur_kinesitherapeute": (0.12, 0.10),
+    "sage_femme": (0.08, 0.07)}
+# Youngest and oldest age in activity: doctors qualify after 9–11 years of studies, GPs often practise past 70.
+WORKING_AGES: dict[str, tuple[int, int]] = {
+    "medecin_gp": (29, 72), "medecin_spe": (31, 70), "infirmier": (23, 66), "pharmacien": (25, 70),
+    "chirurgien_dentiste": (25, 70), "masseur_kinesitherapeute": (23, 66), "sage_femme": (23, 64)}
+URBAN_DEPARTEMENT = "54"
 DEVICE_MODELS = {"inr": "CoaguChek Pro II", "crp": "Afinion 2", "hba1c": "Afinion 2",
                  "hb": "i-STAT", "k": "i-STAT", "creat": "i-STAT"}
 
@@ -396,6 +413,14 @@ class DemoGenerator:
         return round(max(35.0, g(98, 28)), 0)
 
     # -- workforce ------------------------------------------------------------------------
+    def _birth_year(self, key: str, dep: str) -> int:
+        """A birth year drawn so that the profession's share aged 60+ is AGED_60_PLUS[key] (rural or urban)."""
+        rural, urban = AGED_60_PLUS[key]
+        youngest, oldest = WORKING_AGES[key]
+        if self.rng.random() < (urban if dep == URBAN_DEPARTEMENT else rural):
+            return self.rng.randint(self.end.year - oldest, self.end.year - 60)
+        return self.rng.randint(self.end.year - 59, self.end.year - youngest)
+
     def workforce(self) -> None:
         rng = self.rng
         src = self.sources[FeedKind.WORKFORCE.value]
@@ -423,11 +448,7 @@ class DemoGenerator:
                     specialty = ("medecine_generale" if key == "medecin_gp" else
                                  rng.choice(specialties_spe) if key == "medecin_spe" else None)
                     commune = self._weighted_commune(big if key == "medecin_spe" else towns)
-                    old_share = 0.46 if dep != "54" else 0.31
-                    if key == "medecin_gp" and rng.random() < old_share:
-                        birth_year = rng.randint(self.end.year - 72, self.end.year - 60)
-                    else:
-                        birth_year = rng.randint(self.end.year - 59, self.end.year - 29)
+                    birth_year = self._birth_year(key, dep)
                     age_at_end = self.end.year - birth_year
                     arrival_in_period = i < count and rng.random() < (0.05 if dep != "54" else 0.08)
                     if arrival_in_period:
@@ -438,8 +459,8 @@ class DemoGenerator:
                     end = None
                     if i >= count:  # a departure during the period (retirement most of the time)
                         end = self.start + timedelta(days=rng.randint(10, (self.end - self.start).days))
-                        if key == "medecin_gp" and age_at_end < 62:
-                            birth_year = rng.randint(self.end.year - 72, self.end.year - 64)
+                        if age_at_end < 62:  # most who leave retire
+                            birth_year = rng.randint(self.end.year - WORKING_AGES[key][1], self.end.year - 64)
                     rpps = f"10{n:09d}"
                     rows.append(dict(
                         source_id=src, source_event_id=f"RPPS-{rpps}", received_at=self.received,

@@ -18,7 +18,7 @@ from data.terminology import GP_PROFESSION, GP_SPECIALTY, PROFESSIONS
 
 HP = HealthProfessional
 PER = 10_000
-RETIREMENT_AGE = 67          # GPs aged 62+ at the period's end are expected to stop within five years
+RETIREMENT_AGE = 67          # professionals aged 62+ at the period's end are expected to stop within five years
 RETIRE_WITHIN_YEARS = 5
 SCALES = {"commune": "Commune", "epci": "EPCI", "departement": "Département"}
 PROFESSION_CHOICES = {"medecin_gp": "Médecins généralistes", "medecin_spe": "Médecins spécialistes",
@@ -156,31 +156,34 @@ def flows(session: Session, *, scope: AccessScope, filters: Filters, profession:
 
 @dataclass(frozen=True)
 class Retirements:
-    gps: int | None
-    retiring: int | None          # GPs aged 62+ at the period's end (stopping within five years)
+    """The page's headline figures for one profession (the page's profession control)."""
+
+    active: int | None            # professionals of the profession active at the period's end
+    retiring: int | None          # of them, aged 62+ at the period's end (stopping within five years)
     density_now: float | None
     density_after: float | None   # if none of them is replaced
-    departures: int | None        # GP departures during the period
+    departures: int | None        # departures of the profession during the period
     grant_holders: float | None   # study-grant holders settled (latest programme figure), None if not visible
     grant_period_end: date | None
     summary: bool
 
 
-def retirements(session: Session, *, scope: AccessScope, filters: Filters) -> Retirements | None:
+def retirements(session: Session, *, scope: AccessScope, filters: Filters,
+                profession: str = "medecin_gp") -> Retirements | None:
     area = area_for(scope, filters, Dataset.WORKFORCE)
     if area.empty:
         return None
     on, p = filters.period.end, filters.period
-    gp = profession_clause("medecin_gp")
+    chosen = profession_clause(profession if profession in PROFESSION_CHOICES else "medecin_gp")
     population = session.scalar(select(func.coalesce(func.sum(Commune.population), 0))
                                 .where(area.covers(Commune.insee)))
-    gps, retiring = session.execute(select(
+    active, retiring = session.execute(select(
         func.count(), func.coalesce(func.sum(case(
             (HP.birth_year <= on.year - (RETIREMENT_AGE - RETIRE_WITHIN_YEARS), 1), else_=0)), 0))
-        .where(gp, active_on(on), area.covers(HP.commune_insee))).one()
-    departures = session.scalar(select(func.count()).where(gp, area.covers(HP.commune_insee),
+        .where(chosen, active_on(on), area.covers(HP.commune_insee))).one()
+    departures = session.scalar(select(func.count()).where(chosen, area.covers(HP.commune_insee),
                                                            HP.activity_end.between(p.start, p.end)))
-    gps, retiring = int(gps), int(retiring)
+    active, retiring = int(active), int(retiring)
     grants, grant_end = None, None
     if scope.can_see(Dataset.PROGRAMME):
         piv = ProgrammeIndicatorValue
@@ -197,7 +200,7 @@ def retirements(session: Session, *, scope: AccessScope, filters: Filters) -> Re
         return None if area.summary and is_small(n) else n
 
     per = PER / population if population else None
-    return Retirements(gps=hide(gps), retiring=hide(retiring), density_now=gps * per if per else None,
-                       density_after=(gps - retiring) * per if per and hide(retiring) is not None else None,
+    return Retirements(active=hide(active), retiring=hide(retiring), density_now=active * per if per else None,
+                       density_after=(active - retiring) * per if per and hide(retiring) is not None else None,
                        departures=hide(int(departures)), grant_holders=grants, grant_period_end=grant_end,
                        summary=area.summary)

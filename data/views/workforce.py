@@ -44,6 +44,14 @@ DENSITY_COLUMNS = {"area_name": "Territoire", "area_code": "Code", "population":
                    "aged_60_plus_pct": "Âgés de 60 ans et plus (%)"}
 AGES_COLUMNS = {"band": "Âge", "count": "Professionnels", "share_pct": "Part (%)"}
 FLOWS_COLUMNS = {"quarter": "Trimestre", "arrivals": "Installations", "departures": "Départs", "net": "Solde"}
+PLURALS = {"medecin_gp": "Médecins généralistes", "medecin_spe": "Médecins spécialistes", "infirmier": "Infirmiers",
+           "pharmacien": "Pharmaciens", "chirurgien_dentiste": "Chirurgiens-dentistes",
+           "masseur_kinesitherapeute": "Masseurs-kinésithérapeutes", "sage_femme": "Sages-femmes"}
+
+
+def of(words: str) -> str:
+    """« de médecins », « d'infirmiers »: the preposition elided before a vowel."""
+    return ("d'" if words[:1].lower() in "aeéèêiîoôuyh" else "de ") + words
 
 
 @dataclass(frozen=True)
@@ -85,24 +93,26 @@ class WorkforceView:
 
 
 def _stats(r: q.Retirements, density: pd.DataFrame, label: str, detail: Detail) -> tuple[Stat, ...]:
+    """The four cards, all of the page's profession (`label`)."""
     counts = numeric(density["count"]) if not density.empty else pd.Series(dtype=float)
     old = (density["aged_60_plus_pct"] * counts / 100).sum() if not density.empty else 0
     share_old = old / counts.sum() * 100 if counts.sum() else None
     grants = ("non accessible à votre profil" if r.grant_holders is None and r.grant_period_end is None else
               f"{detail.count(r.grant_holders)} installés (au {fmt_date(r.grant_period_end)})")
+    who = label.lower()
     return (
         Stat("wf-share60", f"{label} : 60 ans et plus",
              "—" if share_old is None else f"{fmt_number(share_old, 1)}\u00a0%",
              f"{detail.count(int(counts.sum()))} professionnels en activité"
              + (" (hors effectifs masqués)" if counts.isna().any() else "")),
-        Stat("wf-gp-density", "Médecins généralistes pour 10 000 hab.", fmt_number(r.density_now, 1),
-             f"{detail.secret(r.gps)} médecins généralistes"),
-        Stat("wf-retiring", "Départs en retraite attendus (5 ans)", detail.secret(r.retiring),
-             f"médecins généralistes de {q.RETIREMENT_AGE - q.RETIRE_WITHIN_YEARS} ans et plus ; densité "
+        Stat("wf-density", f"{label} pour 10 000 hab.", fmt_number(r.density_now, 1),
+             f"{detail.secret(r.active)} en activité sur le territoire choisi"),
+        Stat("wf-retiring", f"{label} : départs en retraite attendus (5 ans)", detail.secret(r.retiring),
+             f"{who} de {q.RETIREMENT_AGE - q.RETIRE_WITHIN_YEARS} ans et plus ; densité "
              f"restante sans remplacement : {fmt_number(r.density_after, 1)}", hidden=r.retiring is None),
-        Stat("wf-grants", "Boursiers installés / départs de généralistes",
+        Stat("wf-grants", f"Boursiers installés / départs ({who})",
              f"{detail.count(r.grant_holders)} / {detail.secret(r.departures)}",
-             f"étudiants financés par le département ({grants}) ; départs de la période"),
+             f"étudiants financés par le département ({grants}) ; départs {of(who)} sur la période"),
     )
 
 
@@ -114,11 +124,11 @@ def workforce_view(session: Session, *, scope: AccessScope, filters: Filters,
                    options: WorkforceOptions) -> WorkforceView:
     detail = detail_for(scope, filters, Dataset.WORKFORCE)
     profession, scale = options.profession, "departement" if detail.summary else options.scale
-    label = q.PROFESSION_CHOICES[profession]
+    label = PLURALS.get(profession, q.PROFESSION_CHOICES[profession])
     density = q.density(session, scope=scope, filters=filters, profession=profession, scale=scale)
     ages = q.age_structure(session, scope=scope, filters=filters, profession=profession)
     flows = q.flows(session, scope=scope, filters=filters, profession=profession)
-    retire = q.retirements(session, scope=scope, filters=filters)
+    retire = q.retirements(session, scope=scope, filters=filters, profession=profession)
     if detail.summary and retire:
         density, ages, flows, retire = _from_grid(session, detail, filters, profession, retire)
     dens = numeric(density["density"]) if not density.empty else pd.Series(dtype=float)
@@ -178,17 +188,17 @@ def _from_grid(session: Session, detail: Detail, filters: Filters, profession: s
         frows.append({"quarter": quarter, "arrivals": grid.shown(a), "departures": grid.shown(dep_),
                       "net": a.value - dep_.value if not (a.small or dep_.small) else "s"})
     flows = pd.DataFrame(frows, columns=["quarter", "arrivals", "departures", "net"])
-    gp = grid.workforce_stock(session, deps, "medecin_gp", on)
-    gps = gp.total()
-    retiring = gp.total(categories={b for low, _, b in grid.GRID_AGE_BANDS
-                                    if low >= q.RETIREMENT_AGE - q.RETIRE_WITHIN_YEARS})
-    departures = grid.workforce_flows(session, deps, "medecin_gp", filters.period).total(categories={"departures"})
+    active = total
+    retiring = stock.total(categories={b for low, _, b in grid.GRID_AGE_BANDS
+                                       if low >= q.RETIREMENT_AGE - q.RETIRE_WITHIN_YEARS})
+    departures = flow.total(categories={"departures"})
     population = int(ref["population"].sum())
     per = q.PER / population if population else None
-    retire = replace(retire, gps=grid.value_or_none(gps), retiring=grid.value_or_none(retiring),
-                     density_now=gps.value * per if per and not gps.small else None,
-                     density_after=(gps.value - retiring.value) * per if per and not (gps.small or retiring.small)
-                     else None, departures=grid.value_or_none(departures))
+    retire = replace(retire, active=grid.value_or_none(active), retiring=grid.value_or_none(retiring),
+                     density_now=active.value * per if per and not active.small else None,
+                     density_after=(active.value - retiring.value) * per
+                     if per and not (active.small or retiring.small) else None,
+                     departures=grid.value_or_none(departures))
     return density, ages, flows, retire
 
 
@@ -206,13 +216,13 @@ def _flows_caption(df: pd.DataFrame, label: str, detail: Detail) -> str:
     if df.empty:
         return "Aucun mouvement pour ce filtre."
     if detail.summary:
-        return (f"Installations et départs de {label.lower()} par trimestre entier (niveau « synthèse » : "
+        return (f"Installations et départs {of(label.lower())} par trimestre entier (niveau « synthèse » : "
                 "trimestres complets, valeurs publiées après perturbation statistique).")
     a, d = numeric(df["arrivals"]), numeric(df["departures"])
     if a.isna().any() or d.isna().any():
-        return f"Installations et départs de {label.lower()} par trimestre ; {SECRET_NOTE.lower()}"
-    return (f"{detail.counted(int(a.sum()), 'installation')} et {detail.counted(int(d.sum()), 'départ')} de "
-            f"{label.lower()} sur la période, soit un solde de {fmt_number(a.sum() - d.sum())}.")
+        return f"Installations et départs {of(label.lower())} par trimestre ; {SECRET_NOTE.lower()}"
+    return (f"{detail.counted(int(a.sum()), 'installation')} et {detail.counted(int(d.sum()), 'départ')} "
+            f"{of(label.lower())} sur la période, soit un solde de {fmt_number(a.sum() - d.sum())}.")
 
 
 def _map(session: Session, scope: AccessScope, filters: Filters, detail: Detail, density: pd.DataFrame,

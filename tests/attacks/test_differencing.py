@@ -109,8 +109,8 @@ def stocks(o: Oracle, deps, month: date, profession: str) -> dict[str, tuple[Sho
         out[f"{profession} en activité (carte)"] = (
             shown_after(page.cards["stat-wf-share60"].detail, NUM + r" professionnels"),
             ("wf_active", d, on, profession))
-        out["généralistes (carte)"] = (shown_after(page.cards["stat-wf-gp-density"].detail, NUM + r" médecins"),
-                                       ("wf_active", d, on, "medecin_gp"))
+        out[f"{profession} (carte densité)"] = (shown_after(page.cards["stat-wf-density"].detail,
+                                                             NUM + r" en activité"), ("wf_active", d, on, profession))
     for row in o.export("professionnels-ages", deps, ym(month), ym(month), profession=profession):
         out[f"{profession} {row['Âge']} (export âges)"] = (parse_shown(row["Professionnels"]),
                                                            ("wf_age", d, on, profession, row["Âge"]))

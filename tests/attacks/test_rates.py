@@ -44,8 +44,8 @@ def per_unit_cells(o: Oracle, deps, month):
     wf = o.callback("workforce", deps, ym(month), ym(month)).cards
     dens = o.export("professionnels-densite", deps, ym(month), ym(month), profession="medecin_gp")
     pop = sum(int(r["Population"]) for r in dens)
-    if "stat-wf-gp-density" in wf:
-        out.append(("généralistes (carte densité × population)", parse_shown(wf["stat-wf-gp-density"].value),
+    if "stat-wf-density" in wf:  # the page's profession: general practitioners by default
+        out.append(("généralistes (carte densité × population)", parse_shown(wf["stat-wf-density"].value),
                     Shown(str(pop), pop / 100, pop / 100), ("wf_active", d, b, "medecin_gp"),
                     "pour 10 000 hab. × population de l'export densité"))
     return out

@@ -175,3 +175,24 @@ def test_events_stay_in_the_territory_and_period(db):
 def test_generation_window_is_whole_months(tmp_path, end):
     gen = demo.DemoGenerator(None, seed=1, end=end, years=2, departements=("55",))
     assert gen.start == date(end.year - 2, end.month, 1)
+
+
+@pytest.mark.parametrize("key", list(demo.AGED_60_PLUS))
+def test_each_profession_s_share_aged_60_plus_is_the_documented_one(db, key):
+    """Among active professionals at the demo's end, the share aged 60+ is within 6 points of the share
+    documented in data/demo.py (AGED_60_PLUS, per département: rural or Meurthe-et-Moselle)."""
+    from data.queries.workforce import active_on, profession_clause
+
+    hp = HealthProfessional
+    rows = db.execute(select(Commune.departement_code, func.count(),
+                             func.sum(case((hp.birth_year <= DEMO_END.year - 60, 1), else_=0)))
+                      .join(Commune, Commune.insee == hp.commune_insee)
+                      .where(profession_clause(key), active_on(DEMO_END), _demo(hp))
+                      .group_by(Commune.departement_code)).all()
+    total = sum(n for _, n, _ in rows)
+    assert total > 50, key
+    rural, urban = demo.AGED_60_PLUS[key]
+    expected = sum(n * (urban if dep == demo.URBAN_DEPARTEMENT else rural) for dep, n, _ in rows) / total
+    observed = sum(old for *_, old in rows) / total
+    assert abs(observed - expected) <= 0.06, (key, observed, expected)
+    assert observed >= 0.05  # never « 0,0 % » of a profession aged 60+

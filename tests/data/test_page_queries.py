@@ -190,7 +190,7 @@ def test_gp_density_equals_raw_registry(db):
     ages = workforce.age_structure(db, scope=ADMIN, filters=H1)
     assert ages["count"].sum() == gps
     r = workforce.retirements(db, scope=ADMIN, filters=H1)
-    assert r.gps == gps and 0 < r.retiring < gps
+    assert r.active == gps and 0 < r.retiring < gps
     assert r.density_after < r.density_now == pytest.approx(gps / population * 10_000)
 
 
