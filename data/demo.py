@@ -155,8 +155,13 @@ class DemoGenerator:
     """Builds every demo table from one seeded random generator."""
 
     def __init__(self, session: Session, *, seed: int, end: date, years: int,
-                 departements: tuple[str, ...], geo_dir: Path = GEO_DIR) -> None:
+                 departements: tuple[str, ...], geo_dir: Path = GEO_DIR, now: datetime | None = None) -> None:
         self.s = session
+        self.seed = seed
+        # the clock today's tours are planted at (aware, or naive UTC): stops before it done, the one under
+        # way started, the later ones planned — so a first start shows a tour in progress
+        now = now or datetime.now(UTC)
+        self.now_local = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(PARIS).replace(tzinfo=None)
         self.geo_dir = geo_dir
         self.rng = random.Random(seed)
         self.end = end
@@ -327,6 +332,16 @@ class DemoGenerator:
                     consults = 0 if status != "completed" else min(slots, max(0, int(rng.gauss(9.5, 1.8))))
                     new_p = 0 if consults == 0 else min(consults, _poisson(rng, max(0.4, 3.0 - weeks_in * 0.02)))
                     late = timedelta(minutes=rng.randint(-5, 25))
+                    if d == self.now_local.date() and future:
+                        stop, track = self._today_stop(d, half, arrival, departure, base,
+                                                       round_[(d.weekday() * 2) % len(round_)], village)
+                        stops.append(dict(source_id=src, source_event_id=f"{code}-STOP-{n:06d}",
+                                          received_at=self.received, unit_id=unit_id, commune_insee=village.insee,
+                                          day=d, **stop))
+                        positions.extend(dict(source_id=src, source_event_id=f"{code}-POS-{n:06d}-{k}",
+                                              received_at=self.received, unit_id=unit_id, day=d, **p)
+                                         for k, p in enumerate(track))
+                        continue
                     stops.append(dict(
                         source_id=src, source_event_id=f"{code}-STOP-{n:06d}", received_at=self.received,
                         unit_id=unit_id, commune_insee=village.insee, day=d,
@@ -346,6 +361,37 @@ class DemoGenerator:
                                 lon=round(base.lon + (village.lon - base.lon) * frac, 5)))
         self._bulk(MobileStop, stops)
         self._bulk(VehiclePosition, positions)
+
+    def _today_stop(self, d: date, half: int, arrival: datetime, departure: datetime,
+                    base: CommuneRow, morning: CommuneRow, village: CommuneRow) -> tuple[dict, list[dict]]:
+        """A stop of today's tour as the vehicle's telematics would have reported it by `now_local` (Paris
+        wall time): done, under way (arrived, not left) or still to come; and the GPS track so far.
+
+        Its own random generator (seed, day, half), so the clock changes nothing else in the demo: the
+        afternoon's delay carries the morning's (a late morning makes a late afternoon)."""
+        morning_late = timedelta(minutes=random.Random(f"{self.seed}-{d.isoformat()}-{base.insee}").randint(-5, 25))
+        rng = random.Random(f"{self.seed}-{d.isoformat()}-{base.insee}-{half}")
+        delay = morning_late if half == 0 else morning_late + timedelta(minutes=rng.randint(-10, 15))
+        now = self.now_local
+        arrived, left = arrival + delay, departure + delay
+        cancelled = rng.random() < 0.07 and now >= arrival - timedelta(hours=1)  # called off on the day
+        status = "cancelled" if cancelled else "completed" if now >= left else "planned"
+        consults = min(12, max(0, int(rng.gauss(9.5, 1.8)))) if status == "completed" else 0
+        stop = dict(planned_arrival=to_utc(arrival), planned_departure=to_utc(departure),
+                    actual_arrival=to_utc(arrived) if not cancelled and now >= arrived else None,
+                    actual_departure=to_utc(left) if status == "completed" else None, status=status,
+                    slots_offered=12 if not cancelled else 0, consultations=consults,
+                    new_patients=min(consults, _poisson(rng, 1.0)) if consults else 0)
+        track = []
+        origin = base if half == 0 else morning
+        for frac, at in ((0.0, arrived - timedelta(minutes=40)), (0.5, arrived - timedelta(minutes=20)),
+                         (1.0, arrived), (1.0, left)):
+            if not cancelled and at <= now:
+                track.append(dict(recorded_at=to_utc(at), lat=round(origin.lat + (village.lat - origin.lat) * frac, 5),
+                                  lon=round(origin.lon + (village.lon - origin.lon) * frac, 5)))
+        if half == 1 and not cancelled and left + timedelta(minutes=40) <= now:  # back at base for the night
+            track.append(dict(recorded_at=to_utc(left + timedelta(minutes=40)), lat=base.lat, lon=base.lon))
+        return stop, track
 
     # -- point-of-care biology --------------------------------------------------------------
     def biology(self) -> None:
@@ -522,17 +568,21 @@ def clear(session: Session) -> None:
 
 def generate(session: Session, *, seed: int = DEFAULT_SEED, end: date | None = None, years: int = 2,
              departements: tuple[str, ...] = ("52", "54", "55"), live_tail: int = 0,
-             geo_dir: Path = GEO_DIR) -> dict[str, int]:
+             geo_dir: Path = GEO_DIR, now: datetime | None = None) -> dict[str, int]:
     """Fill an empty (or emptied) database; returns row counts per table.
 
     `geo_dir` holds the geography files (data/geo by default; the bench's L scale builds its own).
+
+    `now` (the current time by default) is the clock today's tours are planted at, when today is in the
+    planned horizon (the day after `end`, say): stops done, under way and to come, with their GPS track.
 
     `live_tail` events (5 % malformed) then go through the real ingestion pipeline, as the demo
     sources' latest delivery: the feed-health page shows freshness, rates and rejects from it.
     """
     end = end or (datetime.now(PARIS).date() - timedelta(days=1))
     clear(session)
-    gen = DemoGenerator(session, seed=seed, end=end, years=years, departements=departements, geo_dir=geo_dir)
+    gen = DemoGenerator(session, seed=seed, end=end, years=years, departements=departements, geo_dir=geo_dir,
+                        now=now)
     gen.reference()
     gen.sites()
     gen.teleconsultations()

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data.models import Commune, Device, MobileUnit, Site
+from data.models import Commune, Device, MobileUnit, Site, VehiclePosition
 from data.terminology import AGE_BANDS, BIOLOGY_TESTS, REQUESTER_TYPES, SPECIALTIES
 
 MALFORMATIONS: list[tuple[str, Callable[[dict], dict]]] = [
@@ -41,13 +41,24 @@ class World:
     units: list[str]
     communes: list[str]
     rng: random.Random = field(default_factory=lambda: random.Random(7))
+    # where each vehicle was last seen (unit code → lat, lon): a new position is a short move from it
+    whereabouts: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, seed: int = 7) -> World:
         return cls(sites=list(session.scalars(select(Site.code).where(Site.teleconsultation.is_(True)))),
                    devices=[(serial, model) for serial, model in session.execute(select(Device.serial, Device.model))],
                    units=list(session.scalars(select(MobileUnit.code))),
-                   communes=list(session.scalars(select(Commune.insee))), rng=random.Random(seed))
+                   communes=list(session.scalars(select(Commune.insee))), rng=random.Random(seed),
+                   whereabouts=_last_positions(session))
+
+
+def _last_positions(session: Session) -> dict[str, tuple[float, float]]:
+    vp = VehiclePosition
+    latest = select(vp.unit_id, func.max(vp.recorded_at).label("at")).group_by(vp.unit_id).subquery()
+    rows = session.execute(select(MobileUnit.code, vp.lat, vp.lon).join(vp, vp.unit_id == MobileUnit.id)
+                           .join(latest, (latest.c.unit_id == vp.unit_id) & (latest.c.at == vp.recorded_at))).all()
+    return {code: (lat, lon) for code, lat, lon in rows}
 
 
 def _now(minutes_ago: float = 0) -> str:
@@ -85,9 +96,14 @@ def device_status(w: World, n: int) -> dict:
 
 
 def position(w: World, n: int) -> dict:
+    """A vehicle's GPS fix a short move (a few hundred metres) from where it was last seen."""
     r = w.rng
-    return {"event_id": f"SIM-POS-{n}-{r.getrandbits(32):08x}", "unit_code": r.choice(w.units),
-            "recorded_at": _now(0.5), "lat": round(r.uniform(47.9, 48.6), 5), "lon": round(r.uniform(4.9, 5.6), 5)}
+    unit = r.choice(w.units)
+    lat, lon = w.whereabouts.get(unit) or (r.uniform(47.9, 48.6), r.uniform(4.9, 5.6))
+    lat, lon = round(lat + r.uniform(-0.003, 0.003), 5), round(lon + r.uniform(-0.004, 0.004), 5)
+    w.whereabouts[unit] = (lat, lon)
+    return {"event_id": f"SIM-POS-{n}-{r.getrandbits(32):08x}", "unit_code": unit, "recorded_at": _now(0.5),
+            "lat": lat, "lon": lon}
 
 
 GENERATORS: dict[str, tuple[str, Callable[[World, int], dict], int]] = {

@@ -15,6 +15,11 @@ dash.register_page(__name__, path="/cabinets-mobiles", name="Cabinets mobiles",
                    title="Cabinets médicaux mobiles — e-Meuse Santé", order=20, dataset=Dataset.MOBILE.value)
 
 
+TOUR_HELP = ("Au niveau « détail » : pour chaque véhicule, les arrêts du jour programmés, en cours, réalisés ou "
+             "annulés, avec les heures prévues, réelles et estimées (heure de Paris) et le retard. Au niveau "
+             "« synthèse » : le nombre d'arrêts du jour par département.")
+
+
 def _body(_filters) -> html.Div:
     return html.Div([
         stats_slot(PAGE),
@@ -27,6 +32,7 @@ def _body(_filters) -> html.Div:
             panel(f"{PAGE}-weekly", "Arrêts par semaine (par mois au niveau « synthèse ») : réalisés, "
                                            "annulés", width=5, height=520),
         ]),
+        dbc.Row([panel(f"{PAGE}-tour", "Tournée du jour", graph=False, help_text=TOUR_HELP)]),
         dbc.Row([panel(f"{PAGE}-communes", "Communes desservies", graph=False)]),
     ])
 

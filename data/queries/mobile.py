@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import and_, func, select
@@ -148,9 +148,9 @@ def communes_served(session: Session, *, scope: AccessScope, filters: Filters) -
 
 
 def vehicles(session: Session, *, scope: AccessScope, filters: Filters) -> pd.DataFrame:
-    """Last known position of each vehicle of the visible départements, and its next planned stop."""
+    """Last known position of each vehicle of the visible départements (detail level: the view decides)."""
     area = area_for(scope, filters, Dataset.MOBILE)
-    cols = ["unit", "recorded_at", "lat", "lon", "next_stop", "next_arrival"]
+    cols = ["unit_id", "unit", "recorded_at", "lat", "lon"]
     if area.empty:
         return pd.DataFrame(columns=cols)
     vp = VehiclePosition
@@ -161,12 +161,55 @@ def vehicles(session: Session, *, scope: AccessScope, filters: Filters) -> pd.Da
         select(MobileUnit.id, MobileUnit.name, ranked.c.recorded_at, ranked.c.lat, ranked.c.lon)
         .join(ranked, and_(ranked.c.unit_id == MobileUnit.id, ranked.c.rank == 1))
         .where(MobileUnit.departement_code.in_(area.departements)).order_by(MobileUnit.name)).all()
-    now = datetime.combine(filters.today, datetime.min.time())
-    out = []
-    for unit_id, name, at, lat, lon in rows:
-        nxt = session.execute(
-            select(Commune.name, MobileStop.planned_arrival).join(Commune, Commune.insee == MobileStop.commune_insee)
-            .where(MobileStop.unit_id == unit_id, MobileStop.status == "planned", MobileStop.planned_arrival >= now)
-            .order_by(MobileStop.planned_arrival).limit(1)).first()
-        out.append((name, at, lat, lon, nxt[0] if nxt else None, nxt[1] if nxt else None))
-    return pd.DataFrame(out, columns=cols)
+    return frame(rows, columns=cols)
+
+
+def units(session: Session, *, scope: AccessScope, filters: Filters) -> pd.DataFrame:
+    """The vehicles of the visible départements (id, name)."""
+    area = area_for(scope, filters, Dataset.MOBILE)
+    if area.empty:
+        return pd.DataFrame(columns=["unit_id", "unit"])
+    return frame(session.execute(select(MobileUnit.id, MobileUnit.name)
+                                 .where(MobileUnit.departement_code.in_(area.departements))
+                                 .order_by(MobileUnit.name)).all(), columns=["unit_id", "unit"])
+
+
+DAY_STOP_COLUMNS = ["unit_id", "unit", "commune", "insee", "planned_arrival", "planned_departure", "actual_arrival",
+                    "actual_departure", "status"]
+
+
+def day_stops(session: Session, *, scope: AccessScope, filters: Filters, day: date) -> pd.DataFrame:
+    """Every stop of one day of the vehicles of the visible départements, in tour order (whole tours: the
+    EPCI and commune filters do not cut a vehicle's day)."""
+    area = area_for(scope, filters, Dataset.MOBILE)
+    if area.empty:
+        return pd.DataFrame(columns=DAY_STOP_COLUMNS)
+    ms = MobileStop
+    rows = session.execute(
+        select(MobileUnit.id, MobileUnit.name, Commune.name, Commune.insee, ms.planned_arrival, ms.planned_departure,
+               ms.actual_arrival, ms.actual_departure, ms.status)
+        .join(MobileUnit, MobileUnit.id == ms.unit_id).join(Commune, Commune.insee == ms.commune_insee)
+        .where(ms.day == day, MobileUnit.departement_code.in_(area.departements),
+               Commune.departement_code.in_(area.departements))
+        .order_by(MobileUnit.name, ms.planned_arrival)).all()
+    return frame(rows, columns=DAY_STOP_COLUMNS)
+
+
+def next_planned(session: Session, *, unit_ids: list[int], after_day: date) -> dict[int, tuple[str, datetime]]:
+    """Each vehicle's first planned stop after `after_day`: unit id → (commune, planned arrival)."""
+    if not unit_ids:
+        return {}
+    ms = MobileStop
+    ranked = (select(ms.unit_id, ms.commune_insee, ms.planned_arrival, func.row_number().over(
+        partition_by=ms.unit_id, order_by=ms.planned_arrival).label("rank"))
+        .where(ms.unit_id.in_(unit_ids), ms.day > after_day, ms.status == "planned").subquery())
+    rows = session.execute(select(ranked.c.unit_id, Commune.name, ranked.c.planned_arrival)
+                           .join(Commune, Commune.insee == ranked.c.commune_insee).where(ranked.c.rank == 1)).all()
+    return {unit_id: (name, at) for unit_id, name, at in rows}
+
+
+def commune_points(session: Session, *, departements: tuple[str, ...]) -> pd.DataFrame:
+    """Name and centre of every commune of the départements (to name where a vehicle is)."""
+    return frame(session.execute(select(Commune.name, Commune.lat, Commune.lon)
+                                 .where(Commune.departement_code.in_(departements))).all(),
+                 columns=["name", "lat", "lon"])

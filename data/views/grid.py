@@ -156,6 +156,18 @@ def mobile_grids(session: Session, deps: tuple[str, ...], period: Period) -> dic
             "slots": _publish("mobile.slots", [(*r[:3], r[6]) for r in done], p)}
 
 
+def mobile_day_grid(session: Session, deps: tuple[str, ...], day: date) -> Grid:
+    """Stops of one day per département and status (the « tournée du jour » at summary level): cells of their
+    own (measure `mobile.stops.day`, period the day), published once each like every other cell."""
+    md = MobileDaily
+    rows = session.execute(
+        select(Commune.departement_code, md.status, func.sum(md.stops))
+        .select_from(md).join(Commune, Commune.insee == md.commune_insee)
+        .where(Commune.departement_code.in_(deps), md.day == day)
+        .group_by(Commune.departement_code, md.status)).all()
+    return _publish("mobile.stops.day", [(d, day.isoformat(), status, n) for d, status, n in rows], perturbation())
+
+
 def _band(age: int) -> str:
     return next(label for low, high, label in GRID_AGE_BANDS if low <= age <= high)
 

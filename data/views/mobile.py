@@ -8,7 +8,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +19,7 @@ import data.views.grid as grid
 from data.access import AccessScope
 from data.filters import Filters, Period, add_months, month_end
 from data.formatting import fmt_number
+from data.geography import pairwise_km
 from data.models import Dataset, Departement, MobileUnit
 from data.queries import mobile as q
 from data.queries.common import numeric
@@ -38,13 +41,34 @@ from data.views.base import (
     register_view,
     territory_bounds,
 )
+from data.views.mobile_tour import (
+    STATUS,
+    TourStop,
+    arrival_estimates,
+    clock,
+    day_words,
+    of_place,
+    paris,
+    paris_day,
+    situation,
+)
 from data.views.series import WeeklySeries, weekly_series
 
 NAME = "mobile"
 VEHICLES_TABLE, WEEKLY_TABLE, COMMUNES_TABLE = ("cabinets-mobiles-vehicules", "cabinets-mobiles-hebdo",
                                                 "cabinets-mobiles-communes")
-VEHICLE_COLUMNS = {"unit": "Véhicule", "recorded_at": "Position relevée (UTC)", "lat": "Latitude",
-                   "lon": "Longitude", "next_stop": "Prochain arrêt", "next_arrival": "Arrivée prévue (UTC)"}
+TOUR_TABLE = "cabinets-mobiles-tournee"
+# positions to about 100 m: three decimals of a degree (111 m of latitude, 74 m of longitude here)
+POSITION_DECIMALS = 3
+VEHICLE_COLUMNS = {"unit": "Véhicule", "recorded_at": "Position relevée (heure de Paris)", "place": "Lieu",
+                   "coordinates": "Coordonnées (à 100 m près)", "situation": "Situation",
+                   "next_stop": "Prochain arrêt", "eta": "Arrivée estimée (heure de Paris)"}
+TOUR_COLUMNS = {"unit": "Véhicule", "commune": "Arrêt", "insee": "Code INSEE", "state": "Statut",
+                "planned_arrival": "Arrivée prévue", "actual_arrival": "Arrivée réelle",
+                "planned_departure": "Départ prévu", "actual_departure": "Départ réel", "delay": "Retard (min)",
+                "eta": "Arrivée estimée"}
+SUMMARY_TOUR_COLUMNS = {"departement": "Département", "scheduled": "Arrêts du jour", "completed": "Réalisés",
+                        "cancelled": "Annulés", "planned": "À venir ou en cours"}
 SUMMARY_VEHICLE_COLUMNS = {"departement": "Département", "vehicles": "Véhicules en service"}
 WEEKLY_COLUMNS = {"week": "Semaine du", "status": "Statut", "stops": "Arrêts", "consultations": "Consultations"}
 COMMUNE_COLUMNS = {"name": "Commune", "insee": "Code INSEE", "population": "Population", "stops": "Arrêts réalisés",
@@ -57,11 +81,25 @@ SUMMARY_COMMUNE_COLUMNS = {"name": "Département", "population": "Population des
 
 
 @dataclass(frozen=True)
+class MobileOptions:
+    """The clock the tours are read at: naive UTC to the minute (so a cached view lasts a minute at most)."""
+
+    now: datetime
+
+
+def current_options() -> MobileOptions:
+    from data.users import utcnow
+
+    return MobileOptions(utcnow().replace(second=0, microsecond=0))
+
+
+@dataclass(frozen=True)
 class MobileView:
     detail: Detail
     stats: tuple[Stat, ...]
     map: MapView
     vehicles_table: TableView
+    tour_table: TableView
     weekly: WeeklySeries
     weekly_table: TableView
     communes_table: TableView
@@ -69,8 +107,8 @@ class MobileView:
     query: str
 
 
-def options_from_args(_args: Mapping[str, str], _filters: Filters) -> None:
-    return None
+def options_from_args(_args: Mapping[str, str], _filters: Filters) -> MobileOptions:
+    return current_options()
 
 
 def _stats(s: q.MobileSummary, detail: Detail) -> tuple[Stat, ...]:
@@ -94,16 +132,21 @@ def _stats(s: q.MobileSummary, detail: Detail) -> tuple[Stat, ...]:
 
 @register_view(NAME, dataset=Dataset.MOBILE.value, datasets=(Dataset.MOBILE.value,), options=options_from_args,
                tables={VEHICLES_TABLE: "Dernière position des véhicules", WEEKLY_TABLE: "Arrêts par semaine",
-                       COMMUNES_TABLE: "Communes desservies"})
-def mobile_view(session: Session, *, scope: AccessScope, filters: Filters, options: None = None) -> MobileView:
+                       COMMUNES_TABLE: "Communes desservies", TOUR_TABLE: "Tournée du jour"})
+def mobile_view(session: Session, *, scope: AccessScope, filters: Filters,
+                options: MobileOptions | None = None) -> MobileView:
     detail = detail_for(scope, filters, Dataset.MOBILE)
+    now = (options or current_options()).now
     summary = q.summary(session, scope=scope, filters=filters)
     communes = q.communes_served(session, scope=scope, filters=filters)
     if detail.summary and summary:  # the weekly rollup is not read: the grid has months
         summary, weekly, communes = _from_grid(session, detail, filters, summary, communes)
     else:
         weekly = q.weekly(session, scope=scope, filters=filters)
-    vehicles = _vehicles(session, scope, filters, detail)
+    if detail.summary or detail.none:
+        tour, vehicles = _summary_tour(session, detail, now), _vehicles(session, scope, filters, detail)
+    else:
+        tour, vehicles = _tour(session, scope, filters, detail, now)
     x = "month_key" if detail.summary else "week"
     series = weekly_series(weekly, x=x, group="status", value="stops", order=list(q.STATUS_LABELS.values()),
                            x_title="Mois" if detail.summary else "Semaine du",
@@ -124,7 +167,12 @@ def mobile_view(session: Session, *, scope: AccessScope, filters: Filters, optio
                  filters),
         vehicles_table=TableView(VEHICLES_TABLE, "Dernière position des véhicules" if not detail.summary else
                                  "Véhicules par département",
-                                 labelled(vehicles, SUMMARY_VEHICLE_COLUMNS if detail.summary else VEHICLE_COLUMNS)),
+                                 labelled(vehicles, SUMMARY_VEHICLE_COLUMNS if detail.summary else VEHICLE_COLUMNS),
+                                 caption="" if detail.summary else
+                                 "Lieu : la commune dont le centre est le plus proche de la dernière position ; "
+                                 "arrivée estimée d'après le programme de la tournée et le retard observé dans la "
+                                 "journée (heures de Paris)."),
+        tour_table=tour,
         weekly=series,
         weekly_table=TableView(WEEKLY_TABLE, "Données du graphique",
                                labelled(weekly, MONTHLY_COLUMNS if detail.summary else WEEKLY_COLUMNS),
@@ -183,16 +231,117 @@ def _from_grid(session: Session, detail: Detail, filters: Filters, summary: q.Mo
 
 
 def _vehicles(session: Session, scope: AccessScope, filters: Filters, detail: Detail) -> pd.DataFrame:
-    """Last position of each vehicle (detail); how many vehicles each département has (summary)."""
+    """How many vehicles each département has (summary; nothing at « none »). Detail: see `_tour`."""
     if detail.none:
-        return pd.DataFrame(columns=list(VEHICLE_COLUMNS))
-    if not detail.summary:
-        return q.vehicles(session, scope=scope, filters=filters)
+        return pd.DataFrame(columns=list(SUMMARY_VEHICLE_COLUMNS))
     rows = session.execute(select(Departement.name, func.count(MobileUnit.id))
                            .join(Departement, Departement.code == MobileUnit.departement_code)
                            .where(MobileUnit.departement_code.in_(detail.area.departements))
                            .group_by(Departement.name).order_by(Departement.name)).all()
     return pd.DataFrame([(n, detail.count(int(v))) for n, v in rows], columns=["departement", "vehicles"])
+
+
+def _place(points: pd.DataFrame, lat: float, lon: float) -> str:
+    """Where a position is, in words: « à 1,2 km de Blécourt » (the commune whose centre is nearest)."""
+    if points.empty:
+        return "—"
+    km = pairwise_km(np.array([lat]), np.array([lon]), points["lat"].to_numpy(float),
+                     points["lon"].to_numpy(float))[0]
+    i = int(km.argmin())
+    name = points["name"].iloc[i]
+    return f"au centre {of_place(name)}" if km[i] < 0.3 else f"à {fmt_number(km[i], 1)}\u00a0km {of_place(name)}"
+
+
+def _coordinates(lat: float, lon: float) -> str:
+    return (f"{fmt_number(lat, POSITION_DECIMALS)}\u00a0N, {fmt_number(abs(lon), POSITION_DECIMALS)}\u00a0"
+            + ("E" if lon >= 0 else "O"))
+
+
+def _time(at) -> str:
+    return "" if at is None or at != at else clock(pd.Timestamp(at).to_pydatetime())
+
+
+def _py(at) -> datetime | None:
+    return None if at is None or at != at else pd.Timestamp(at).to_pydatetime()
+
+
+def _tour(session: Session, scope: AccessScope, filters: Filters, detail: Detail,
+          now: datetime) -> tuple[TableView, pd.DataFrame]:
+    """Detail level: today's tour of every vehicle (stops planned, going on, done, cancelled, with planned,
+    actual and estimated times) and each vehicle's last position, place and situation in the day."""
+    day = paris_day(now)
+    units = q.units(session, scope=scope, filters=filters)
+    stops = q.day_stops(session, scope=scope, filters=filters, day=day)
+    following = q.next_planned(session, unit_ids=[int(u) for u in units["unit_id"]], after_day=day)
+    positions = q.vehicles(session, scope=scope, filters=filters).set_index("unit_id")
+    points = q.commune_points(session, departements=detail.area.departements)
+    tour_rows, vehicle_rows, lines = [], [], []
+    for unit_id, unit in zip(units["unit_id"], units["unit"], strict=True):
+        mine = stops[stops["unit_id"] == unit_id]
+        day_stops = [TourStop(c, _py(pa), _py(pd_), _py(aa), _py(ad), st) for c, pa, pd_, aa, ad, st in zip(
+            mine["commune"], mine["planned_arrival"], mine["planned_departure"], mine["actual_arrival"],
+            mine["actual_departure"], mine["status"], strict=True)]
+        where = situation(day_stops, now, following.get(int(unit_id)))
+        for stop, insee, estimate in zip(day_stops, mine["insee"], arrival_estimates(day_stops, now), strict=True):
+            late = (round((stop.actual_arrival - stop.planned_arrival).total_seconds() / 60)
+                    if stop.actual_arrival else None)
+            tour_rows.append({"unit": unit, "commune": stop.commune, "insee": insee,
+                              "state": STATUS["cancelled" if stop.state == "cancelled" else stop.state]
+                              + (" (non signalé)" if stop.missed(now) else ""),
+                              "planned_arrival": clock(stop.planned_arrival),
+                              "actual_arrival": _time(stop.actual_arrival),
+                              "planned_departure": clock(stop.planned_departure),
+                              "actual_departure": _time(stop.actual_departure),
+                              "delay": late, "eta": clock(estimate) if estimate else ""})
+        done = sum(1 for x in day_stops if x.state == "completed")
+        lines.append(f"{unit} : {done} arrêt{'s' if done > 1 else ''} réalisé{'s' if done > 1 else ''} sur "
+                     f"{len(day_stops)} — {where.text}")
+        row = {"unit_id": unit_id, "unit": unit, "recorded_at": "—", "place": "—", "coordinates": "—",
+               "situation": where.text, "next_stop": where.next_stop or "—",
+               "eta": clock(where.eta) if where.eta else "—", "lat": None, "lon": None}
+        if unit_id in positions.index:
+            p = positions.loc[unit_id]
+            at = paris(_py(p["recorded_at"]))
+            row.update(recorded_at=f"{at:%d/%m/%Y} à {clock(_py(p['recorded_at']))}",
+                       place=_place(points, float(p["lat"]), float(p["lon"])),
+                       coordinates=_coordinates(float(p["lat"]), float(p["lon"])),
+                       lat=round(float(p["lat"]), POSITION_DECIMALS), lon=round(float(p["lon"]), POSITION_DECIMALS))
+        vehicle_rows.append(row)
+    frame = pd.DataFrame(tour_rows, columns=list(TOUR_COLUMNS))
+    frame["delay"] = frame["delay"].astype("Int64")
+    states = frame["state"].value_counts() if not frame.empty else pd.Series(dtype=int)
+    words = {"Réalisé": ("réalisé", "réalisés"), "En cours": ("en cours", "en cours"),
+             "Programmé": ("à venir", "à venir"), "Annulé": ("annulé", "annulés")}
+    counts = ", ".join(f"{int(states[k])} {words[k][int(states[k]) > 1]}" for k in words if k in states)
+    caption = (f"Tournée du {day:%d/%m/%Y} ({day_words(now, now)}, heure de Paris, relevé à {clock(now)}) : "
+               f"{len(frame)} arrêt{'s' if len(frame) > 1 else ''} programmé{'s' if len(frame) > 1 else ''}"
+               + (f" — {counts}" if counts else "") + ". " + " · ".join(lines)
+               + " Retard : arrivée réelle moins arrivée prévue ; arrivée estimée : heure prévue plus le retard "
+                 "observé dans la journée, jamais dans le passé.") if units.size else "Aucun véhicule pour ce filtre."
+    return (TableView(TOUR_TABLE, "Tournée du jour", labelled(frame, TOUR_COLUMNS), caption=caption, open=True),
+            pd.DataFrame(vehicle_rows, columns=["unit_id", *VEHICLE_COLUMNS, "lat", "lon"]))
+
+
+def _summary_tour(session: Session, detail: Detail, now: datetime) -> TableView:
+    """Summary level: today's stops per département and status, from the day's own grid cells (« < 11 »)."""
+    day = paris_day(now)
+    if detail.none:
+        return TableView(TOUR_TABLE, "Tournée du jour", labelled(pd.DataFrame(columns=list(SUMMARY_TOUR_COLUMNS)),
+                                                                  SUMMARY_TOUR_COLUMNS), caption="")
+    deps = detail.area.departements
+    names = departement_points(session, deps).set_index("code")["name"]
+    cells = grid.mobile_day_grid(session, deps, day)
+    rows = [{"departement": names[d], "scheduled": grid.shown(cells.total(deps={d})),
+             "completed": grid.shown(cells.total(deps={d}, categories={"completed"})),
+             "cancelled": grid.shown(cells.total(deps={d}, categories={"cancelled"})),
+             "planned": grid.shown(cells.total(deps={d}, categories={"planned"}))}
+            for d in deps if cells.select(deps={d})]
+    frame = pd.DataFrame(rows, columns=list(SUMMARY_TOUR_COLUMNS))
+    caption = (f"Arrêts des cabinets mobiles le {day:%d/%m/%Y} par département (niveau « synthèse » : ni véhicule, "
+               "ni commune, ni heure ; valeurs publiées après perturbation statistique, « < 11 » pour 1 à 10)."
+               if rows else f"Aucun arrêt programmé le {day:%d/%m/%Y} sur le territoire choisi.")
+    return TableView(TOUR_TABLE, "Tournée du jour (par département)", labelled(frame, SUMMARY_TOUR_COLUMNS),
+                     caption=caption, open=True)
 
 
 def _map(session: Session, detail: Detail, communes: pd.DataFrame, vehicles: pd.DataFrame,
@@ -222,15 +371,17 @@ def _map(session: Session, detail: Detail, communes: pd.DataFrame, vehicles: pd.
                                         communes["population"], strict=True)),
             colour="#009E73", opacity=0.75, size=tuple(7 + 26 * math.sqrt(v / top) for v in c),
             customdata=tuple(communes["insee"])))
-    if not vehicles.empty:  # vehicles differ from communes by size, colour, legend and hover, not colour alone
+    located = vehicles[vehicles["lat"].notna()] if not vehicles.empty else vehicles
+    if not located.empty:  # vehicles differ from communes by size, colour, legend and hover, not colour alone
         layers.append(PointLayer(
-            "Véhicules (dernière position)", tuple(vehicles["lat"]), tuple(vehicles["lon"]),
-            tuple(f"<b>{u}</b><br>relevée le {t:%d/%m/%Y à %H:%M} UTC<br>prochain arrêt : {n or '—'}"
-                  for u, t, n in zip(vehicles["unit"], vehicles["recorded_at"], vehicles["next_stop"], strict=True)),
+            "Véhicules (dernière position)", tuple(located["lat"]), tuple(located["lon"]),
+            tuple(f"<b>{u}</b><br>relevée le {t} (heure de Paris)<br>{p}<br>{w}"
+                  for u, t, p, w in zip(located["unit"], located["recorded_at"], located["place"],
+                                        located["situation"], strict=True)),
             colour="#D55E00", size=16, opacity=1.0))
     bounds, highlight = focus(session, detail, filters, bounds)
     chosen = f" La commune choisie, {commune_name(session, highlight)}, est entourée." if highlight else ""
     return MapView(None, tuple(layers), bounds,
-                   f"{detail.counted(len(vehicles), 'véhicule')} localisé(s) ; "
+                   f"{detail.counted(len(located), 'véhicule')} localisé(s) ; "
                    f"{detail.counted(len(communes), 'commune')} desservie(s) sur la période.{chosen}",
                    highlight=highlight)

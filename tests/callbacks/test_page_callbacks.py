@@ -62,13 +62,14 @@ def test_teleconsultation_in_detail_and_in_summary(as_user):
 
 def test_mobile_page(as_user):
     with as_user(ARS):
-        stats, vmap, vmap_data, weekly, _, communes, note, _ = update_mobile(*H1, 0)
+        stats, vmap, vmap_data, weekly, _, communes, tour, note, _ = update_mobile(*H1, 0)
     assert "Communes desservies" in text(stats) and "à moins de 10 km" in text(stats)
     assert_no_geometry(vmap)
     names = {t["name"] for t in vmap["data"]}
     assert any("Véhicules" in n for n in names) and any("Communes desservies" in n for n in names)
     assert "Communes desservies" in text(communes) and note is None
     assert {t["name"] for t in weekly["data"]} >= {"Réalisés"}
+    assert "Tournée du " in text(tour) and "heure de Paris" in text(tour)
 
 
 def test_biology_page_lists_alerts_first(as_user):
