@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import case, func, select
@@ -38,7 +38,8 @@ def _small(tmp_path, name: str, seed: int = 7) -> tuple[dict, str]:
     engine = make_engine(f"sqlite:///{tmp_path / name}")
     upgrade(engine)
     with session_scope(make_session_factory(engine)) as s:
-        counts = demo.generate(s, seed=seed, end=date(2026, 6, 30), years=1, departements=("52", "55"))
+        counts = demo.generate(s, seed=seed, end=date(2026, 6, 30), years=1, departements=("52", "55"),
+                               now=datetime(2026, 7, 1, 8, 0, tzinfo=UTC))  # today's tours: one clock
     with session_scope(make_session_factory(engine)) as s:
         digest = hashlib.sha256()
         for model, order in ((TeleconsultationSession, TeleconsultationSession.source_event_id),
