@@ -316,7 +316,7 @@ def _tour(session: Session, scope: AccessScope, filters: Filters, detail: Detail
     caption = (f"Tournée du {day:%d/%m/%Y} ({day_words(now, now)}, heure de Paris, relevé à {clock(now)}) : "
                f"{len(frame)} arrêt{'s' if len(frame) > 1 else ''} programmé{'s' if len(frame) > 1 else ''}"
                + (f" — {counts}" if counts else "") + ". " + " · ".join(lines)
-               + " Retard : arrivée réelle moins arrivée prévue ; arrivée estimée : heure prévue plus le retard "
+               + ". Retard : arrivée réelle moins arrivée prévue ; arrivée estimée : heure prévue plus le retard "
                  "observé dans la journée, jamais dans le passé.") if units.size else "Aucun véhicule pour ce filtre."
     return (TableView(TOUR_TABLE, "Tournée du jour", labelled(frame, TOUR_COLUMNS), caption=caption, open=True),
             pd.DataFrame(vehicle_rows, columns=["unit_id", *VEHICLE_COLUMNS, "lat", "lon"]))
