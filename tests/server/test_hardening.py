@@ -190,9 +190,9 @@ def test_totp_enrolment_then_two_step_login(client, auth, db):
     page = client.get("/compte").get_data(as_text=True)
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
     assert client.post("/compte/2fa/activer", data={"csrf_token": token, "code": "000000"}).status_code == 400
-    assert client.post("/compte/2fa/activer", data={"csrf_token": token,
-                                                     "code": pyotp.TOTP(secret).now()}).status_code == 302
     try:
+        enabled = client.post("/compte/2fa/activer", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
+        assert enabled.status_code == 200 and "Vos codes de secours" in enabled.get_data(as_text=True)
         auth.logout()
         r = auth.login(email, "demo-ars-grand-est-2026")
         assert r.status_code == 302 and r.headers["Location"].startswith("/login/code")
@@ -206,8 +206,11 @@ def test_totp_enrolment_then_two_step_login(client, auth, db):
                                                  "code": pyotp.TOTP(secret).at(time.time() + 30)}).status_code == 302
         assert client.get("/").status_code == 200
     finally:
+        from data.recovery_codes import remove_all
+
         user = db.scalar(select(User).where(User.email == email))
         user.totp_secret = None
+        remove_all(db, user_id=user.id)
         db.commit()
 
 
