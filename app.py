@@ -92,6 +92,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     server = Flask(__name__, template_folder=str(ROOT / "server" / "templates"))
     server.config.update(_flask_config(settings))
     server.session_interface = sessions.BrowserSessionInterface()
+    from data.formatting import fmt_datetime
+
+    server.add_template_filter(fmt_datetime, "paris")  # templates show times on the one clock (Europe/Paris)
     if settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -12,7 +12,9 @@ from components import ids
 from components.admin import DATASET_LABELS, LEVEL_VALUES, audit_rows, grant_rows, message, source_rows, user_rows
 from data import admin, audit
 from data.audit import AuditQuery
+from data.audit_text import describe
 from data.exports import to_csv
+from data.formatting import fmt_datetime
 from server.database import db_session
 
 ADMIN = ("admin",)
@@ -213,9 +215,9 @@ def admin_audit_export(_n, actor_text, action, date_from, date_to, *, scope):
     actor = _actor(scope)
     query = _audit_query(actor_text, action, date_from, date_to, limit=100_000)
     events = admin.audit_search(session, actor=actor, query=query)
-    content = to_csv(([e.at.isoformat(sep=" ", timespec="seconds"), e.actor, e.action, e.target or "",
-                       e.ip or "", "" if e.detail is None else str(e.detail)] for e in events),
-                     ["date_utc", "qui", "action", "cible", "adresse_ip", "detail"])
+    content = to_csv(([fmt_datetime(e.at, seconds=True), e.actor, e.action, e.target or "",
+                       e.ip or "", describe(e.action, e.detail)] for e in events),
+                     ["date (heure de Paris)", "qui", "action", "cible", "adresse_ip", "detail"])
     audit.record(session, action="export", actor=actor.email, user_id=scope.user_id, target="journal d'audit",
                  detail={"rows": len(events), "filters": {"actor": actor_text, "action": action,
                                                           "from": date_from, "to": date_to}}, ip=actor.ip)

@@ -82,11 +82,10 @@ clientside_callback(
 
 
 def updated_at() -> str:
-    """'Mis à jour à 14:05:12' in the app's time zone (Europe/Paris)."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+    """'Mis à jour à 14:05:12 (heure de Paris)': the one clock (data.formatting)."""
+    from data.formatting import updated_at as stamp
 
-    return f"Mis à jour à {datetime.now(ZoneInfo('Europe/Paris')):%H:%M:%S}"
+    return stamp()
 
 
 def note_box(note: str | None):

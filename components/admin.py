@@ -5,10 +5,11 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.formatting import fmt_date
+from components.formatting import fmt_datetime
 from components.grid import grid
 from data.access import COLLEGES
 from data.audit import ACTION_LABELS
+from data.audit_text import describe
 from data.models import AuditEvent, Dataset, FeedKind, FeedSource, User
 
 ROLE_LABELS = {"member": "Membre", "ars": "Officier ARS", "admin": "Administrateur"}
@@ -24,7 +25,8 @@ FEED_LABELS = {"teleconsultation": "Téléconsultation", "mobile": "Cabinets mob
 
 
 def _dt(value) -> str:
-    return f"{fmt_date(value.date())} {value:%H:%M}" if value else "—"
+    """A stored (UTC) time as Paris wall-clock time; the columns say « (heure de Paris) »."""
+    return fmt_datetime(value) if value else "—"
 
 
 def user_rows(users: list[User]) -> list[dict]:
@@ -40,7 +42,7 @@ USER_COLUMNS = [
     {"field": "email", "headerName": "Adresse"}, {"field": "nom", "headerName": "Nom"},
     {"field": "role", "headerName": "Rôle"}, {"field": "college", "headerName": "Collège"},
     {"field": "departements", "headerName": "Départements"}, {"field": "actif", "headerName": "Actif"},
-    {"field": "derniere_connexion", "headerName": "Dernière connexion"},
+    {"field": "derniere_connexion", "headerName": "Dernière connexion (heure de Paris)"},
     {"field": "mdp_a_changer", "headerName": "Mot de passe à changer"},
 ]
 
@@ -72,18 +74,19 @@ def source_rows(sources: list[FeedSource]) -> list[dict]:
 SOURCE_COLUMNS = [
     {"field": "nom", "headerName": "Source"}, {"field": "flux", "headerName": "Flux"},
     {"field": "cle", "headerName": "Clé (début)"}, {"field": "etat", "headerName": "État de la clé"},
-    {"field": "creee", "headerName": "Créée le"}, {"field": "derniere_utilisation", "headerName": "Dernier envoi"},
+    {"field": "creee", "headerName": "Créée le (heure de Paris)"},
+    {"field": "derniere_utilisation", "headerName": "Dernier envoi (heure de Paris)"},
 ]
 
 
 def audit_rows(events: list[AuditEvent]) -> list[dict]:
     return [{"quand": _dt(e.at), "qui": e.actor, "action": ACTION_LABELS.get(e.action, e.action),
              "code": e.action, "cible": e.target or "", "depuis": e.ip or "",
-             "detail": "" if not e.detail else str(e.detail)} for e in events]
+             "detail": describe(e.action, e.detail)} for e in events]
 
 
 AUDIT_COLUMNS = [
-    {"field": "quand", "headerName": "Date (UTC)", "maxWidth": 190}, {"field": "qui", "headerName": "Qui"},
+    {"field": "quand", "headerName": "Date (heure de Paris)", "maxWidth": 190}, {"field": "qui", "headerName": "Qui"},
     {"field": "action", "headerName": "Action"}, {"field": "cible", "headerName": "Cible"},
     {"field": "depuis", "headerName": "Adresse IP", "maxWidth": 140}, {"field": "detail", "headerName": "Détail"},
 ]
@@ -132,7 +135,7 @@ def grants_tab(rows: list[dict]) -> html.Div:
     return html.Div([
         html.P(["Niveaux : ", html.Strong("aucun"), " (page et données invisibles), ", html.Strong("synthèse"),
                 " (totaux départementaux, effectifs de 1 à 10 masqués), ", html.Strong("détail"),
-                " (communes et sites). Double-cliquez une cellule pour la modifier ; chaque changement est "
+                " (communes et sites). Double-cliquez sur une cellule pour la modifier ; chaque changement est "
                 "journalisé."], className="small"),
         html.Div(id=ids.ADMIN_GRANTS_MESSAGE, role="status", **{"aria-live": "polite"}),
         grid(ids.ADMIN_GRANTS_GRID, GRANT_COLUMNS, rows, height=400),

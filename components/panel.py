@@ -16,9 +16,10 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from components.formatting import fmt_date, fmt_number
+from components.formatting import PLOTLY_LOCALE, PLOTLY_LOCALES, fmt_date, fmt_datetime, fmt_number, plural
 
-GRAPH_CONFIG = {"locale": "fr", "displaylogo": False, "responsive": True,
+# French axes: the vendored `fr` locale, with French month abbreviations (« juin », « juil. », « déc. »)
+GRAPH_CONFIG = {"locale": PLOTLY_LOCALE, "locales": PLOTLY_LOCALES, "displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["select2d", "lasso2d"],
                 "toImageButtonOptions": {"format": "png", "scale": 2}}
 MAP_CONFIG = {**GRAPH_CONFIG, "scrollZoom": True}
@@ -64,8 +65,8 @@ def _cell(value) -> str:
         if value.is_integer() and abs(value) >= 100:
             return fmt_number(value, 0)
         return fmt_number(value, 1 if round(value, 1) == round(value, 2) else 2)
-    if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, datetime):  # stored UTC (naive) or aware: shown on the one clock, Europe/Paris
+        return fmt_datetime(value)
     if isinstance(value, date):
         return fmt_date(value)
     try:
@@ -123,7 +124,7 @@ def panel_data(*, caption: str, table: pd.DataFrame | None = None, table_key: st
             more = (f" — {fmt_number(TABLE_ROWS)} premières lignes sur {fmt_number(len(table))}, "
                     "toutes dans l'export" if len(table) > TABLE_ROWS else "")
             out.append(html.Details([
-                html.Summary(f"{table_title} ({fmt_number(len(table))} lignes){more}", className="small"),
+                html.Summary(f"{table_title} ({plural(len(table), 'ligne')}){more}", className="small"),
                 data_table(table, caption=table_title, key=table_key or table_title),
             ], open=open_table))
     if table_key and table is not None and not table.empty:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from data import rollups
 from data.access import COLLEGES
+from data.formatting import de
 from data.geography import GEO_DIR, CommuneRow, load_territory, pairwise_km, read_communes
 from data.models import (
     AuditEvent,
@@ -233,13 +234,13 @@ class DemoGenerator:
                 used.add(c.insee)
                 active = rng.random() < share_tc
                 opened = self.start + timedelta(days=rng.randint(0, 500)) if active else None
-                sites.append(dict(code=f"EHPAD-{c.insee}", name=f"EHPAD de {c.name}", kind="ehpad",
+                sites.append(dict(code=f"EHPAD-{c.insee}", name=f"EHPAD {de(c.name)}", kind="ehpad",
                                   commune_insee=c.insee, residents=rng.randint(45, 110),
                                   teleconsultation=active, opened_on=opened))
             for c in [t for t in towns if t.insee not in used][: 4 if dep != "54" else 6]:
                 kind = rng.choice(["centre_sante", "centre_sante", "pharmacie"])
                 label = "Maison de santé" if kind == "centre_sante" else "Pharmacie"
-                sites.append(dict(code=f"{kind.upper()}-{c.insee}", name=f"{label} de {c.name}", kind=kind,
+                sites.append(dict(code=f"{kind.upper()}-{c.insee}", name=f"{label} {de(c.name)}", kind=kind,
                                   commune_insee=c.insee, residents=None, teleconsultation=True,
                                   opened_on=self.start + timedelta(days=rng.randint(0, 300))))
         self._bulk(Site, sites)

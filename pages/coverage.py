@@ -64,7 +64,7 @@ def layout(**query) -> html.Div:
                 panel(f"{PAGE}-map", "Accessibilité aux médecins généralistes", is_map=True, height=600, width=12,
                       help_text="Consultations accessibles par habitant et par an ; les communes en gris "
                                 "n'ont pas d'habitant. Au niveau « détail », les symboles montrent les services "
-                                "choisis ; cliquez une commune pour filtrer. Au niveau « synthèse », chaque "
+                                "choisis ; cliquez sur une commune pour filtrer. Au niveau « synthèse », chaque "
                                 "département porte sa moyenne."),
                 panel(f"{PAGE}-under", "Communes sous le seuil", graph=False),
             ]),

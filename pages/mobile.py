@@ -27,7 +27,7 @@ def _body(_filters) -> html.Div:
             panel(f"{PAGE}-map", "Véhicules et communes desservies", is_map=True, height=520, width=7,
                   help_text="Au niveau « détail » : dernière position connue de chaque véhicule (points orange) et "
                             "communes où un arrêt a eu lieu sur la période (cercles, surface ∝ consultations) ; "
-                            "cliquez une commune pour filtrer. Au niveau « synthèse » : consultations par "
+                            "cliquez sur une commune pour filtrer. Au niveau « synthèse » : consultations par "
                             "département."),
             panel(f"{PAGE}-weekly", "Arrêts par semaine (par mois au niveau « synthèse ») : réalisés, "
                                            "annulés", width=5, height=520),

@@ -33,5 +33,5 @@ def _body(_filters) -> html.Div:
 def layout(**query) -> html.Div:
     return dashboard_page(query, page="overview", title="Vue d'ensemble", dataset=None, body=_body,
                           subtitle="Activité du programme e-Meuse Santé sur la période choisie, comparée à la "
-                                   "période précédente de même durée. Cliquez une commune de la carte pour "
+                                   "période précédente de même durée. Cliquez sur une commune de la carte pour "
                                    "filtrer.")

@@ -25,7 +25,7 @@ def _body(_filters) -> html.Div:
                             "échec technique) sont dans le tableau."),
             panel(f"{PAGE}-map", "Sites de téléconsultation", is_map=True, height=520, width=12,
                   help_text="Au niveau « détail », chaque site est un cercle dont la surface suit le nombre de "
-                            "séances réalisées (cliquez un site pour filtrer sur sa commune) ; au niveau "
+                            "séances réalisées (cliquez sur un site pour filtrer sur sa commune) ; au niveau "
                             "« synthèse », chaque département est coloré selon ses séances réalisées."),
         ]),
     ])

@@ -40,7 +40,7 @@ def layout(**query) -> html.Div:
             dbc.Row([
                 panel(f"{PAGE}-map", "Densité pour 10 000 habitants", is_map=True, height=520, width=7,
                       help_text="Professionnels en activité à la fin de la période, rapportés à la population "
-                                "(recensement). Cliquez une commune pour filtrer."),
+                                "(recensement). Cliquez sur une commune pour filtrer."),
                 panel(f"{PAGE}-ages", "Pyramide des âges", width=5, height=520),
             ]),
             dbc.Row([panel(f"{PAGE}-flows", "Installations et départs par trimestre", width=12)]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import and_, func, or_, select
@@ -26,6 +27,9 @@ from data.queries.common import Area, area_for, frame
 from data.secrecy import Cell, protect_1d, protected_total
 from data.terminology import GP_PROFESSION, GP_SPECIALTY
 
+if TYPE_CHECKING:
+    from data.views.trends import Comparison
+
 PER_INHABITANTS = 10_000
 
 
@@ -43,12 +47,22 @@ class Kpi:
     last_day: date | None
     value_label: str | None = None
     previous_label: str | None = None
+    comparison: Comparison | None = None  # decided by the view (data/views/trends.py)
 
     @property
     def change_pct(self) -> float | None:
         if self.value is None or not self.previous:
             return None
         return (self.value - self.previous) / self.previous * 100
+
+
+FIRST_DAY_ROLLUPS = {"teleconsultations": TeleconsultationDaily, "poc_tests": BiologyDaily,
+                     "mobile_consultations": MobileDaily}
+
+
+def first_days(session: Session) -> dict[str, date | None]:
+    """The first day each flow KPI's dataset has data (whole feed, every territory): before it, no comparison."""
+    return {key: session.scalar(select(func.min(rollup.day))) for key, rollup in FIRST_DAY_ROLLUPS.items()}
 
 
 def _two_periods(rows, deps: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int]]:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from data.access import AccessScope
 from data.filters import Filters
 from data.formatting import fmt_number
+from data.formatting import plural as plural_text
 from data.models import Commune, Dataset, Departement, Level
 from data.queries.common import Area, area_for
 from data.secrecy import SMALL_LABEL, is_small
@@ -136,7 +137,7 @@ class Detail:
         """« 1 commune », « 3 communes », « < 11 communes » (hidden), « 0 commune »."""
         if isinstance(n, str) or self.hidden(n):
             return f"{SMALL_LABEL if not isinstance(n, str) else n} {plural or singular + 's'}"
-        return f"{fmt_number(n)} {singular if (n or 0) < 2 else plural or singular + 's'}"
+        return plural_text(n or 0, singular, plural)
 
     @property
     def note(self) -> str | None:

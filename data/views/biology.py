@@ -31,7 +31,8 @@ from data.views.series import WeeklySeries, weekly_series
 
 NAME = "biology"
 DEVICES_TABLE, WEEKLY_TABLE, SITES_TABLE = "biologie-automates", "biologie-hebdo", "biologie-sites"
-DEVICE_COLUMNS = {"site": "EHPAD", "serial": "Automate", "model": "Modèle", "last_seen": "Dernier rapport d'état (UTC)",
+DEVICE_COLUMNS = {"site": "EHPAD", "serial": "Automate", "model": "Modèle",
+                  "last_seen": "Dernier rapport d'état (heure de Paris)",
                   "qc_status": "Dernier contrôle qualité", "battery_pct": "Batterie (%)", "error_code": "Erreur",
                   "state": "État"}
 SUMMARY_DEVICE_COLUMNS = {"site": "Département", "devices": "Automates", "alerts": "Automates en alerte"}

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from data.access import AccessScope
 from data.filters import Filters
+from data.formatting import paris_naive
 from data.models import Dataset, Level
 from data.queries import feeds as q
 from data.queries.common import protect_table
@@ -19,17 +20,19 @@ from data.views.series import WeeklySeries, weekly_series
 
 NAME = "feeds"
 SOURCES_TABLE, HOURLY_TABLE, REJECTS_TABLE = "flux-sources", "flux-horaire", "flux-refus"
-SOURCE_COLUMNS = {"name": "Source", "kind": "Flux", "key_state": "Clé", "last_seen_at": "Dernier envoi (UTC)",
+SOURCE_COLUMNS = {"name": "Source", "kind": "Flux", "key_state": "Clé",
+                  "last_seen_at": "Dernier envoi (heure de Paris)",
                   "events_last_hour": "Événements (dernière heure)", "per_hour": "Événements par heure (24 h)",
                   "rejected_24h": "Refusés (24 h)", "reasons": "Motifs de refus (24 h)", "state": "État"}
 SUMMARY_SOURCE_COLUMNS = {"kind": "Flux", "sources": "Sources", "silent": "Sources silencieuses",
-                          "last_seen_at": "Dernier envoi (UTC)", "events_last_hour": "Événements (dernière heure)",
+                          "last_seen_at": "Dernier envoi (heure de Paris)",
+                          "events_last_hour": "Événements (dernière heure)",
                           "rejected_24h": "Refusés (24 h)"}
-HOURLY_COLUMNS = {"hour": "Heure (UTC)", "kind": "Flux", "accepted": "Acceptés", "updated": "Mis à jour",
+HOURLY_COLUMNS = {"hour": "Heure (heure de Paris)", "kind": "Flux", "accepted": "Acceptés", "updated": "Mis à jour",
                   "duplicates": "Doublons", "rejected": "Refusés"}
-DAILY_COLUMNS = {"hour": "Jour (UTC)", "kind": "Flux", "received": "Reçus", "rejected": "Refusés"}
+DAILY_COLUMNS = {"hour": "Jour", "kind": "Flux", "received": "Reçus", "rejected": "Refusés"}
 REJECT_COLUMNS = {"kind": "Flux", "reason": "Motif", "field": "Champ en cause", "count": "Refus",
-                  "last": "Dernier refus (UTC)"}
+                  "last": "Dernier refus (heure de Paris)"}
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def feeds_view(session: Session, *, scope: AccessScope, filters: Filters | None,
                       if not hourly.empty else "Aucun événement reçu sur les 48 dernières heures.")
     if summary:
         sources_frame = _sources_per_kind(sources, count)
-        daily = (received.assign(hour=received["hour"].map(lambda h: h.date()))
+        daily = (received.assign(hour=received["hour"].map(lambda h: paris_naive(h).date()))
                  .groupby(["hour", "kind"], as_index=False)[["received", "rejected"]].sum())
         if not daily.empty:
             daily = protect_table(protect_table(daily, "hour", "kind", "received"), "hour", "kind", "rejected")
@@ -95,7 +98,7 @@ def feeds_view(session: Session, *, scope: AccessScope, filters: Filters | None,
     else:
         sources_frame = labelled(sources.sort_values(["silent", "name"], ascending=[False, True])
                                  if not sources.empty else sources, SOURCE_COLUMNS)
-        hours = received.assign(hour=received["hour"].map(lambda h: h.strftime("%Y-%m-%d %H:00")))
+        hours = received.assign(hour=received["hour"].map(lambda h: paris_naive(h).strftime("%Y-%m-%d %H:00")))
         per_kind = weekly_series(hours, x="hour", group="kind", value="received", fill=0.0)
         refused = hours.groupby("hour")["rejected"].sum()
         hourly_series = WeeklySeries(per_kind.x, (*per_kind.series, ("Refusés (tous flux)", tuple(

@@ -113,11 +113,15 @@ def options_from_args(_args: Mapping[str, str], _filters: Filters) -> MobileOpti
 
 def _stats(s: q.MobileSummary, detail: Detail) -> tuple[Stat, ...]:
     c, secret = detail.count, detail.secret
-    upcoming = "prévus ce mois-ci et le suivant" if detail.summary else "prévus dans les 14 jours"
+    upcoming = "ce mois-ci et le suivant" if detail.summary else "dans les 14 jours"
+
+    def withheld(n):  # a count the query withheld (None) reads « < 11 »
+        return secret(None) if n is None else n
+
     return (
         Stat("mob-stops", "Arrêts réalisés", f"{secret(s.stops_completed)} / {secret(s.stops_scheduled)}",
-             f"programmés sur la période ; {detail.counted(secret(s.stops_cancelled), 'annulé')} ; "
-             f"{secret(s.stops_upcoming_14d)} {upcoming}", hidden=s.stops_completed is None),
+             f"programmés sur la période ; {detail.counted(withheld(s.stops_cancelled), 'annulé')} ; "
+             f"{detail.counted(withheld(s.stops_upcoming_14d), 'prévu')} {upcoming}", hidden=s.stops_completed is None),
         Stat("mob-consultations", "Consultations", detail.secret(s.consultations),
              f"dont nouveaux patients : {detail.secret(s.new_patients)} · "
              f"{fmt_number(s.consultations_per_stop, 1)} par arrêt", hidden=s.consultations is None),

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 import data.views.grid as grid
 from data.access import AccessScope
-from data.filters import Filters
+from data.filters import Filters, Period
 from data.formatting import fmt_date, fmt_number
 from data.models import Dataset, Level
-from data.queries.overview import PER_INHABITANTS, Kpi, gp_density_map, overview_kpis, populations
+from data.queries.overview import PER_INHABITANTS, Kpi, first_days, gp_density_map, overview_kpis, populations
 from data.views.base import (
     AreaLayer,
     Detail,
@@ -24,6 +24,7 @@ from data.views.base import (
     register_view,
     territory_bounds,
 )
+from data.views.trends import compare
 
 NAME = "overview"
 GP_DENSITY_ZMAX = 20.0  # colour scale capped so rural differences stay visible
@@ -48,8 +49,24 @@ def overview_view(session: Session, *, scope: AccessScope, filters: Filters, opt
     areas = {d: detail_for(scope, filters, d).area for d in Dataset}
     kpis = tuple(_from_grid(session, scope, filters, k) if scope.level(k.dataset) == Level.SUMMARY else k
                  for k in overview_kpis(session, scope=scope, filters=filters, areas=areas))
+    starts = first_days(session)
+    kpis = tuple(_compared(k, filters, summary=scope.level(k.dataset) == Level.SUMMARY, first_day=starts.get(k.key))
+                 for k in kpis)
     df = gp_density_map(session, scope=scope, filters=map_context(filters, detail))  # a commune among its neighbours
     return OverviewView(kpis, _map(session, detail, df, filters), detail)
+
+
+def _compared(kpi: Kpi, filters: Filters, *, summary: bool, first_day) -> Kpi:
+    """The KPI with its comparison: the period it is compared with is the one its figure was computed on."""
+    stock = kpi.key == "gp_density"  # detail: the stock on the period's first day
+    if summary:
+        before = grid.previous_months(filters)
+    else:
+        before = Period(filters.period.start, filters.period.start) if stock else filters.period.previous()
+    nothing = "aucun médecin généraliste dans ce territoire" if stock else "aucun service dans ce territoire"
+    return replace(kpi, comparison=compare(kpi.value, kpi.previous, before=before, first_day=first_day,
+                                           decimals=kpi.decimals, value_label=kpi.value_label,
+                                           previous_label=kpi.previous_label, nothing=nothing))
 
 
 def _from_grid(session: Session, scope: AccessScope, filters: Filters, kpi: Kpi) -> Kpi:

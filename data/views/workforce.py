@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 import data.views.grid as grid
 from data.access import AccessScope
 from data.filters import Filters
-from data.formatting import fmt_date, fmt_number
+from data.formatting import de, fmt_date, fmt_number, fmt_signed
 from data.models import Dataset
 from data.queries import workforce as q
 from data.queries.common import numeric
@@ -47,11 +47,6 @@ FLOWS_COLUMNS = {"quarter": "Trimestre", "arrivals": "Installations", "departure
 PLURALS = {"medecin_gp": "Médecins généralistes", "medecin_spe": "Médecins spécialistes", "infirmier": "Infirmiers",
            "pharmacien": "Pharmaciens", "chirurgien_dentiste": "Chirurgiens-dentistes",
            "masseur_kinesitherapeute": "Masseurs-kinésithérapeutes", "sage_femme": "Sages-femmes"}
-
-
-def of(words: str) -> str:
-    """« de médecins », « d'infirmiers »: the preposition elided before a vowel."""
-    return ("d'" if words[:1].lower() in "aeéèêiîoôuyh" else "de ") + words
 
 
 @dataclass(frozen=True)
@@ -112,7 +107,7 @@ def _stats(r: q.Retirements, density: pd.DataFrame, label: str, detail: Detail) 
              f"restante sans remplacement : {fmt_number(r.density_after, 1)}", hidden=r.retiring is None),
         Stat("wf-grants", f"Boursiers installés / départs ({who})",
              f"{detail.count(r.grant_holders)} / {detail.secret(r.departures)}",
-             f"étudiants financés par le département ({grants}) ; départs {of(who)} sur la période"),
+             f"étudiants financés par le département ({grants}) ; départs {de(who)} sur la période"),
     )
 
 
@@ -216,13 +211,13 @@ def _flows_caption(df: pd.DataFrame, label: str, detail: Detail) -> str:
     if df.empty:
         return "Aucun mouvement pour ce filtre."
     if detail.summary:
-        return (f"Installations et départs {of(label.lower())} par trimestre entier (niveau « synthèse » : "
+        return (f"Installations et départs {de(label.lower())} par trimestre entier (niveau « synthèse » : "
                 "trimestres complets, valeurs publiées après perturbation statistique).")
     a, d = numeric(df["arrivals"]), numeric(df["departures"])
     if a.isna().any() or d.isna().any():
-        return f"Installations et départs {of(label.lower())} par trimestre ; {SECRET_NOTE.lower()}"
+        return f"Installations et départs {de(label.lower())} par trimestre ; {SECRET_NOTE.lower()}"
     return (f"{detail.counted(int(a.sum()), 'installation')} et {detail.counted(int(d.sum()), 'départ')} "
-            f"{of(label.lower())} sur la période, soit un solde de {fmt_number(a.sum() - d.sum())}.")
+            f"{de(label.lower())} sur la période, soit un solde de {fmt_signed(a.sum() - d.sum())}.")
 
 
 def _map(session: Session, scope: AccessScope, filters: Filters, detail: Detail, density: pd.DataFrame,
