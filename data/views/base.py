@@ -230,6 +230,20 @@ def commune_name(session: Session, insee: str | None) -> str | None:
     return session.scalar(select(Commune.name).where(Commune.insee == insee)) if insee else None
 
 
+def with_epci(session: Session, frame: pd.DataFrame, insee: str = "insee") -> pd.DataFrame:
+    """The frame with each commune's EPCI SIREN and name (columns `epci`, `epci_name`), for exports and tables."""
+    from data.models import Epci
+
+    if frame.empty or insee not in frame.columns:
+        return frame.assign(epci=pd.Series(dtype=object), epci_name=pd.Series(dtype=object))
+    rows = session.execute(select(Commune.insee, Commune.epci_code, Epci.name)
+                           .outerjoin(Epci, Epci.code == Commune.epci_code)
+                           .where(Commune.insee.in_(list(frame[insee].dropna().unique())))).all()
+    codes = {c: (e, n) for c, e, n in rows}
+    return frame.assign(epci=frame[insee].map(lambda c: codes.get(c, (None, None))[0]),
+                        epci_name=frame[insee].map(lambda c: codes.get(c, (None, None))[1]))
+
+
 def labelled(frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
     """The frame's columns named in `columns`, in that order, under their French headers."""
     present = [c for c in columns if c in frame.columns]

@@ -38,6 +38,7 @@ from data.views.base import (
     map_context,
     register_view,
     territory_bounds,
+    with_epci,
 )
 
 NAME = "coverage"
@@ -49,7 +50,8 @@ LAYER_DATASET = {"gp": Dataset.WORKFORCE, "teleconsultation": Dataset.TELECONSUL
                  "biology": Dataset.BIOLOGY}  # a layer names places: detail on its own dataset too
 LAYER_COLOURS = {"gp": "#000000", "teleconsultation": "#0072B2", "mobile": "#D55E00", "biology": "#CC79A7"}
 LAYER_SIZES = {"gp": 6, "teleconsultation": 11, "mobile": 9, "biology": 14}  # size tells layers apart too
-DETAIL_COLUMNS = {"name": "Commune", "insee": "Code INSEE", "departement": "Département", "population": "Population",
+DETAIL_COLUMNS = {"name": "Commune", "insee": "Code INSEE", "epci_name": "EPCI", "epci": "SIREN de l'EPCI",
+                  "departement": "Département", "population": "Population",
                   "accessibility": "Accessibilité (consultations / hab. / an)",
                   "nearest_gp_km": "Médecin généraliste le plus proche (km)",
                   "nearest_service": "Service du programme le plus proche", "nearest_service_km": "Distance (km)"}
@@ -189,7 +191,7 @@ def _detail(session, scope, detail: Detail, options, filters, access, populated,
     caption = (f"Carte de {fmt_number(len(access))} communes : accessibilité moyenne {fmt_number(mean, 2)} "
                f"consultation(s) par habitant et par an ; {fmt_number(len(under))} communes "
                f"({fmt_number(under_pop)} habitants) sous le seuil de {fmt_number(options.threshold, 1)}.")
-    table = TableView(UNDER_TABLE, "Communes sous le seuil", labelled(under, DETAIL_COLUMNS),
+    table = TableView(UNDER_TABLE, "Communes sous le seuil", labelled(with_epci(session, under), DETAIL_COLUMNS),
                       caption="Communes habitées dont l'accessibilité est sous le seuil, les moins bien dotées "
                               "d'abord, avec le service du programme le plus proche.", open=True)
     bounds, highlight = focus(session, detail, filters, (tuple(drawn["lat"]), tuple(drawn["lon"])))

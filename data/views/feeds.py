@@ -57,6 +57,7 @@ class FeedsView:
     hourly_table: TableView
     rejects: WeeklySeries
     rejects_table: TableView
+    level: Level = Level.DETAIL  # the level the view was computed at (exports' metadata)
 
 
 @register_view(NAME, dataset=Dataset.FEEDS.value, datasets=(Dataset.FEEDS.value,), options=options_from_args,
@@ -116,7 +117,8 @@ def feeds_view(session: Session, *, scope: AccessScope, filters: Filters | None,
         hourly_series, "Événements par jour" if summary else "Événements par heure", hourly_table, reject_series,
         TableView(REJECTS_TABLE, "Données du graphique", labelled(rejects, REJECT_COLUMNS),
                   caption="Refus par motif et par champ en cause ; chaque charge refusée est conservée telle "
-                          "quelle avec son motif."))
+                          "quelle avec son motif."),
+        level=Level.SUMMARY if summary else Level.DETAIL)
 
 
 def _sources_per_kind(sources: pd.DataFrame, count) -> pd.DataFrame:

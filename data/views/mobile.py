@@ -40,6 +40,7 @@ from data.views.base import (
     map_context,
     register_view,
     territory_bounds,
+    with_epci,
 )
 from data.views.mobile_tour import (
     STATUS,
@@ -71,7 +72,8 @@ SUMMARY_TOUR_COLUMNS = {"departement": "Département", "scheduled": "Arrêts du 
                         "cancelled": "Annulés", "planned": "À venir ou en cours"}
 SUMMARY_VEHICLE_COLUMNS = {"departement": "Département", "vehicles": "Véhicules en service"}
 WEEKLY_COLUMNS = {"week": "Semaine du", "status": "Statut", "stops": "Arrêts", "consultations": "Consultations"}
-COMMUNE_COLUMNS = {"name": "Commune", "insee": "Code INSEE", "population": "Population", "stops": "Arrêts réalisés",
+COMMUNE_COLUMNS = {"name": "Commune", "insee": "Code INSEE", "epci_name": "EPCI", "epci": "SIREN de l'EPCI",
+                   "population": "Population", "stops": "Arrêts réalisés",
                    "consultations": "Consultations", "new_patients": "Nouveaux patients",
                    "per_stop": "Consultations par arrêt", "slot_use_pct": "Créneaux utilisés (%)"}
 SUMMARY_COMMUNE_COLUMNS = {"name": "Département", "population": "Population des communes desservies",
@@ -183,7 +185,8 @@ def mobile_view(session: Session, *, scope: AccessScope, filters: Filters,
                                caption=weekly_caption),
         communes_table=TableView(COMMUNES_TABLE, "Communes desservies" if not detail.summary else
                                  "Activité par département",
-                                 labelled(communes, SUMMARY_COMMUNE_COLUMNS if detail.summary else COMMUNE_COLUMNS),
+                                 labelled(communes, SUMMARY_COMMUNE_COLUMNS) if detail.summary else
+                                 labelled(with_epci(session, communes), COMMUNE_COLUMNS),
                                  caption=("Consultations, nouveaux patients et utilisation des créneaux dans chaque "
                                           "commune desservie." if not detail.summary else
                                           "Consultations, nouveaux patients et utilisation des créneaux par "

@@ -8,13 +8,13 @@ Answers are cached per question; `requests` counts the HTTP requests actually ma
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+
+from tests.csv_exports import read_export
 
 SMALL, SECONDARY = "< 11", "s"
 NNBSP, NBSP = "\u202f", "\u00a0"
@@ -83,7 +83,8 @@ def parse_csv(cell: str | None) -> Shown:
 
 def number(token: str, *, rounded: bool | None = None, raw_csv: bool = False) -> Shown:
     t = token.replace(NNBSP, "").replace(NBSP, "").replace(" ", "").replace("−", "-")
-    if raw_csv:  # CSV: Python's repr of a float or an int
+    if raw_csv:  # CSV: a float with a decimal comma, or an int
+        t = t.replace(",", ".")
         if "." in t:
             dec = len(t.split(".")[1])
             v = float(t)
@@ -206,10 +207,8 @@ class Oracle:
         if url not in self._cache:
             r = self._get(url)
             assert r.status_code == 200, (url, r.status_code)
-            text = r.get_data(as_text=True).lstrip("\ufeff")
-            reader = csv.reader(io.StringIO(text), delimiter=";")
-            header = next(reader)
-            self._cache[url] = [dict(zip(header, row, strict=True)) for row in reader if row]
+            _metadata, header, rows = read_export(r.get_data(as_text=True))
+            self._cache[url] = [dict(zip(header, row, strict=True)) for row in rows]
         return self._cache[url]
 
     # --- callbacks ---------------------------------------------------------------------------------
