@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
-from pydantic import BaseModel, Field, RootModel, create_model
+from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import InType, SecureType, SecuritySchemeData
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -61,6 +61,10 @@ RESPONSES = Response(HTTP_200=IngestResponse, HTTP_201=IngestResponse, HTTP_207=
 
 class FhirPayload(RootModel[dict]):
     """A FHIR R4/R4B resource (Encounter, Observation, Location, PractitionerRole + Practitioner) or a Bundle."""
+
+    model_config = ConfigDict(json_schema_extra={"description": (
+        "Une ressource FHIR R4/R4B (Encounter, Observation, Location, PractitionerRole + Practitioner) "
+        "ou un Bundle.")})
 
 
 def _body_model(endpoint: Endpoint) -> type[BaseModel]:
@@ -243,7 +247,7 @@ def _ingest_view(endpoint: Endpoint):
         return jsonify(result.as_dict()), _status(result)
 
     view.__name__ = "ingest_" + endpoint.name.replace("/", "_").replace("-", "_")
-    view.__doc__ = f"{endpoint.schema.__doc__}\n\nUn événement, une liste, ou {{\"events\": [...]}}."
+    view.__doc__ = f"{endpoint.schema.DESCRIPTION}\n\nUn événement, une liste, ou {{\"events\": [...]}}."
     return view
 
 
@@ -290,9 +294,17 @@ def _rate() -> str:
 def docs():
     """Human-readable API page: endpoints, rules and one example per endpoint (JSON and FHIR)."""
     document = current_app.extensions["emeuse.api_spec"].spec
-    return render_template("api_docs.html", document=document, endpoints=ENDPOINTS,
+    fields = {name: _fields(endpoint.schema) for name, endpoint in ENDPOINTS.items()}
+    return render_template("api_docs.html", document=document, endpoints=ENDPOINTS, fields=fields,
                            json_examples=examples.json_examples(), fhir_examples=examples.fhir_examples(),
                            header=API_KEY_HEADER, max_batch=MAX_BATCH, max_bytes=MAX_BYTES, dumps=json.dumps)
+
+
+def _fields(schema: type[BaseModel]) -> list[tuple[str, bool, str]]:
+    """(name, required, French description) of each field of an event, as its JSON schema says."""
+    document = schema.model_json_schema()
+    required = set(document.get("required", ()))
+    return [(name, name in required, prop.get("description", "")) for name, prop in document["properties"].items()]
 
 
 def openapi():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
@@ -106,15 +106,95 @@ Timestamp = Annotated[AwareDatetime, AfterValidator(_not_future)]
 PlannedTimestamp = Annotated[AwareDatetime, AfterValidator(_planned)]
 PeriodDay = Annotated[date, AfterValidator(_day_in_window)]
 CareerDay = Annotated[date, AfterValidator(_career_day)]
-EventId = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._:\-/]+$",
-                               description="the sender's own id of this event: re-sending it is a no-op")]
-Insee = Annotated[str, Field(pattern=r"^[0-9][0-9AB][0-9]{3}$", description="INSEE commune code")]
+EventId = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._:\-/]+$")]
+Insee = Annotated[str, Field(pattern=r"^[0-9][0-9AB][0-9]{3}$")]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._\-]+$")]
 Serial = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9._\-]+$")]  # = device.serial
 Finite = Annotated[float, AfterValidator(_finite)]
 
 
-class EventIn(BaseModel):
+# What the API documentation (/api/v1/docs and the OpenAPI document) tells a sender, in French; the field
+# names stay English. A model's own text is its DESCRIPTION; a field's, FIELD_DESCRIPTIONS[name].
+FIELD_DESCRIPTIONS = {
+    "event_id": "identifiant de l'événement chez l'émetteur : renvoyer le même est sans effet",
+    "site_code": "code du site (EHPAD, centre de santé, pharmacie, cabinet mobile) déclaré sur la plateforme",
+    "started_at": "début de la séance (ISO 8601 avec fuseau horaire)",
+    "duration_min": "durée en minutes (obligatoire pour une séance réalisée)",
+    "specialty": "spécialité médicale",
+    "requester_type": "profession du demandeur de la séance",
+    "patient_age_band": "tranche d'âge du patient",
+    "patient_commune": "code INSEE de la commune du patient",
+    "status": "statut",
+    "outcome": "issue d'une séance réalisée",
+    "unit_code": "code du véhicule (cabinet médical mobile)",
+    "commune": "code INSEE de la commune",
+    "planned_arrival": "arrivée prévue (ISO 8601 avec fuseau horaire)",
+    "planned_departure": "départ prévu (ISO 8601 avec fuseau horaire)",
+    "actual_arrival": "arrivée réelle (obligatoire pour un arrêt réalisé)",
+    "actual_departure": "départ réel (obligatoire pour un arrêt réalisé)",
+    "slots_offered": "créneaux de consultation offerts",
+    "consultations": "consultations réalisées",
+    "new_patients": "dont nouveaux patients",
+    "recorded_at": "moment du relevé (ISO 8601 avec fuseau horaire)",
+    "lat": "latitude (WGS 84, en degrés décimaux)",
+    "lon": "longitude (WGS 84, en degrés décimaux)",
+    "device_serial": "numéro de série de l'automate",
+    "loinc": "code LOINC de l'examen (liste autorisée)",
+    "value": "valeur (nombre fini)",
+    "unit": "unité (UCUM pour la biologie)",
+    "ref_low": "borne basse de l'intervalle de référence",
+    "ref_high": "borne haute de l'intervalle de référence",
+    "abnormal": "résultat hors de l'intervalle de référence",
+    "sampled_at": "prélèvement (ISO 8601 avec fuseau horaire)",
+    "resulted_at": "résultat rendu par l'automate",
+    "transmitted_at": "transmission au laboratoire",
+    "battery_pct": "charge de la batterie (%)",
+    "qc_status": "résultat du dernier contrôle qualité",
+    "error_code": "code d'erreur signalé par l'automate",
+    "rpps_hash": "numéro RPPS haché (SHA-256, hexadécimal) : le numéro lui-même n'est jamais transmis",
+    "profession": "profession",
+    "birth_year": "année de naissance",
+    "activity_start": "début d'activité dans la commune",
+    "activity_end": "fin d'activité (vide : en activité)",
+    "fte": "équivalent temps plein (de 0 exclu à 1)",
+    "experiment": "expérimentation du programme",
+    "indicator": "code de l'indicateur d'évaluation",
+    "territory_level": "niveau du territoire : département, EPCI ou commune",
+    "territory_code": "code du territoire (département, SIREN de l'EPCI ou code INSEE)",
+    "period_start": "premier jour de la période mesurée",
+    "period_end": "dernier jour de la période mesurée",
+    "target": "cible de l'indicateur pour la période",
+    "field": "chemin du champ en cause, par exemple « started_at » ou « events.3.unit »",
+    "reason": "raison lisible par un programme, par exemple « future_timestamp », « unknown_site »",
+    "message": "explication en français",
+    "index": "rang de l'événement dans la requête (à partir de 0)",
+    "errors": "champs en cause",
+    "accepted": "événements enregistrés",
+    "updated": "événements mis à jour (arrêt renvoyé avec le même event_id)",
+    "duplicates": "événements déjà reçus (sans effet)",
+    "rejected": "événements refusés (conservés avec leur raison)",
+    "items": "réponse pour chaque événement, dans l'ordre de la requête",
+    "error": "code de l'erreur",
+}
+
+
+def _in_french(schema: dict, model: type) -> None:
+    """The JSON schema of a model described in French: its DESCRIPTION and its fields' descriptions."""
+    if getattr(model, "DESCRIPTION", None):
+        schema["description"] = model.DESCRIPTION
+    for name, prop in schema.get("properties", {}).items():
+        if name in FIELD_DESCRIPTIONS:
+            prop["description"] = FIELD_DESCRIPTIONS[name]
+
+
+class Documented(BaseModel):
+    """A model whose JSON schema (the API documentation) is in French."""
+
+    model_config = ConfigDict(json_schema_extra=_in_french)
+    DESCRIPTION: ClassVar[str] = ""
+
+
+class EventIn(Documented):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     event_id: EventId
 
@@ -127,6 +207,8 @@ def _rule(condition: bool, code: str, message: str, field: str) -> None:
 
 class TeleconsultationSessionIn(EventIn):
     """A teleconsultation session held at a site."""
+
+    DESCRIPTION: ClassVar[str] = "Une séance de téléconsultation tenue dans un site."
 
     site_code: Code
     started_at: Timestamp
@@ -153,6 +235,8 @@ class TeleconsultationSessionIn(EventIn):
 
 class MobileStopIn(EventIn):
     """A stop of a mobile medical office in a commune; re-sent with the same event_id as it progresses."""
+
+    DESCRIPTION: ClassVar[str] = "Un arrêt d'un cabinet médical mobile dans une commune ; renvoyé avec le même event_id à mesure qu'il avance (prévu, réalisé ou annulé)."
 
     unit_code: Code
     commune: Insee
@@ -187,6 +271,8 @@ class MobileStopIn(EventIn):
 class VehiclePositionIn(EventIn):
     """A GPS position of a mobile office."""
 
+    DESCRIPTION: ClassVar[str] = "Une position GPS d'un cabinet médical mobile."
+
     unit_code: Code
     recorded_at: Timestamp
     lat: float = Field(ge=-90, le=90)
@@ -195,6 +281,8 @@ class VehiclePositionIn(EventIn):
 
 class BiologyResultIn(EventIn):
     """A point-of-care result; LOINC code, UCUM unit and reference range are checked by the pipeline."""
+
+    DESCRIPTION: ClassVar[str] = "Un résultat de biologie délocalisée ; le code LOINC, l'unité UCUM et l'intervalle de référence sont vérifiés."
 
     device_serial: Serial
     loinc: Annotated[str, Field(pattern=r"^[0-9]{1,7}-[0-9]$")]
@@ -221,6 +309,8 @@ class BiologyResultIn(EventIn):
 class DeviceStatusIn(EventIn):
     """A status report of a point-of-care device."""
 
+    DESCRIPTION: ClassVar[str] = "Un rapport d'état d'un automate de biologie délocalisée (batterie, contrôle qualité, erreurs)."
+
     device_serial: Serial
     recorded_at: Timestamp
     battery_pct: int | None = Field(None, ge=0, le=100)
@@ -230,6 +320,8 @@ class DeviceStatusIn(EventIn):
 
 class PractitionerIn(EventIn):
     """A health professional of the registry; the RPPS number arrives hashed (SHA-256, hex)."""
+
+    DESCRIPTION: ClassVar[str] = "Un professionnel de santé du répertoire ; le numéro RPPS arrive haché (SHA-256, hexadécimal)."
 
     rpps_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     profession: Literal[tuple(PROFESSIONS)]  # type: ignore[valid-type]
@@ -252,6 +344,8 @@ class PractitionerIn(EventIn):
 class IndicatorValueIn(EventIn):
     """A value of an evaluation indicator of one of the programme's experiments."""
 
+    DESCRIPTION: ClassVar[str] = "Une valeur d'un indicateur d'évaluation d'une expérimentation du programme, avec sa cible."
+
     experiment: Literal[tuple(EXPERIMENTS)]  # type: ignore[valid-type]
     indicator: Annotated[str, Field(pattern=r"^[a-z0-9_]{2,60}$")]
     territory_level: Literal["departement", "epci", "commune"]
@@ -271,20 +365,25 @@ class IndicatorValueIn(EventIn):
 
 # --- responses ---------------------------------------------------------------------------------
 
-class FieldError(BaseModel):
-    field: str = Field(description="path of the field at fault, e.g. 'started_at' or 'events.3.unit'")
-    reason: str = Field(description="machine-readable reason, e.g. 'future_timestamp', 'unknown_site'")
-    message: str = Field(description="explanation in French")
+class FieldError(Documented):
+    DESCRIPTION: ClassVar[str] = "Un champ en cause dans un événement refusé."
+    field: str
+    reason: str
+    message: str
 
 
-class ItemResult(BaseModel):
+class ItemResult(Documented):
+    DESCRIPTION: ClassVar[str] = "La réponse pour un événement : enregistré, mis à jour, déjà reçu ou refusé."
+
     index: int
     event_id: str | None = None
     status: Literal["accepted", "updated", "duplicate", "rejected"]
     errors: list[FieldError] = Field(default_factory=list)
 
 
-class IngestResponse(BaseModel):
+class IngestResponse(Documented):
+    DESCRIPTION: ClassVar[str] = "La réponse à une requête : les comptes, puis la réponse pour chaque événement."
+
     accepted: int
     updated: int = 0
     duplicates: int
@@ -292,7 +391,9 @@ class IngestResponse(BaseModel):
     items: list[ItemResult]
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(Documented):
+    DESCRIPTION: ClassVar[str] = "Une requête refusée en entier (clé, format, taille, débit, base indisponible)."
+
     error: str
     message: str
     errors: list[FieldError] = Field(default_factory=list)

@@ -1,6 +1,8 @@
 """The feeds API over HTTP: both forms, every rejection reason, batches, idempotency, limits."""
 from __future__ import annotations
 
+import re
+
 import copy
 import threading
 from datetime import UTC, datetime, timedelta
@@ -327,6 +329,35 @@ def test_openapi_and_docs_are_published(client):
     page = client.get("/api/v1/docs").get_data(as_text=True)
     for path in ENDPOINTS:
         assert f"POST /api/v1/{path}" in page
+
+
+ENGLISH_PROSE = re.compile(r"\b(the|of|a|an|is|at|with|its|and|or|by|from)\b")
+
+
+def _descriptions(node, path="doc"):
+    """Every human text of an OpenAPI document: descriptions, summaries, titles of its models."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("description", "summary") and isinstance(value, str):
+                yield path + "." + key, value
+            else:
+                yield from _descriptions(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _descriptions(item, f"{path}[{i}]")
+
+
+def test_api_documentation_speaks_french(client):
+    """Field names stay English; every description a sender reads (OpenAPI and /api/v1/docs) is French."""
+    doc = client.get("/api/v1/openapi.json").json
+    texts = list(_descriptions(doc))
+    assert len(texts) > 60
+    english = [(p, t) for p, t in texts if ENGLISH_PROSE.search(t.replace("{\"events\": [...]}", ""))]
+    assert english == []
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "Une séance de téléconsultation tenue dans un site." in page
+    assert "A teleconsultation session held at a site" not in page
+    assert "numéro RPPS haché" in page and "code INSEE de la commune du patient" in page
 
 
 def test_every_demo_device_and_site_can_report(post, db):
