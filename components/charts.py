@@ -5,6 +5,8 @@ bar patterns, line dashes and marker symbols — so that no information is carri
 """
 from __future__ import annotations
 
+import re
+
 from components.choropleth import MAP_HEIGHT_PX, OFFLINE_STYLE, _view
 from components.formatting import PLOTLY_SEPARATORS
 
@@ -14,6 +16,22 @@ DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "cross", "x", "star", "hexagon")
 EMPTY_MESSAGE = "Aucune donnée pour ce filtre"
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13, "color": "#212529"}
+
+
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_HOUR = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
+
+
+def date_axis(x: list) -> dict:
+    """A date axis in French: Plotly formats its ticks with the `fr` locale (components/panel.GRAPH_CONFIG);
+    its hover reads « 5 janvier 2026 » (« 5 janvier 2026, 14:00 ») rather than Plotly's « janv. 5, 2026 »."""
+    values = [v for v in x if isinstance(v, str)]
+    if values and len(values) == len(x):
+        if all(ISO_DAY.match(v) for v in values):
+            return {"type": "date", "hoverformat": "%-d %B %Y"}
+        if all(ISO_HOUR.match(v) for v in values):
+            return {"type": "date", "hoverformat": "%-d %B %Y, %H:%M"}
+    return {}
 
 
 def base_layout(**extra) -> dict:
@@ -48,7 +66,7 @@ def bar_figure(x: list, series: dict[str, list], *, y_title: str, stacked: bool 
             trace.update(x=x, y=values, hovertemplate=f"%{{x}} — {name} : %{{y:{hover_format}}}<extra></extra>")
         traces.append(trace)
     value_axis = {"title": {"text": y_title}, "gridcolor": "#e9ecef", "rangemode": "tozero"}
-    cat_axis = {"title": {"text": x_title} if x_title else None, "automargin": True}
+    cat_axis = {"title": {"text": x_title} if x_title else None, "automargin": True, **date_axis(list(x))}
     layout = base_layout(barmode="stack" if stacked else "group", height=height,
                          xaxis=value_axis if horizontal else cat_axis, yaxis=cat_axis if horizontal else value_axis,
                          showlegend=len(series) > 1)
@@ -84,7 +102,7 @@ def line_figure(x: list, series: dict[str, list], *, y_title: str, height: int =
                            "hovertemplate": f"Cible {name} : %{{y:{hover_format}}}<extra></extra>"})
     return {"data": traces, "layout": base_layout(height=height, yaxis={"title": {"text": y_title},
                                                                       "gridcolor": "#e9ecef"},
-                                                  xaxis={"automargin": True})}
+                                                  xaxis={"automargin": True, **date_axis(list(x))})}
 
 
 def points_map(layers: list[dict], *, height: int = MAP_HEIGHT_PX, tile_url: str | None = None,

@@ -121,7 +121,7 @@ def panel_data(*, caption: str, table: pd.DataFrame | None = None, table_key: st
         if table.empty:
             out.append(html.P("Aucune ligne pour ce filtre.", className="small text-muted"))
         else:
-            more = (f" — {fmt_number(TABLE_ROWS)} premières lignes sur {fmt_number(len(table))}, "
+            more = (f" — {fmt_number(TABLE_ROWS)} premières lignes sur {plural(len(table), 'ligne')}, "
                     "toutes dans l'export" if len(table) > TABLE_ROWS else "")
             out.append(html.Details([
                 html.Summary(f"{table_title} ({plural(len(table), 'ligne')}){more}", className="small"),

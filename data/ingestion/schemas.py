@@ -236,7 +236,8 @@ class TeleconsultationSessionIn(EventIn):
 class MobileStopIn(EventIn):
     """A stop of a mobile medical office in a commune; re-sent with the same event_id as it progresses."""
 
-    DESCRIPTION: ClassVar[str] = "Un arrêt d'un cabinet médical mobile dans une commune ; renvoyé avec le même event_id à mesure qu'il avance (prévu, réalisé ou annulé)."
+    DESCRIPTION: ClassVar[str] = ("Un arrêt d'un cabinet médical mobile dans une commune ; renvoyé avec "
+                                  "le même event_id à mesure qu'il avance (prévu, réalisé ou annulé).")
 
     unit_code: Code
     commune: Insee
@@ -282,7 +283,8 @@ class VehiclePositionIn(EventIn):
 class BiologyResultIn(EventIn):
     """A point-of-care result; LOINC code, UCUM unit and reference range are checked by the pipeline."""
 
-    DESCRIPTION: ClassVar[str] = "Un résultat de biologie délocalisée ; le code LOINC, l'unité UCUM et l'intervalle de référence sont vérifiés."
+    DESCRIPTION: ClassVar[str] = ("Un résultat de biologie délocalisée ; le code LOINC, l'unité UCUM et "
+                                  "l'intervalle de référence sont vérifiés.")
 
     device_serial: Serial
     loinc: Annotated[str, Field(pattern=r"^[0-9]{1,7}-[0-9]$")]
@@ -309,7 +311,8 @@ class BiologyResultIn(EventIn):
 class DeviceStatusIn(EventIn):
     """A status report of a point-of-care device."""
 
-    DESCRIPTION: ClassVar[str] = "Un rapport d'état d'un automate de biologie délocalisée (batterie, contrôle qualité, erreurs)."
+    DESCRIPTION: ClassVar[str] = ("Un rapport d'état d'un automate de biologie délocalisée (batterie, "
+                                  "contrôle qualité, erreurs).")
 
     device_serial: Serial
     recorded_at: Timestamp
@@ -321,7 +324,8 @@ class DeviceStatusIn(EventIn):
 class PractitionerIn(EventIn):
     """A health professional of the registry; the RPPS number arrives hashed (SHA-256, hex)."""
 
-    DESCRIPTION: ClassVar[str] = "Un professionnel de santé du répertoire ; le numéro RPPS arrive haché (SHA-256, hexadécimal)."
+    DESCRIPTION: ClassVar[str] = ("Un professionnel de santé du répertoire ; le numéro RPPS arrive haché "
+                                  "(SHA-256, hexadécimal).")
 
     rpps_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     profession: Literal[tuple(PROFESSIONS)]  # type: ignore[valid-type]
@@ -344,7 +348,8 @@ class PractitionerIn(EventIn):
 class IndicatorValueIn(EventIn):
     """A value of an evaluation indicator of one of the programme's experiments."""
 
-    DESCRIPTION: ClassVar[str] = "Une valeur d'un indicateur d'évaluation d'une expérimentation du programme, avec sa cible."
+    DESCRIPTION: ClassVar[str] = ("Une valeur d'un indicateur d'évaluation d'une expérimentation du "
+                                  "programme, avec sa cible.")
 
     experiment: Literal[tuple(EXPERIMENTS)]  # type: ignore[valid-type]
     indicator: Annotated[str, Field(pattern=r"^[a-z0-9_]{2,60}$")]

@@ -135,9 +135,7 @@ class Detail:
 
     def counted(self, n: int | float | str | None, singular: str, plural: str | None = None) -> str:
         """« 1 commune », « 3 communes », « < 11 communes » (hidden), « 0 commune »."""
-        if isinstance(n, str) or self.hidden(n):
-            return f"{SMALL_LABEL if not isinstance(n, str) else n} {plural or singular + 's'}"
-        return plural_text(n or 0, singular, plural)
+        return shown_counted(n, singular, plural, summary=self.summary)
 
     @property
     def note(self) -> str | None:
@@ -159,6 +157,13 @@ def departement_counts(counts: Mapping[str, int | str], *, noun: str, none: str,
                      value_hover=hover, colorbar_title=title,
                      missing_hover=tuple(f"{counts[c]} {noun} (secret statistique)" if isinstance(counts[c], str)
                                          else none for c in codes))
+
+
+def shown_counted(n: int | float | str | None, singular: str, plural: str | None = None, *, summary: bool) -> str:
+    """A count with its noun, agreed in French: « 0 commune », « 1 commune », « 3 communes », « < 11 communes »."""
+    if isinstance(n, str) or (summary and is_small(n)):
+        return f"{SMALL_LABEL if not isinstance(n, str) else n} {plural or singular + 's'}"
+    return plural_text(n or 0, singular, plural)
 
 
 def shown_count(n: int | float | str | None, *, summary: bool) -> str:

@@ -101,7 +101,7 @@ def biology_view(session: Session, *, scope: AccessScope, filters: Filters, opti
     ) if summary else ()
     if detail.summary and not devices.empty:
         devices = devices.assign(devices=devices["devices"].map(c), alerts=devices["alerts"].map(c))
-    devices_caption = (f"{c(summary.devices_alert)} en alerte sur {c(summary.devices)} automates"
+    devices_caption = (f"{c(summary.devices_alert)} en alerte sur {detail.counted(summary.devices, 'automate')}"
                        + (f" ({detail.scale_words})" if detail.summary else "") + "."
                        if summary and summary.devices else "Aucun automate pour ce filtre.")
     series = weekly_series(weekly, x="week" if not detail.summary else "month_key", group="test", value="tests",

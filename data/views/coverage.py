@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from data.access import AccessScope
 from data.coverage import DEFAULT_THRESHOLD, Options
 from data.filters import Filters
-from data.formatting import fmt_number
+from data.formatting import fmt_number, plural
 from data.models import Dataset, Level
 from data.queries import coverage as q
 from data.secrecy import SMALL_LABEL, protect_1d, protected_total
@@ -76,6 +76,11 @@ class CoverageOptions:
         """The page's own controls in the URL (after the shared filters)."""
         return (f"&seuil={fmt_threshold(self.threshold)}" + ("" if self.exclude_65_plus else "&avec65=1")
                 + f"&couches={','.join(self.layers) or 'aucune'}")
+
+
+def _communes(n) -> str:
+    """« 12 communes », « 1 commune », or a secrecy label « < 11 communes »."""
+    return f"{n} communes" if isinstance(n, str) else plural(int(n), "commune")
 
 
 def fmt_threshold(t: float) -> str:
@@ -169,7 +174,7 @@ def _detail(session, scope, detail: Detail, options, filters, access, populated,
     mean = _weighted_mean(populated)
     stats = _stats(mean, fmt_number(len(under)), fmt_number(under_pop),
                    f"soit {fmt_number(under_pop / total_pop * 100 if total_pop else None, 1)}\u00a0% de la population",
-                   fmt_number(len(zero)), f"{fmt_number(len(populated))} communes", options.threshold,
+                   fmt_number(len(zero)), plural(len(populated), "commune"), options.threshold,
                    hidden=(False, False, False))
     context = map_context(filters, detail)  # a chosen commune among its neighbours
     drawn = access if context == filters else q.accessibility(session, scope=scope, filters=context,
@@ -188,9 +193,10 @@ def _detail(session, scope, detail: Detail, options, filters, access, populated,
         PointLayer(name=LAYERS[k], lat=tuple(sub["lat"]), lon=tuple(sub["lon"]), text=tuple(sub["name"]),
                    colour=LAYER_COLOURS[k], size=LAYER_SIZES[k], opacity=0.9, customdata=tuple(sub["insee"]))
         for k in layers if not (sub := shown[shown["kind"] == k]).empty)
-    caption = (f"Carte de {fmt_number(len(access))} communes : accessibilité moyenne {fmt_number(mean, 2)} "
-               f"consultation(s) par habitant et par an ; {fmt_number(len(under))} communes "
-               f"({fmt_number(under_pop)} habitants) sous le seuil de {fmt_number(options.threshold, 1)}.")
+    caption = (f"Carte de {plural(len(access), 'commune')} : accessibilité moyenne {fmt_number(mean, 2)} "
+               f"{'consultation' if (mean or 0) < 2 else 'consultations'} par habitant et par an ; "
+               f"{plural(len(under), 'commune')} ({plural(under_pop, 'habitant')}) sous le seuil de "
+               f"{fmt_number(options.threshold, 1)}.")
     table = TableView(UNDER_TABLE, "Communes sous le seuil", labelled(with_epci(session, under), DETAIL_COLUMNS),
                       caption="Communes habitées dont l'accessibilité est sous le seuil, les moins bien dotées "
                               "d'abord, avec le service du programme le plus proche.", open=True)
@@ -235,16 +241,16 @@ def _summary(session, detail: Detail, options, filters, access, populated, low, 
              f"soit {fmt_number(totals['under_pop'].value / total_pop * 100 if total_pop else None, 1)}\u00a0% "
              "de la population")
     stats = _stats(mean, shown(totals["under"]), shown(totals["under_pop"]), share, shown(totals["zero"]),
-                   f"{fmt_number(int(by_dep['communes'].sum()))} communes", options.threshold,
+                   plural(int(by_dep['communes'].sum()), "commune"), options.threshold,
                    hidden=tuple(totals[c].value is None for c in ("under", "under_pop", "zero")))
     area = AreaLayer(
         level=DEPARTEMENT, codes=tuple(deps), values=tuple(None if v != v else float(v)
                                                            for v in by_dep["accessibility"]),
         value_hover=("%{z:.2f} consultations / hab. / an en moyenne dans le département "
-                     f"(seuil {fmt_number(options.threshold, 1)})<br>%{{customdata[0]}} communes sous le seuil"),
-        customdata=tuple((str(u),) for u in table["under"]),
+                     f"(seuil {fmt_number(options.threshold, 1)})<br>%{{customdata[0]}} sous le seuil"),
+        customdata=tuple((_communes(u),) for u in table["under"]),
         missing_hover="Aucun habitant", colorbar_title="Consultations / hab. / an", zmax=ACCESS_ZMAX)
-    parts = [f"{n} : {fmt_number(a, 2)} ({u if isinstance(u, str) else fmt_number(u)} communes sous le seuil)"
+    parts = [f"{n} : {fmt_number(a, 2)} ({_communes(u)} sous le seuil)"
              for n, a, u in zip(table["departement"], table["accessibility"], table["under"], strict=True)]
     caption = ("Carte par département (niveau « synthèse ») : accessibilité moyenne pondérée par la population "
                "— " + " ; ".join(parts) + ". Les services du programme sont localisés au niveau « détail » seulement.")

@@ -15,7 +15,7 @@ from data.models import Dataset, Level
 from data.queries import feeds as q
 from data.queries.common import protect_table
 from data.users import utcnow
-from data.views.base import Stat, TableView, labelled, register_view, shown_count
+from data.views.base import Stat, TableView, labelled, register_view, shown_count, shown_counted
 from data.views.series import WeeklySeries, weekly_series
 
 NAME = "feeds"
@@ -68,6 +68,9 @@ def feeds_view(session: Session, *, scope: AccessScope, filters: Filters | None,
 
     def count(n) -> str:
         return shown_count(n, summary=summary)
+
+    def counted(n, singular: str, plural: str | None = None) -> str:
+        return shown_counted(n, singular, plural, summary=summary)
     sources = q.sources_table(session, scope=scope, now=options.now)
     hourly = q.hourly(session, scope=scope, now=options.now)
     rejects = q.rejects(session, scope=scope, now=options.now)
@@ -81,7 +84,8 @@ def feeds_view(session: Session, *, scope: AccessScope, filters: Filters | None,
         Stat("feeds-rejects", "Refus (7 jours)", count(int(rejects["count"].sum()) if not rejects.empty else 0)),
     )
     total_in, total_rej = int(received["received"].sum()), int(hourly["rejected"].sum())
-    hourly_caption = (f"{count(total_in)} événements reçus et {count(total_rej)} refusés en 48 heures."
+    hourly_caption = (f"{counted(total_in, 'événement reçu', 'événements reçus')} et "
+                      f"{counted(total_rej, 'refusé')} en 48 heures."
                       if not hourly.empty else "Aucun événement reçu sur les 48 dernières heures.")
     if summary:
         sources_frame = _sources_per_kind(sources, count)
@@ -111,7 +115,7 @@ def feeds_view(session: Session, *, scope: AccessScope, filters: Filters | None,
     return FeedsView(
         stats,
         TableView(SOURCES_TABLE, "Sources" if not summary else "Sources par flux", sources_frame,
-                  caption=f"{count(len(sources))} sources, dont {count(silent)} silencieuses"
+                  caption=f"{counted(len(sources), 'source')}, dont {counted(silent, 'silencieuse')}"
                           + (" (en tête du tableau)." if not summary else " (niveau « synthèse » : par flux)."),
                   open=True),
         hourly_series, "Événements par jour" if summary else "Événements par heure", hourly_table, reject_series,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 import data.views.grid as grid
 from data.access import AccessScope
 from data.filters import Filters, Period, add_months, month_end
-from data.formatting import fmt_number
+from data.formatting import fmt_number, plural
 from data.geography import pairwise_km
 from data.models import Dataset, Departement, MobileUnit
 from data.queries import mobile as q
@@ -131,7 +131,8 @@ def _stats(s: q.MobileSummary, detail: Detail) -> tuple[Stat, ...]:
              "—" if s.slot_use_pct is None else f"{fmt_number(s.slot_use_pct, 1)}\u00a0%",
              "consultations rapportées aux créneaux offerts lors des arrêts réalisés"),
         Stat("mob-reach", "Communes desservies", c(s.communes_served),
-             f"{c(s.population_served)} habitants ; à moins de 10 km d'un arrêt : {c(s.population_within[10.0])}, "
+             f"{detail.counted(s.population_served, 'habitant')} ; "
+             f"à moins de 10 km d'un arrêt : {c(s.population_within[10.0])}, "
              f"à moins de 20 km : {c(s.population_within[20.0])}", hidden=detail.hidden(s.communes_served)),
     )
 
@@ -373,7 +374,7 @@ def _map(session: Session, detail: Detail, communes: pd.DataFrame, vehicles: pd.
         top = max(c.max(), 1)
         layers.append(PointLayer(
             "Communes desservies (surface ∝ consultations)", tuple(communes["lat"]), tuple(communes["lon"]),
-            tuple(f"<b>{n}</b><br>{fmt_number(s)} arrêts · {fmt_number(v)} consultations<br>{fmt_number(p)} habitants"
+            tuple(f"<b>{n}</b><br>{plural(s, 'arrêt')} · {plural(v, 'consultation')}<br>{plural(p, 'habitant')}"
                   for n, s, v, p in zip(communes["name"], communes["stops"], communes["consultations"],
                                         communes["population"], strict=True)),
             colour="#009E73", opacity=0.75, size=tuple(7 + 26 * math.sqrt(v / top) for v in c),
@@ -389,6 +390,7 @@ def _map(session: Session, detail: Detail, communes: pd.DataFrame, vehicles: pd.
     bounds, highlight = focus(session, detail, filters, bounds)
     chosen = f" La commune choisie, {commune_name(session, highlight)}, est entourée." if highlight else ""
     return MapView(None, tuple(layers), bounds,
-                   f"{detail.counted(len(located), 'véhicule')} localisé(s) ; "
-                   f"{detail.counted(len(communes), 'commune')} desservie(s) sur la période.{chosen}",
+                   f"{detail.counted(len(located), 'véhicule localisé', 'véhicules localisés')} ; "
+                   f"{detail.counted(len(communes), 'commune desservie', 'communes desservies')} sur la période."
+                   f"{chosen}",
                    highlight=highlight)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 import data.views.grid as grid
 from data.access import AccessScope
 from data.filters import Filters, Period
-from data.formatting import fmt_date, fmt_number
+from data.formatting import fmt_date, fmt_number, plural
 from data.models import Dataset, Level
 from data.queries.overview import PER_INHABITANTS, Kpi, first_days, gp_density_map, overview_kpis, populations
 from data.views.base import (
@@ -124,11 +124,12 @@ def _map(session: Session, detail: Detail, df: pd.DataFrame, filters: Filters) -
     without = int((df["gps"] == 0).sum())
     pop_without = int(df.loc[df["gps"] == 0, "population"].sum())
     total_gps, total_pop = int(df["gps"].sum()), int(df["population"].sum())
-    caption = (f"Carte de {fmt_number(len(df))} communes au {fmt_date(on)} : {fmt_number(total_gps)} médecins "
-               f"généralistes pour {fmt_number(total_pop)} habitants, soit "
+    caption = (f"Carte de {plural(len(df), 'commune')} au {fmt_date(on)} : "
+               f"{plural(total_gps, 'médecin généraliste', 'médecins généralistes')} pour "
+               f"{plural(total_pop, 'habitant')}, soit "
                f"{fmt_number(total_gps / total_pop * 10_000 if total_pop else None, 1)} pour 10 000. "
-               f"{fmt_number(without)} communes ({fmt_number(pop_without)} habitants) n'ont aucun médecin "
-               "généraliste installé.")
+               + (f"{plural(without, 'commune')} ({plural(pop_without, 'habitant')}) "
+                  f"{'n’a' if without < 2 else 'n’ont'} aucun médecin généraliste installé."))
     bounds, highlight = focus(session, detail, filters, (tuple(df["lat"]), tuple(df["lon"])))
     if highlight:
         caption += f" La commune choisie, {commune_name(session, highlight)}, est entourée."

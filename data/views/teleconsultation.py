@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 import data.views.grid as grid
 from data.access import AccessScope
 from data.filters import Filters
-from data.formatting import fmt_number
+from data.formatting import fmt_number, plural
 from data.models import Dataset
 from data.queries import teleconsultation as q
 from data.queries.common import numeric
@@ -137,7 +137,7 @@ def _map(session: Session, detail: Detail, sites: pd.DataFrame, filters: Filters
                        "Aucun site actif pour ce filtre.")
     done = numeric(sites["completed"]).fillna(0)
     biggest = max(done.max(), 1)
-    text = tuple(f"<b>{n}</b><br>{k + ' · ' if k else ''}{c}<br>{fmt_number(v)} séances réalisées<br>"
+    text = tuple(f"<b>{n}</b><br>{k + ' · ' if k else ''}{c}<br>{plural(v, 'séance réalisée', 'séances réalisées')}<br>"
                  f"réalisation {pct(p)}" for n, k, c, v, p in zip(sites["name"], sites["kind"], sites["commune"],
                                                                    sites["completed"], sites["completion_pct"],
                                                                    strict=True))

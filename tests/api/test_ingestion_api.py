@@ -1,9 +1,8 @@
 """The feeds API over HTTP: both forms, every rejection reason, batches, idempotency, limits."""
 from __future__ import annotations
 
-import re
-
 import copy
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 

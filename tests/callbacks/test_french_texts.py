@@ -26,6 +26,9 @@ ARS = "ars@demo.e-meuse-sante.fr"
 USAGERS = "usagers@demo.e-meuse-sante.fr"  # summary level on most datasets
 ADMIN = "admin@demo.e-meuse-sante.fr"
 MEUSE_H1_2025 = (["55"], "2025-01", "2025-06", *SAMPLE_FILTERS[3:])
+FILTER_SETS = (MEUSE_H1_2025,  # its previous period predates the demo data
+               (["55"], "2026-06", "2026-06", SAMPLE_FILTERS[3], "55029"),  # one month, one commune
+               ([], "2025-11", "2026-10", *SAMPLE_FILTERS[3:]))  # every département, a whole year
 
 
 def _call(func, args):
@@ -48,13 +51,13 @@ def _page_texts(email: str) -> dict[str, list[tuple[str, str]]]:
     for entry in _data_callbacks():
         samples = [entry.sample_args]
         if tuple(entry.sample_args[:5]) == SAMPLE_FILTERS:
-            samples.append((*MEUSE_H1_2025, *entry.sample_args[5:]))
+            samples += [(*filters, *entry.sample_args[5:]) for filters in FILTER_SETS]
         for args in samples:
             try:
                 result = _call(entry.func, args)
             except dash.exceptions.PreventUpdate:
                 continue
-            texts[f"{entry.func.__name__}{args[:3]}"] = displayed(result)
+            texts[f"{entry.func.__name__}{args[:5]}"] = displayed(result)
     return texts
 
 
