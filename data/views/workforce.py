@@ -39,6 +39,7 @@ from data.views.series import WeeklySeries
 
 NAME = "workforce"
 DENSITY_TABLE, AGES_TABLE, FLOWS_TABLE = "professionnels-densite", "professionnels-ages", "professionnels-flux"
+CODE_HEADERS = {"commune": "Code INSEE", "epci": "SIREN de l'EPCI", "departement": "Code du département"}
 DENSITY_COLUMNS = {"area_name": "Territoire", "area_code": "Code", "population": "Population",
                    "count": "Professionnels", "density": "Pour 10 000 habitants",
                    "aged_60_plus_pct": "Âgés de 60 ans et plus (%)"}
@@ -138,7 +139,8 @@ def workforce_view(session: Session, *, scope: AccessScope, filters: Filters,
         detail=detail, options=options, label=label,
         stats=_stats(retire, density, label, detail) if retire else (),
         map=_map(session, scope, filters, detail, density, profession, scale, density_caption),
-        density_table=TableView(DENSITY_TABLE, "Données du graphique", labelled(density, DENSITY_COLUMNS),
+        density_table=TableView(DENSITY_TABLE, "Données du graphique",
+                                labelled(density, {**DENSITY_COLUMNS, "area_code": CODE_HEADERS[scale]}),
                                 caption=density_caption),
         ages=WeeklySeries(tuple(ages["band"]), ((label, tuple(None if v != v else float(v) for v in age_counts)),),
                           masked=bool(age_counts.isna().any())) if age_counts.sum() else WeeklySeries((), ()),

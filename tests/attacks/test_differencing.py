@@ -373,7 +373,7 @@ def workforce_rate_cells(o: Oracle, deps, month: date, profession: str):
     for r in o.export("professionnels-densite", deps, ym(month), ym(month), profession=profession):
         out.append((f"{profession} de 60 ans et plus {r['Territoire']} (export densité)",
                     parse_csv(r["Âgés de 60 ans et plus (%)"]), parse_shown(r["Professionnels"]),
-                    ("wf_old", (r["Code"],), on, profession), "export × Professionnels"))
+                    ("wf_old", (r["Code du département"],), on, profession), "export × Professionnels"))
     return out
 
 
@@ -498,7 +498,7 @@ def attack_two_places(o: Oracle, ledger: Ledger, deps, m0: date, m1: date, profe
         dens = o.export("professionnels-densite", deps, ym(m1), ym(m1), profession=profession)
         solve_sum(ledger, "f-two-places", (key, *st_[key]),
                   [(f"export densité {r['Territoire']}", parse_shown(r["Professionnels"]),
-                    ("wf_active", (r["Code"],), b, profession)) for r in dens], f"{ctx} {profession}")
+                    ("wf_active", (r["Code du département"],), b, profession)) for r in dens], f"{ctx} {profession}")
 
 
 def test_f_same_quantity_in_two_places(oracle, ledger):

@@ -58,7 +58,7 @@ def density_cells(o: Oracle, deps, month, profession):
         out.append((f"{profession} {r['Territoire']} (export densité × population)",
                     parse_csv(r["Pour 10 000 habitants"]), Shown(r["Population"], int(r["Population"]) / 100,
                                                                   int(r["Population"]) / 100),
-                    ("wf_active", (r["Code"],), on, profession), "pour 10 000 hab. × Population"))
+                    ("wf_active", (r["Code du département"],), on, profession), "pour 10 000 hab. × Population"))
     return out
 
 
