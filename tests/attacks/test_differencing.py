@@ -423,6 +423,8 @@ def attack_previous(o: Oracle, ledger: Ledger, deps, m: int, k: int) -> None:
         if key not in later or key not in earlier:
             continue
         prev = shown_after(later[key].detail, r"période précédente : " + NUM)
+        if prev.text == "—":  # no previous figure published (comparison impossible, new, no service)
+            continue
         whole = parse_shown(earlier[key].value)
         derived = interval_of(whole) - interval_of(prev)
         ledger.claim("e-previous", f"{key} du {a} au {prev_start - timedelta(days=1)} — dep={','.join(d)}", cell,
