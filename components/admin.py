@@ -42,7 +42,7 @@ USER_COLUMNS = [
     {"field": "email", "headerName": "Adresse"}, {"field": "nom", "headerName": "Nom"},
     {"field": "role", "headerName": "Rôle"}, {"field": "college", "headerName": "Collège"},
     {"field": "departements", "headerName": "Départements"}, {"field": "actif", "headerName": "Actif"},
-    {"field": "derniere_connexion", "headerName": "Dernière connexion (heure de Paris)"},
+    {"field": "derniere_connexion", "headerName": "Dernière connexion (heure de Paris)", "minWidth": 230},
     {"field": "mdp_a_changer", "headerName": "Mot de passe à changer"},
 ]
 
@@ -74,8 +74,8 @@ def source_rows(sources: list[FeedSource]) -> list[dict]:
 SOURCE_COLUMNS = [
     {"field": "nom", "headerName": "Source"}, {"field": "flux", "headerName": "Flux"},
     {"field": "cle", "headerName": "Clé (début)"}, {"field": "etat", "headerName": "État de la clé"},
-    {"field": "creee", "headerName": "Créée le (heure de Paris)"},
-    {"field": "derniere_utilisation", "headerName": "Dernier envoi (heure de Paris)"},
+    {"field": "creee", "headerName": "Créée le (heure de Paris)", "minWidth": 230},
+    {"field": "derniere_utilisation", "headerName": "Dernier envoi (heure de Paris)", "minWidth": 230},
 ]
 
 
@@ -86,7 +86,8 @@ def audit_rows(events: list[AuditEvent]) -> list[dict]:
 
 
 AUDIT_COLUMNS = [
-    {"field": "quand", "headerName": "Date (heure de Paris)", "maxWidth": 190}, {"field": "qui", "headerName": "Qui"},
+    {"field": "quand", "headerName": "Date (heure de Paris)", "minWidth": 190, "maxWidth": 220},
+    {"field": "qui", "headerName": "Qui"},
     {"field": "action", "headerName": "Action"}, {"field": "cible", "headerName": "Cible"},
     {"field": "depuis", "headerName": "Adresse IP", "maxWidth": 140}, {"field": "detail", "headerName": "Détail"},
 ]
