@@ -49,7 +49,7 @@ def _from_view(key: str, fmt: str):
     view = page_view(spec.view, session=session, scope=scope, filters=filters, options=options)
     table = next(t for t in vars(view).values() if getattr(t, "key", None) == key)
     metadata = export_metadata(session, spec=view_spec, view=view, table=table, scope=scope, filters=filters,
-                               query=filters.to_query(), base_url=request.host_url, version=_version(session),
+                               options=options, base_url=request.host_url, version=_version(session),
                                extracted_at=utcnow())
     return _send(session, key, fmt, spec.title, table.frame, filters, {"options": repr(options)}, metadata.lines)
 

@@ -72,6 +72,13 @@ class CoverageOptions:
     def method(self) -> Options:
         return Options(on=self.on, exclude_65_plus=self.exclude_65_plus, threshold=self.threshold)
 
+    def in_words(self) -> tuple[tuple[str, str], ...]:
+        """The page's controls as an export's metadata says them."""
+        return (("Seuil", f"{fmt_number(self.threshold, 1)} consultation par habitant et par an"
+                 if self.threshold < 2 else f"{fmt_number(self.threshold, 1)} consultations par habitant et par an"),
+                ("Médecins de 65 ans et plus", "exclus" if self.exclude_65_plus else "inclus"),
+                ("Services affichés", ", ".join(LAYERS[k].lower() for k in self.layers) or "aucun"))
+
     def to_query(self) -> str:
         """The page's own controls in the URL (after the shared filters)."""
         return (f"&seuil={fmt_threshold(self.threshold)}" + ("" if self.exclude_65_plus else "&avec65=1")

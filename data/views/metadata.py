@@ -83,14 +83,17 @@ def _filters_in_words(session: Session, scope: AccessScope, filters: Filters | N
 
 
 def export_metadata(session: Session, *, spec: ViewSpec, view, table: TableView, scope: AccessScope,
-                    filters: Filters | None, query: str, base_url: str, version: str,
+                    filters: Filters | None, options, base_url: str, version: str,
                     extracted_at: datetime) -> ExportMetadata:
-    """What an export of `table` (from `view`, computed for `scope` and `filters`) carries besides its rows."""
+    """What an export of `table` (from `view`, computed for `scope`, `filters` and the page's `options`)
+    carries besides its rows; the page's address is the view's own query (filters and page controls)."""
     level = view_level(view)
+    query = getattr(view, "query", None) or (filters.to_query() if filters is not None else "")
     detail = getattr(view, "detail", None)
     rule = (detail.note if detail is not None and detail.note else SUMMARY_NOTE) if level == Level.SUMMARY \
         else DETAIL_RULE
-    lines = [("Titre", table.title), *_filters_in_words(session, scope, filters, level),
+    controls = options.in_words() if hasattr(options, "in_words") else ()
+    lines = [("Titre", table.title), *_filters_in_words(session, scope, filters, level), *controls,
              ("Niveau de détail", f"{LEVEL_WORDS[level]}, celui de votre profil pour ces données"),
              ("Secret statistique", rule)]
     if table.caption:

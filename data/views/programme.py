@@ -28,6 +28,9 @@ COLUMNS = {"experiment_label": "Expérimentation", "indicator_label": "Indicateu
 class ProgrammeOptions:
     experiment: str
 
+    def in_words(self) -> tuple[tuple[str, str], ...]:
+        return (("Expérimentation", EXPERIMENTS[self.experiment]),)
+
     def to_query(self) -> str:
         return f"&experience={self.experiment}"
 

@@ -55,6 +55,9 @@ class WorkforceOptions:
     profession: str = "medecin_gp"
     scale: str = "commune"
 
+    def in_words(self) -> tuple[tuple[str, str], ...]:
+        return (("Profession", q.PROFESSION_CHOICES[self.profession]), ("Échelle", q.SCALES[self.scale]))
+
     def to_query(self) -> str:
         return f"&profession={self.profession}&echelle={self.scale}"
 

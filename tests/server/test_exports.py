@@ -146,7 +146,9 @@ def test_csv_of_communes_for_the_ars_carries_insee_epci_and_metadata(auth, clien
     assert meta["Niveau de détail"].startswith("détail (communes et sites)")
     assert "Aucune perturbation" in meta["Secret statistique"]
     assert "2017" in meta["Population et géographie"] and "heure de Paris" in meta["Extraction"]
-    assert meta["Page"].endswith("/couverture?dep=55&du=2025-01&au=2025-06") and "schéma" in meta["Application"]
+    assert meta["Seuil"] == "2,5 consultations par habitant et par an"
+    assert meta["Médecins de 65 ans et plus"] == "exclus"
+    assert "/couverture?dep=55&du=2025-01&au=2025-06&seuil=2.5" in meta["Page"] and "schéma" in meta["Application"]
     assert meta["Lignes"] == str(len(rows))
 
 
