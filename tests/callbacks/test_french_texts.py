@@ -108,3 +108,22 @@ def test_the_checker_finds_what_the_issue_lists(text, expected):
 ])
 def test_the_checker_accepts_french(text):
     assert text_findings(text) == []
+
+
+@pytest.mark.parametrize("who, path", [("ars", "/compte"), ("admin", "/compte"), ("ars", "/api/v1/docs"),
+                                       (None, "/login")])
+def test_server_pages_read_in_french(client, auth, who, path):
+    """Pages rendered by Flask templates (account, API documentation, sign-in) pass the same checks."""
+    import html
+    import re as regex
+
+    if who:
+        auth.login_as(who)
+    page = client.get(path).get_data(as_text=True)
+    body = regex.sub(r"<(script|style|pre)\b.*?</\1>", " ", page, flags=regex.S)  # code examples are JSON
+    texts = [html.unescape(t).strip() for t in regex.split(r"<[^>]+>", body)]
+    problems = [f"{p} — {t!r}" for t in texts if t for p in text_findings(t, cell=regex.fullmatch(
+        r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", t) is not None)]
+    assert problems == []
+    if path == "/compte":
+        assert "(heure de Paris)" in page and "UTC" not in page
