@@ -161,9 +161,10 @@ def departement_counts(counts: Mapping[str, int | str], *, noun: str, none: str,
 
 def shown_counted(n: int | float | str | None, singular: str, plural: str | None = None, *, summary: bool) -> str:
     """A count with its noun, agreed in French: « 0 commune », « 1 commune », « 3 communes », « < 11 communes »."""
-    if isinstance(n, str) or (summary and is_small(n)):
-        return f"{SMALL_LABEL if not isinstance(n, str) else n} {plural or singular + 's'}"
-    return plural_text(n or 0, singular, plural)
+    if n is None or isinstance(n, str) or (summary and is_small(n)):
+        label = "—" if n is None else n if isinstance(n, str) else SMALL_LABEL
+        return f"{label} {plural or singular + 's'}"
+    return plural_text(n, singular, plural)
 
 
 def shown_count(n: int | float | str | None, *, summary: bool) -> str:
