@@ -137,6 +137,10 @@ class Detail:
         """« 1 commune », « 3 communes », « < 11 communes » (hidden), « 0 commune »."""
         return shown_counted(n, singular, plural, summary=self.summary)
 
+    def counted_secret(self, n: int | float | None, singular: str, plural: str | None = None) -> str:
+        """`counted` of a count the query may have withheld (None: « < 11 … »)."""
+        return self.counted(SMALL_LABEL if n is None else n, singular, plural)
+
     @property
     def note(self) -> str | None:
         if not self.summary:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 import data.views.grid as grid
 from data.access import AccessScope
 from data.filters import Filters
-from data.formatting import fmt_number
+from data.formatting import fmt_number, plural
 from data.models import Dataset
 from data.queries import biology as q
 from data.queries.common import numeric
@@ -171,9 +171,9 @@ def _weekly_caption(df: pd.DataFrame, detail: Detail, summary: q.BiologySummary 
         return "Aucune analyse pour ce filtre."
     tests = numeric(df["tests"])
     per_test = tests.groupby(df["test"]).sum().sort_values(ascending=False)
-    total = detail.counted(detail.secret(summary.tests), "analyse")
-    periods = (detail.counted(df["month"].nunique(), "mois", "mois") if detail.summary
-               else detail.counted(df["week"].nunique(), "semaine"))
+    total = detail.counted_secret(summary.tests, "analyse")
+    periods = (plural(df["month"].nunique(), "mois", "mois") if detail.summary  # periods: not secret
+               else plural(df["week"].nunique(), "semaine"))
     return (f"{total} sur {periods} ; "
             f"examen le plus fréquent : {per_test.index[0]} ({detail.count(int(per_test.iloc[0]))})."
             + (f" {SECRET_NOTE}" if tests.isna().any() else "")

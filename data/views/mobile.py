@@ -160,9 +160,9 @@ def mobile_view(session: Session, *, scope: AccessScope, filters: Filters,
                            x_labels=dict(zip(weekly["month_key"], weekly["month"], strict=True))
                            if detail.summary and not weekly.empty else None)
     # the total is the headline figure's, never a sum that leaves hidden cells out
-    weekly_caption = (f"{detail.counted(detail.secret(summary.stops_completed), 'arrêt')} réalisés sur "
-                      + (detail.counted(weekly[x].nunique(), "mois", "mois") if detail.summary
-                         else detail.counted(weekly[x].nunique(), "semaine"))
+    weekly_caption = (f"{detail.counted_secret(summary.stops_completed, 'arrêt réalisé', 'arrêts réalisés')} sur "
+                      + (plural(weekly[x].nunique(), "mois", "mois") if detail.summary  # periods: not secret
+                         else plural(weekly[x].nunique(), "semaine"))
                       + (" (niveau « synthèse » : par mois, valeurs publiées après perturbation statistique)"
                          if detail.summary else "") + "."
                       + (f" {SECRET_NOTE}" if series.masked else "") if not weekly.empty and summary

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from data.access import AccessScope
 from data.filters import Filters
-from data.formatting import fmt_date, fmt_measure
+from data.formatting import fmt_date, fmt_measure, plural
 from data.models import Dataset
 from data.queries import programme as q
 from data.queries.common import numeric
@@ -77,9 +77,9 @@ def programme_view(session: Session, *, scope: AccessScope, filters: Filters,
                    options: ProgrammeOptions) -> ProgrammeView:
     detail = detail_for(scope, filters, Dataset.PROGRAMME)
     df = q.indicators(session, scope=scope, filters=filters, experiment=options.experiment)
-    caption = (f"{EXPERIMENTS[options.experiment]} : {detail.counted(df['indicator'].nunique(), 'indicateur')}, "
-               f"{detail.counted(df['territory'].nunique(), 'territoire')}, "
-               f"{detail.counted(df['period_end'].nunique(), 'période')} ; la cible est en pointillés de la même "
+    caption = (f"{EXPERIMENTS[options.experiment]} : {plural(df['indicator'].nunique(), 'indicateur')}, "
+               f"{plural(df['territory'].nunique(), 'territoire')}, "
+               f"{plural(df['period_end'].nunique(), 'période')} ; la cible est en pointillés de la même "
                "couleur." if not df.empty else "Aucune valeur pour ce filtre.")
     return ProgrammeView(detail, options, _stats(df), _chart(df),
                          TableView(TABLE, "Données du graphique", labelled(df, COLUMNS), caption=caption),

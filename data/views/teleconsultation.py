@@ -123,7 +123,7 @@ def _weekly_caption(df: pd.DataFrame, detail: Detail, summary: q.Teleconsultatio
     weeks = df["week"].nunique()
     top = done.groupby(df["group"]).sum().sort_values(ascending=False)
     mean = fmt_number(summary.completed / weeks, 0) if summary.completed is not None and weeks else "—"
-    return (f"{detail.counted(weeks, 'semaine')} ; en moyenne {mean} séances réalisées par semaine"
+    return (f"{plural(weeks, 'semaine')} ; en moyenne {mean} séances réalisées par semaine"
             f". Premier groupe : {top.index[0]} ({detail.counted(int(top.iloc[0]), 'séance')} réalisées).")
 
 
@@ -199,7 +199,7 @@ def _summary_view(session: Session, scope: AccessScope, filters: Filters, detail
     area = departement_counts({d: grid.shown(completed_by_dep[d]) for d in deps}, noun="séances réalisées",
                               none="Aucune séance", hover="%{z:,.0f} séances réalisées sur la période",
                               title="Séances réalisées")
-    caption = (f"{detail.counted(len(month_keys), 'mois', 'mois')} ; {detail.secret(summary.completed)} séances "
+    caption = (f"{plural(len(month_keys), 'mois', 'mois')} ; {detail.secret(summary.completed)} séances "
                "réalisées (niveau « synthèse » : par département et par mois, valeurs publiées après perturbation "
                "statistique)." + (f" {SECRET_NOTE}" if series.masked else ""))
     return TeleconsultationView(

@@ -50,7 +50,8 @@ def _page_texts(email: str) -> dict[str, list[tuple[str, str]]]:
         texts[f"layout {page['path']}"] = displayed(layout(dep="55") if callable(layout) else layout)
     for entry in _data_callbacks():
         samples = [entry.sample_args]
-        if tuple(entry.sample_args[:5]) == SAMPLE_FILTERS:
+        args = entry.sample_args
+        if len(args) >= 5 and isinstance(args[0], list) and tuple(args[1:5]) == SAMPLE_FILTERS[1:]:
             samples += [(*filters, *entry.sample_args[5:]) for filters in FILTER_SETS]
         for args in samples:
             try:
