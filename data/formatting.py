@@ -160,6 +160,14 @@ def fmt_time(moment: datetime | None, *, seconds: bool = False, label: bool = Tr
     return f"{text} ({PARIS_LABEL})" if label else text
 
 
+def fmt_clock(moment: datetime | None) -> str:
+    """« 9 h 05 »: a time of day in running French text, Europe/Paris (its sentence says « heure de Paris »)."""
+    if moment is None:
+        return "—"
+    local = to_paris(moment)
+    return f"{local.hour}{NBSP}h{NBSP}{local.minute:02d}"
+
+
 def fmt_datetime(moment: datetime | None, *, label: bool = False, seconds: bool = False) -> str:
     """'01/12/2026 20:53' in Europe/Paris ('… (heure de Paris)' with `label`)."""
     if moment is None:

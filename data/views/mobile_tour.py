@@ -15,14 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-PARIS = ZoneInfo("Europe/Paris")
-NBSP = "\u00a0"
+from data.filters import MONTH_NAMES_FR as MONTHS
+from data.formatting import NBSP, de, fmt_clock, to_paris
+
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
 STATUS = {"planned": "Programmé", "started": "En cours", "completed": "Réalisé", "cancelled": "Annulé"}
 
 
@@ -63,17 +61,13 @@ class Situation:
 
 
 def of_place(name: str) -> str:
-    """« de Blécourt », « d'Ormoy-lès-Sexfontaines », « du Val-d'Esnoms », « des Loges »."""
-    if name.startswith("Le "):
-        return "du " + name[3:]
-    if name.startswith("Les "):
-        return "des " + name[4:]
-    return ("d'" if name[:1].lower() in "aeéèêiîoôuy" else "de ") + name  # h: often aspirated here
+    """« de Blécourt », « d'Ormoy-lès-Sexfontaines », « du Val-d'Esnoms », « des Loges » (data.formatting.de)."""
+    return de(name)
 
 
 def paris(at: datetime) -> datetime:
-    """Naive UTC (storage) → Paris wall time."""
-    return at.replace(tzinfo=UTC).astimezone(PARIS)
+    """Naive UTC (storage) → Paris wall time (the one clock, data.formatting)."""
+    return to_paris(at)
 
 
 def paris_day(now: datetime) -> date:
@@ -82,10 +76,7 @@ def paris_day(now: datetime) -> date:
 
 def clock(at: datetime | None) -> str:
     """« 9 h 05 » in Paris time; « — » for none."""
-    if at is None:
-        return "—"
-    local = paris(at)
-    return f"{local.hour}{NBSP}h{NBSP}{local.minute:02d}"
+    return fmt_clock(at)
 
 
 def day_words(at: datetime, now: datetime) -> str:
