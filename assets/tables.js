@@ -1,31 +1,63 @@
 /* Data tables drawn in the browser from the compact rows a callback sends (components/panel.py
-   `table_payload`): {caption, columns, numeric, rows}. Returns Dash html components as JSON. */
+   `table_payload`): {caption, columns, numeric, rows}.
+
+   The <table> is built as plain DOM inside its (childless) container, not returned as Dash
+   components: 200 rows of 8 cells were ~1 800 Dash components per table, each subscribed to the
+   renderer's store, and a page with three tables spent seconds re-rendering them after every
+   callback (before its KPI cards could paint). The container's React element has no children, so
+   React never touches what is drawn here. */
 (function () {
-    function el(type, props) {
-        return {type: type, namespace: 'dash_html_components', props: props};
+    function stringifyId(id) {  // Dash's DOM id of a pattern-matching component: keys sorted
+        if (typeof id !== 'object') { return id; }
+        return '{' + Object.keys(id).sort().map(function (k) {
+            return JSON.stringify(k) + ':' + JSON.stringify(id[k]);
+        }).join(',') + '}';
     }
-    function align(numeric, i) {
-        return numeric[i] ? 'text-end' : null;
+    function cell(tag, text, numeric, scope) {
+        var node = document.createElement(tag);
+        node.textContent = text;
+        if (numeric) { node.className = 'text-end'; }
+        if (scope) { node.setAttribute('scope', scope); }
+        return node;
+    }
+    function build(data) {
+        var table = document.createElement('table');
+        table.className = 'table table-sm table-striped mb-1';
+        var caption = document.createElement('caption');
+        caption.className = 'visually-hidden';
+        caption.textContent = data.caption || '';
+        table.appendChild(caption);
+        var head = document.createElement('thead');
+        var tr = document.createElement('tr');
+        data.columns.forEach(function (name, i) { tr.appendChild(cell('th', name, data.numeric[i], 'col')); });
+        head.appendChild(tr);
+        table.appendChild(head);
+        var body = document.createElement('tbody');
+        data.rows.forEach(function (row) {
+            var line = document.createElement('tr');
+            row.forEach(function (value, i) { line.appendChild(cell('td', value, data.numeric[i])); });
+            body.appendChild(line);
+        });
+        table.appendChild(body);
+        return table;
+    }
+    function draw(domId, data, tries) {
+        var target = document.getElementById(domId);
+        if (!target) {  // the container is rendered in the same update: try again next frame
+            if (tries < 120) { requestAnimationFrame(function () { draw(domId, data, tries + 1); }); }
+            return;
+        }
+        target.replaceChildren(data && data.columns ? build(data) : '');
     }
     window.dash_clientside = Object.assign({}, window.dash_clientside);
     window.dash_clientside.emeuse = Object.assign({}, window.dash_clientside.emeuse, {
         renderTable: function (data) {
-            if (!data || !data.columns) {
-                return null;
-            }
-            var head = el('Tr', {children: data.columns.map(function (name, i) {
-                return el('Th', {children: name, scope: 'col', className: align(data.numeric, i)});
-            })});
-            var body = data.rows.map(function (row) {
-                return el('Tr', {children: row.map(function (cell, i) {
-                    return el('Td', {children: cell, className: align(data.numeric, i)});
-                })});
-            });
-            return el('Table', {className: 'table table-sm table-striped mb-1', children: [
-                el('Caption', {children: data.caption, className: 'visually-hidden'}),
-                el('Thead', {children: head}),
-                el('Tbody', {children: body})
-            ]});
+            var ctx = window.dash_clientside.callback_context;
+            var out = ctx && ctx.outputs_list;
+            var id = out && (Array.isArray(out) ? out[0] : out).id;
+            if (!id) { return window.dash_clientside.no_update; }
+            draw(stringifyId(id), data, 0);
+            return 'data-table-body' + (data && data.rows ? ' rows-' + data.rows.length : '');
         }
     });
 })();

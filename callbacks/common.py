@@ -65,10 +65,11 @@ def map_click_filters_commune(graph: str) -> None:
     clicked.__name__ = f"clicked_{graph.replace('-', '_')}"
 
 
-# Each data table is drawn in the browser from the rows its panel's callback sent (assets/tables.js).
+# Each data table is drawn in the browser from the rows its panel's callback sent (assets/tables.js), as
+# plain DOM inside its container (the output is only the container's class: its rows are no Dash components).
 clientside_callback(
     ClientsideFunction(namespace="emeuse", function_name="renderTable"),
-    Output({"type": TABLE_BODY, "key": MATCH}, "children"),
+    Output({"type": TABLE_BODY, "key": MATCH}, "className"),
     Input({"type": TABLE_DATA, "key": MATCH}, "data"),
 )
 

@@ -34,7 +34,7 @@ def test_panel_data_sends_at_most_the_table_limit_and_says_so():
 
 def test_the_browser_renderer_is_shipped():
     js = (Path(__file__).resolve().parents[2] / "assets" / "tables.js").read_text(encoding="utf-8")
-    assert "renderTable" in js and "dash_html_components" in js
+    assert "renderTable" in js and "createElement('table')" in js
 
 
 def _find(node, match):
