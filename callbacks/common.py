@@ -20,7 +20,10 @@ from server.database import db_session
 FILTER_INPUTS = [Input(ids.FILTER_DEPARTEMENTS, "value"), Input(ids.FILTER_MONTH_FROM, "value"),
                  Input(ids.FILTER_MONTH_TO, "value"), Input(ids.FILTER_EPCI, "value"),
                  Input(ids.FILTER_COMMUNE, "value")]
+# The same controls read as State by a page's figures callback, which its cards callback triggers.
+FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTER_INPUTS]
 SAMPLE_FILTERS = (["55"], "2026-01", "2026-06", ALL, ALL)
+SAMPLE_READY = 1  # what a cards callback last wrote to its page's `ready` store (any value triggers the figures)
 
 
 def read_filters(departements, month_from, month_to, epci=None, commune=None) -> Filters:
@@ -87,6 +90,14 @@ def updated_at() -> str:
     from data.formatting import updated_at as stamp
 
     return stamp()
+
+
+def view_ready() -> int:
+    """What a page's cards callback writes to its `ready` store once the page's view is cached: a fresh
+    value (the figures callback runs on every write), carrying no data."""
+    import time
+
+    return time.time_ns()
 
 
 def note_box(note: str | None):

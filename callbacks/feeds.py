@@ -1,35 +1,51 @@
-"""Flux callbacks: the live timer → the feeds view (silent sources first, hourly chart, rejects), presented."""
+"""Flux callbacks: the live timer → the feeds view (silent sources first, hourly chart, rejects), presented.
+
+The cards (headline figures, time stamp) first; their `ready` store then triggers the tables and charts,
+which read the same cached view.
+"""
 from __future__ import annotations
 
 from dash import Input, Output, callback
 
 from callbacks._access import guarded, rendered_text
-from callbacks.common import updated_at
+from callbacks.common import SAMPLE_READY, updated_at, view_ready
 from components.charts import empty_figure, series_bars
 from components.live import interval_id, stamp_id
 from components.panel import data_id, graph_id, view_table
 from components.stat_card import stat_cards, stats_id
 from data.models import Dataset
 from data.views.feeds import feeds_options
+from pages._shell import ready_id
 from server.cache import page_view
 from server.database import db_session
 
 PAGE = "feeds"
 
 
+def _view(scope):
+    return page_view(PAGE, session=db_session(), scope=scope, filters=None, options=feeds_options())
+
+
 @callback(
-    Output(stats_id(PAGE), "children"), Output(data_id(f"{PAGE}-sources"), "children"),
-    Output(graph_id(f"{PAGE}-hourly"), "figure"), Output(data_id(f"{PAGE}-hourly"), "children"),
-    Output(graph_id(f"{PAGE}-rejects"), "figure"), Output(data_id(f"{PAGE}-rejects"), "children"),
-    Output(stamp_id(PAGE), "children"),
+    Output(stats_id(PAGE), "children"), Output(stamp_id(PAGE), "children"), Output(ready_id(PAGE), "data"),
     Input(interval_id(PAGE), "n_intervals"),
 )
-@guarded(dataset=Dataset.FEEDS.value, sample_args=(0,),
-         has_data=lambda result: "Démo — " in rendered_text(result[1]))
-def update_feeds(_tick, *, scope):
-    view = page_view(PAGE, session=db_session(), scope=scope, filters=None, options=feeds_options())
+@guarded(dataset=Dataset.FEEDS.value, sample_args=(0,), has_data=lambda result: result[0] is not None)
+def feeds_cards(_tick, *, scope):
+    return stat_cards(_view(scope).stats), updated_at(), view_ready()
+
+
+@callback(
+    Output(data_id(f"{PAGE}-sources"), "children"),
+    Output(graph_id(f"{PAGE}-hourly"), "figure"), Output(data_id(f"{PAGE}-hourly"), "children"),
+    Output(graph_id(f"{PAGE}-rejects"), "figure"), Output(data_id(f"{PAGE}-rejects"), "children"),
+    Input(ready_id(PAGE), "data"),
+)
+@guarded(dataset=Dataset.FEEDS.value, sample_args=(SAMPLE_READY,),
+         has_data=lambda result: "Démo — " in rendered_text(result[0]))
+def feeds_figures(_ready, *, scope):
+    view = _view(scope)
     return (
-        stat_cards(view.stats),
         view_table(view.sources_table),
         series_bars(view.hourly, y_title=view.hourly_axis)
         if not view.hourly.empty else empty_figure("Aucun événement reçu sur les 48 dernières heures"),
@@ -37,5 +53,4 @@ def update_feeds(_tick, *, scope):
         series_bars(view.rejects, y_title="Refus", horizontal=True) if not view.rejects.empty
         else empty_figure("Aucun refus sur les 7 derniers jours"),
         view_table(view.rejects_table),
-        updated_at(),
     )

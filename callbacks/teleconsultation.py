@@ -1,4 +1,8 @@
-"""Téléconsultation callbacks: filters (and the live timer) → the teleconsultation view, presented."""
+"""Téléconsultation callbacks: filters (and the live timer) → the teleconsultation view, presented.
+
+Two callbacks read the same cached view: the cards (headline figures, note, time stamp), then — triggered
+by the cards' `ready` store — the figures and tables, so the cards never wait for a chart to be drawn.
+"""
 from __future__ import annotations
 
 from dash import Input, Output, callback
@@ -7,11 +11,14 @@ from flask import current_app
 from callbacks._access import guarded
 from callbacks.common import (
     FILTER_INPUTS,
+    FILTER_STATES,
     SAMPLE_FILTERS,
+    SAMPLE_READY,
     map_click_filters_commune,
     note_box,
     read_filters,
     updated_at,
+    view_ready,
 )
 from components.charts import series_bars
 from components.live import interval_id, stamp_id
@@ -19,7 +26,7 @@ from components.maps import view_map
 from components.panel import data_id, graph_id, panel_data, view_table
 from components.stat_card import stat_cards, stats_id
 from data.models import Dataset
-from pages._shell import note_id
+from pages._shell import note_id, ready_id
 from server.cache import page_view
 from server.database import db_session
 from server.health import geojson_url
@@ -28,25 +35,36 @@ PAGE = "teleconsultation"
 map_click_filters_commune(graph_id(f"{PAGE}-map"))
 
 
+def _view(scope, departements, month_from, month_to, epci, commune):
+    filters = read_filters(departements, month_from, month_to, epci, commune)
+    return page_view(PAGE, session=db_session(), scope=scope, filters=filters, options=None)
+
+
 @callback(
-    Output(stats_id(PAGE), "children"),
-    Output(graph_id(f"{PAGE}-weekly"), "figure"), Output(data_id(f"{PAGE}-weekly"), "children"),
-    Output(graph_id(f"{PAGE}-map"), "figure"), Output(data_id(f"{PAGE}-map"), "children"),
-    Output(note_id(PAGE), "children"), Output(stamp_id(PAGE), "children"),
+    Output(stats_id(PAGE), "children"), Output(note_id(PAGE), "children"), Output(stamp_id(PAGE), "children"),
+    Output(ready_id(PAGE), "data"),
     *FILTER_INPUTS, Input(interval_id(PAGE), "n_intervals"),
 )
 @guarded(dataset=Dataset.TELECONSULTATION.value, sample_args=(*SAMPLE_FILTERS, 0),
-         has_data=lambda result: bool(result[1]["data"]) and bool(result[3]["data"]))
-def update_teleconsultation(departements, month_from, month_to, epci, commune, _tick, *, scope):
-    filters = read_filters(departements, month_from, month_to, epci, commune)
-    view = page_view(PAGE, session=db_session(), scope=scope, filters=filters, options=None)
+         has_data=lambda result: result[0] is not None)
+def teleconsultation_cards(departements, month_from, month_to, epci, commune, _tick, *, scope):
+    view = _view(scope, departements, month_from, month_to, epci, commune)
+    return stat_cards(view.stats), note_box(view.note), updated_at(), view_ready()
+
+
+@callback(
+    Output(graph_id(f"{PAGE}-weekly"), "figure"), Output(data_id(f"{PAGE}-weekly"), "children"),
+    Output(graph_id(f"{PAGE}-map"), "figure"), Output(data_id(f"{PAGE}-map"), "children"),
+    Input(ready_id(PAGE), "data"), *FILTER_STATES,
+)
+@guarded(dataset=Dataset.TELECONSULTATION.value, sample_args=(SAMPLE_READY, *SAMPLE_FILTERS),
+         has_data=lambda result: bool(result[0]["data"]) and bool(result[2]["data"]))
+def teleconsultation_figures(_ready, departements, month_from, month_to, epci, commune, *, scope):
+    view = _view(scope, departements, month_from, month_to, epci, commune)
     tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url
     return (
-        stat_cards(view.stats),
         series_bars(view.weekly, y_title="Séances réalisées", x_title="Semaine du"),
         view_table(view.weekly_table, query=view.query),
         view_map(view.map, geojson_url=geojson_url, tile_url=tile_url),
         panel_data(caption=view.map.caption) + view_table(view.sites_table, caption="", query=view.query),
-        note_box(view.note),
-        updated_at(),
     )

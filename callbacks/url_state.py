@@ -23,6 +23,11 @@ def control_inputs(page: str) -> list[Input]:
     return [Input(c.id, c.prop) for c in url_state.controls(page)]
 
 
+def control_states(page: str) -> list[State]:
+    """The same controls as State (for a page's figures callback, which its cards callback triggers)."""
+    return [State(c.id, c.prop) for c in url_state.controls(page)]
+
+
 def read_controls(page: str, *values) -> tuple:
     """What the browser sent for the page's controls, validated by their codecs (registry order)."""
     return url_state.clean_values(page, values)

@@ -21,6 +21,12 @@ def note_id(page: str) -> str:
     return f"{page}-note"
 
 
+def ready_id(page: str) -> dict:
+    """The store a page's cards callback writes once its view is cached: it triggers the figures callback,
+    so the cards are drawn first and the figures read the view from the cache (one computation)."""
+    return {"type": "view-ready", "page": page}
+
+
 def dashboard_page(query: dict, *, page: str, title: str, subtitle: str, dataset: str | None,
                    body, live: bool = True, show_filters: bool = True) -> html.Div:
     """`body(filters)` returns the page's own content; its own controls take their values from
@@ -38,6 +44,7 @@ def dashboard_page(query: dict, *, page: str, title: str, subtitle: str, dataset
                    communes=commune_options(session, chosen, filters.epci)) if show_filters else None,
         live_controls(page) if live else None,
         html.Div(id=note_id(page), **{"aria-live": "polite"}),
+        dcc.Store(id=ready_id(page)),
         body(filters),
         _state_store(page, filters, query) if show_filters else None,
     ])

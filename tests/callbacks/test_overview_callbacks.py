@@ -7,9 +7,17 @@ import logging
 import pytest
 from dash.exceptions import PreventUpdate
 
-from callbacks.overview import update_overview
+from callbacks.overview import overview_cards, overview_figures
 from callbacks.url_state import PAGE_STATE_CALLBACKS
 from components import ids
+
+
+def update_overview(*args):
+    """KPIs, map, caption and time stamp: the overview's two callbacks, cards first."""
+    *filters, tick = args
+    kpis, stamp, ready = overview_cards(*filters, tick)
+    figure, caption = overview_figures(ready, *filters)
+    return kpis, figure, caption, stamp
 
 ADMIN = "admin@demo.e-meuse-sante.fr"
 

@@ -6,14 +6,14 @@ import json
 import pytest
 from dash.exceptions import PreventUpdate
 
-from callbacks.biology import update_biology
+from callbacks.biology import biology_cards, biology_figures
 from callbacks.common import territory_choices
-from callbacks.coverage import update_coverage
-from callbacks.feeds import update_feeds
-from callbacks.mobile import update_mobile
-from callbacks.programme import update_programme
-from callbacks.teleconsultation import update_teleconsultation
-from callbacks.workforce import update_workforce
+from callbacks.coverage import coverage_cards, coverage_figures
+from callbacks.feeds import feeds_cards, feeds_figures
+from callbacks.mobile import mobile_cards, mobile_figures
+from callbacks.programme import programme_cards, programme_figures
+from callbacks.teleconsultation import teleconsultation_cards, teleconsultation_figures
+from callbacks.workforce import workforce_cards, workforce_figures
 from components.filters import ALL
 
 ADMIN = "admin@demo.e-meuse-sante.fr"
@@ -21,6 +21,46 @@ ARS = "ars@demo.e-meuse-sante.fr"
 USAGERS = "usagers@demo.e-meuse-sante.fr"            # teleconsultation/mobile/workforce/coverage: summary
 COLLECTIVITES = "collectivites@demo.e-meuse-sante.fr"  # teleconsultation/mobile/workforce/coverage: detail
 H1 = (["52", "55"], "2026-01", "2026-06", ALL, ALL)
+READY = 1  # the value a cards callback wrote to its page's `ready` store
+
+
+def update_teleconsultation(*args):
+    *filters, tick = args
+    stats, note, stamp, _ = teleconsultation_cards(*filters, tick)
+    weekly, weekly_data, sites, sites_data = teleconsultation_figures(READY, *filters)
+    return stats, weekly, weekly_data, sites, sites_data, note, stamp
+
+
+def update_mobile(*args):
+    *filters, tick = args
+    stats, note, stamp, _ = mobile_cards(*filters, tick)
+    return (stats, *mobile_figures(READY, *filters), note, stamp)
+
+
+def update_biology(*args):
+    *filters, tick = args
+    stats, note, stamp, _ = biology_cards(*filters, tick)
+    return (stats, *biology_figures(READY, *filters), note, stamp)
+
+
+def update_workforce(*args):
+    stats, note, _ = workforce_cards(*args)
+    return (stats, *workforce_figures(READY, *args), note)
+
+
+def update_coverage(*args):
+    stats, note, _ = coverage_cards(*args)
+    return (stats, *coverage_figures(READY, *args), note)
+
+
+def update_programme(*args):
+    stats, note, _ = programme_cards(*args)
+    return (stats, *programme_figures(READY, *args), note)
+
+
+def update_feeds(tick):
+    stats, stamp, _ = feeds_cards(tick)
+    return (stats, *feeds_figures(READY), stamp)
 
 
 def text(component) -> str:

@@ -118,6 +118,7 @@ def strategies(territory) -> dict[str, st.SearchStrategy]:
         "workforce-scale.value": st.sampled_from(sorted(SCALES)),
         "programme-experiment.value": st.sampled_from(sorted(EXPERIMENTS)),
         "{type=live-interval}.n_intervals": st.one_of(st.just(0), st.integers(1, 5000)),
+        "{type=view-ready}.data": st.one_of(st.none(), st.integers(1, 2**62)),  # a cards callback's trigger
         **{f"{page}-map-graph.clickData": st.one_of(st.none(), st.sampled_from(communes).map(
             lambda c: {"points": [{"location": c, "customdata": c}]}))
            for page in ("coverage", "mobile", "teleconsultation", "workforce")},
