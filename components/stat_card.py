@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from components.kpi_card import SECRET_NOTE
 
@@ -31,6 +31,8 @@ def stats_id(page: str) -> str:
     return f"{page}-stats"
 
 
-def stats_slot(page: str) -> dcc.Loading:
-    return dcc.Loading(html.Div(id=stats_id(page)), type="dot", delay_show=300)
+def stats_slot(page: str) -> html.Div:
+    """Where the cards callback puts the headline figures: no loading overlay (dcc.Loading hides its children
+    while any of them waits for a callback, which kept painted cards invisible), a reserved height instead."""
+    return html.Div(id=stats_id(page), className="stats-slot", **{"aria-live": "polite"})
 

@@ -15,7 +15,7 @@ dash.register_page(__name__, path="/", name="Vue d'ensemble", title="Vue d'ensem
 
 def _body(_filters) -> html.Div:
     return html.Div([
-        dcc.Loading(html.Div(id=ids.OVERVIEW_KPIS, className="mb-2"), type="dot", delay_show=300),
+        html.Div(id=ids.OVERVIEW_KPIS, className="stats-slot mb-2", **{"aria-live": "polite"}),  # no overlay
         dbc.Card([
             dbc.CardHeader(html.H2("Densité de médecins généralistes par commune", className="h5 mb-0")),
             dbc.CardBody([
