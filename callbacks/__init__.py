@@ -5,6 +5,7 @@ from callbacks import (  # noqa: F401
     common,
     coverage,
     feeds,
+    layout,
     mobile,
     overview,
     programme,

@@ -46,3 +46,14 @@ ADMIN_AUDIT_TO = "admin-audit-to"
 ADMIN_AUDIT_SEARCH = "admin-audit-search"
 ADMIN_AUDIT_EXPORT = "admin-audit-export"
 ADMIN_AUDIT_DOWNLOAD = "admin-audit-download"
+
+# Responsive layout (components/navbar.py, pages/_shell.py, callbacks/layout.py)
+NAV_TOGGLER = "nav-toggler"  # « Menu » below the lg breakpoint
+NAV_ACCOUNT = "nav-account"  # collapsed: account block
+NAV_PAGES = "nav-pages"  # collapsed: page links
+FILTERS_OPEN = "filters-open"  # « Filtres » below lg: opens the off-canvas panel
+FILTERS_CLOSE = "filters-close"
+FILTERS_PANEL = "filters-panel"
+FILTERS_BACKDROP = "filters-backdrop"
+FILTERS_SUMMARY = "filters-summary"  # the active filters in words (small screens and print)
+PRINT_DATE = "print-date"

@@ -30,4 +30,4 @@ def kpi_card(kpi: Kpi) -> dbc.Card:
 def kpi_row(kpis: list[Kpi]) -> html.Div:
     if not kpis:
         return html.Div(dbc.Alert("Aucun indicateur n'est accessible pour ce filtre.", color="secondary"))
-    return dbc.Row([dbc.Col(kpi_card(k), md=6, xl=3, className="mb-3") for k in kpis])
+    return dbc.Row([dbc.Col(kpi_card(k), xs=6, xl=3, className="mb-3") for k in kpis])  # two a row on a phone

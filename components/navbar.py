@@ -5,6 +5,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components import ids
 from components.url_state import PAGE_CONTROLS, nav_link_id
 from data.access import COLLEGES, AccessScope
 
@@ -37,28 +38,36 @@ def logout_form(csrf_token: str) -> html.Form:
 
 
 def navbar(*, scope: AccessScope, user_name: str, csrf_token: str, query: str = "") -> html.Header:
-    """Two tiers: brand and account on top, the pages below (wraps at any width, nothing off-screen)."""
+    """Two tiers from the lg breakpoint: brand and account on top, the pages below (wrapping). Below lg,
+    one line: the brand and a « Menu » toggler that opens the account block and the pages
+    (callbacks/layout.py)."""
     who = ROLE_LABELS.get(scope.role, scope.role)
     if scope.college:
         who = f"{who} — {COLLEGES.get(scope.college, scope.college)}"
     links = [dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"] + query, active="exact",
                                      className="nav-page-link", **_link_id(p)))
              for p in visible_pages(scope)]
+    toggler = html.Button([html.Span(className="navbar-toggler-icon"), html.Span("Menu", className="ms-2")],
+                          id=ids.NAV_TOGGLER, type="button", className="navbar-toggler ms-auto d-lg-none",
+                          **{"aria-controls": f"{ids.NAV_ACCOUNT} {ids.NAV_PAGES}", "aria-expanded": "false"})
     top = dbc.Navbar(
         dbc.Container([
             dbc.NavbarBrand("e-Meuse Santé", href="/" + query,
                             id=nav_link_id("overview", "/", slot="brand")),
-            html.Div([
+            toggler,
+            dbc.Collapse(html.Div([
                 html.Span([html.Span(user_name, className="fw-semibold"), html.Br(), html.Small(who)],
-                          className="navbar-text text-light text-end me-3 lh-sm py-0"),
+                          className="navbar-text text-light text-lg-end me-3 lh-sm py-0"),
                 dbc.Button("Mon compte", href="/compte", external_link=True, color="light", size="sm",
                            outline=True, className="me-2", id="account-link"),
                 logout_form(csrf_token),
-            ], className="d-flex align-items-center ms-auto flex-wrap"),
+            ], className="d-flex align-items-center ms-lg-auto flex-wrap gap-2 py-2 py-lg-0"),
+                id=ids.NAV_ACCOUNT, is_open=False, navbar=True),
         ], fluid=True),
-        color="dark", dark=True, className="py-1",
+        color="dark", dark=True, expand="lg", className="py-1",
     )
-    pages = html.Nav(dbc.Container(dbc.Nav(links, pills=True, className="flex-wrap py-1", id="main-nav"),
-                                   fluid=True),
-                     className="page-nav border-bottom mb-3", **{"aria-label": "Pages du tableau de bord"})
+    pages = html.Nav(dbc.Container(dbc.Collapse(dbc.Nav(links, pills=True, className="flex-wrap py-1", id="main-nav"),
+                                                id=ids.NAV_PAGES, is_open=False, navbar=True), fluid=True),
+                     className="page-nav navbar-expand-lg border-bottom mb-3",
+                     **{"aria-label": "Pages du tableau de bord"})
     return html.Header([top, pages])

@@ -110,7 +110,7 @@ def export_links(table_key: str, query: str) -> html.Div:
                id=f"export-{table_key}-csv", download=""),
         html.A("XLSX", href=f"/export/{table_key}.xlsx{query}", className="btn btn-outline-primary btn-sm",
                id=f"export-{table_key}-xlsx", download=""),
-    ], className="mt-2")
+    ], className="mt-2 export-links")
 
 
 def panel_data(*, caption: str, table: pd.DataFrame | None = None, table_key: str | None = None,

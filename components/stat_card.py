@@ -12,7 +12,7 @@ def stat_card(key: str, label: str, value: str, detail: str | None = None, *, hi
         html.H2(label, className="kpi-label h6 text-muted"),
         html.P(value, className="kpi-value h3 mb-1", id=f"stat-{key}", title=SECRET_NOTE if hidden else None),
         html.P(detail, className="small text-muted mb-0") if detail else None,
-    ]), className="kpi-card h-100 shadow-sm"), md=6, xl=3, className="mb-3")
+    ]), className="kpi-card h-100 shadow-sm"), xs=6, xl=3, className="mb-3")  # two a row on a phone
 
 
 def stat_row(cards: list) -> dbc.Row:
