@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from components.formatting import PLOTLY_SEPARATORS
+from components.formatting import PLOTLY_SEPARATORS, fmt_number
 
 # Cividis: perceptually uniform and readable with colour-vision deficiencies.
 COLORSCALE = "Cividis"
@@ -31,6 +31,36 @@ def _view(lats: list[float], lons: list[float]) -> tuple[dict, float]:
     return {"lat": mid, "lon": (lon0 + lon1) / 2}, round(zoom, 2)
 
 
+def colour_ticks(zmax: float, *, capped: bool, n: int = 4) -> tuple[list[float], list[str]]:
+    """Round ticks from 0 to `zmax` in French; when values above `zmax` share its colour (`capped`), the top
+    tick is `zmax` itself and reads « ≥ 16 »."""
+    if zmax <= 0:
+        return [0], ["0"]
+    raw = zmax / n
+    exp = math.floor(math.log10(raw))
+    step = min(m * 10 ** exp for m in (1, 2, 2.5, 5, 10) if m * 10 ** exp >= raw)
+    decimals = 0 if float(step).is_integer() else (1 if float(step * 10).is_integer() else 2)
+    values = [round(i * step, 6) for i in range(int(zmax / step) + 1)]
+    if capped:
+        values = [v for v in values if v <= zmax - 0.4 * step] + [zmax]
+    labels = [fmt_number(v, decimals) for v in values]
+    if capped:
+        labels[-1] = f"≥ {fmt_number(zmax, 0 if float(zmax).is_integer() else 1)}"
+    return values, labels
+
+
+# Inside the map, bottom right, below the mode bar's buttons and above the credit line.
+COLORBAR = {"thickness": 12, "len": 0.55, "lenmode": "fraction", "x": 0.99, "xanchor": "right",
+            "y": 0.08, "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0.85)", "outlinewidth": 0,
+            "xpad": 6, "ypad": 8, "tickfont": {"size": 11}}
+
+
+def colorbar(title: str, *, zmax: float, capped: bool) -> dict:
+    values, labels = colour_ticks(zmax, capped=capped)
+    return {**COLORBAR, "title": {"text": title, "side": "top", "font": {"size": 11}},
+            "tickmode": "array", "tickvals": values, "ticktext": labels}
+
+
 def commune_choropleth(*, geojson_url: str, codes: list[str], values: list[float | None], value_hover: str,
                        colorbar_title: str, bounds: tuple[list[float], list[float]], customdata: list | None = None,
                        missing_hover: str | list[str] = "Sans valeur", zmax: float | None = None,
@@ -45,6 +75,8 @@ def commune_choropleth(*, geojson_url: str, codes: list[str], values: list[float
     shown = [i for i, v in enumerate(values) if v is not None]
     missing = [i for i, v in enumerate(values) if v is None]
     finite = [values[i] for i in shown]
+    top = zmax if zmax is not None else (max(finite) if finite else 1)
+    capped = zmax is not None and any(v > zmax for v in finite)  # values above the scale share its top colour
     layout_map: dict = {"style": OFFLINE_STYLE, "center": center, "zoom": zoom}
     if tile_url:
         layout_map["layers"] = [{"sourcetype": "raster", "source": [tile_url], "below": "traces"}]
@@ -55,10 +87,10 @@ def commune_choropleth(*, geojson_url: str, codes: list[str], values: list[float
         "locations": [codes[i] for i in shown],
         "z": [round(values[i], 2) for i in shown],
         "zmin": 0,
-        "zmax": zmax if zmax is not None else (max(finite) if finite else 1),
+        "zmax": top,
         "colorscale": COLORSCALE,
         "marker": {"line": {"width": 0.3, "color": "#ffffff"}, "opacity": 0.9},
-        "colorbar": {"title": {"text": colorbar_title, "side": "right"}, "thickness": 14},
+        "colorbar": colorbar(colorbar_title, zmax=top, capped=capped),
         "hovertemplate": f"<b>%{{properties.name}}</b><br>{value_hover}<extra></extra>",
     }
     if customdata is not None:

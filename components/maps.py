@@ -1,9 +1,71 @@
-"""A page view's map as a figure: choropleth of its area layer, then its point layers."""
+"""A page view's map as a figure: choropleth of its area layer, then its point layers, legends and credit."""
 from __future__ import annotations
 
-from components.charts import empty_figure, points_map
+import math
+
+from components.charts import FONT, empty_figure, points_map
 from components.choropleth import commune_choropleth, highlight_trace
+from components.formatting import fmt_number
+from data.geography import GEOMETRY_SOURCE, POPULATION_SOURCE, POPULATION_VINTAGE
 from data.views.base import COMMUNE
+
+BASE_MAP_CREDIT = "fond © OpenStreetMap"  # only when a tile server draws the base map (MAP_TILE_URL)
+STRIP = 0.13  # share of the figure's height under the map for the size legends
+CREDIT_FONT = {"size": 10, "color": "#343a40"}
+
+
+def map_credit(tile_url: str | None = None) -> str:
+    """The one credit line of every map (Licence Ouverte: sources are named), e.g. « Sources : IGN Admin Express,
+    INSEE 2016 — fond © OpenStreetMap »."""
+    text = f"Sources : {GEOMETRY_SOURCE}, {POPULATION_SOURCE} {POPULATION_VINTAGE}"
+    return f"{text} — {BASE_MAP_CREDIT}" if tile_url else text
+
+
+def credit_annotation(tile_url: str | None, *, y: float = 0.0) -> dict:
+    return {"text": map_credit(tile_url), "name": "credit", "showarrow": False, "xref": "paper", "yref": "paper",
+            "x": 1, "y": y, "xanchor": "right", "yanchor": "bottom", "font": CREDIT_FONT,
+            "bgcolor": "rgba(255,255,255,0.85)", "borderpad": 2}
+
+
+def size_legend(legend, colour: str, *, row: int = 0) -> tuple[list[dict], list[dict]]:
+    """Reference circles of a point layer sized by a count, in the strip under the map: shapes and labels
+    placed in pixels from the left edge (shapes outside the map's area are not covered by it)."""
+    y = STRIP * (0.5 if row == 0 else 0.2)
+    title = f"{legend.title} :"
+    x = 8 + 6.6 * len(title) + 8  # after the title (11 px font)
+    shapes, labels = [], [{"text": title, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0, "y": y,
+                           "xanchor": "left", "yanchor": "middle", "xshift": 8, "font": {**FONT, "size": 11},
+                           "name": "size-legend-title"}]
+    for value, size in zip(legend.values, legend.sizes, strict=True):
+        shapes.append({"type": "circle", "xref": "paper", "yref": "paper", "xsizemode": "pixel",
+                       "ysizemode": "pixel", "xanchor": 0, "yanchor": y, "x0": x, "x1": x + size,
+                       "y0": -size / 2, "y1": size / 2, "fillcolor": colour, "opacity": 0.7,
+                       "line": {"color": "#ffffff", "width": 1}, "name": "size-legend"})
+        text = fmt_number(value, 0 if float(value).is_integer() else 1)
+        labels.append({"text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0, "y": y,
+                       "xanchor": "left", "yanchor": "middle", "xshift": x + size + 4, "font": {**FONT, "size": 11},
+                       "name": "size-legend-value"})
+        x += size + 4 + 7 * len(text) + 14
+    return shapes, labels
+
+
+def _finish(figure: dict, view, tile_url: str | None) -> dict:
+    """Credit on every map; size legends (if any) in a strip under it; the legend of layers above them."""
+    layout = figure["layout"]
+    sized = [p for p in view.points if p.size_legend is not None and p.size_legend.values]
+    bottom = STRIP if sized else 0.0
+    if sized:
+        layout["map"]["domain"] = {"x": [0, 1], "y": [bottom, 1]}
+        layout["map"]["zoom"] = round(layout["map"]["zoom"] - math.log2(1 / (1 - bottom)), 2)  # same frame, less room
+        layout.setdefault("shapes", [])
+        for row, layer in enumerate(sized[:2]):
+            shapes, labels = size_legend(layer.size_legend, layer.colour, row=row)
+            layout["shapes"].extend(shapes)
+            layout.setdefault("annotations", []).extend(labels)
+    layout.setdefault("annotations", []).append(credit_annotation(tile_url, y=bottom))
+    if "legend" in layout:
+        layout["legend"] = {**layout["legend"], "y": bottom + 0.01, "yanchor": "bottom"}
+    return figure
 
 
 def view_map(view, *, geojson_url, tile_url: str | None = None) -> dict:
@@ -18,7 +80,7 @@ def view_map(view, *, geojson_url, tile_url: str | None = None) -> dict:
         figure = points_map(points, tile_url=tile_url, geojson_url=geojson_url(view.outline), bounds=view.bounds)
         figure["layout"].pop("height", None)  # the panel's graph sets the height
         _highlight(figure, view, geojson_url)
-        return figure
+        return _finish(figure, view, tile_url)
     a = view.area
     figure = commune_choropleth(
         geojson_url=geojson_url(a.level), codes=list(a.codes), values=list(a.values), value_hover=a.value_hover,
@@ -33,7 +95,7 @@ def view_map(view, *, geojson_url, tile_url: str | None = None) -> dict:
     if view.legend:
         figure["layout"]["showlegend"] = True
         figure["layout"]["legend"] = {"orientation": "h", "y": 0.01, "x": 0.01, "bgcolor": "rgba(255,255,255,0.85)"}
-    return figure
+    return _finish(figure, view, tile_url)
 
 
 def _highlight(figure: dict, view, geojson_url) -> None:

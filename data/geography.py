@@ -20,6 +20,11 @@ POPULATION_VINTAGE = ("INSEE, population municipale millésime 2017 (populations
 GEO_DIR = Path(__file__).resolve().parent / "geo"
 GEOJSON_NAME = "communes.geojson"
 GEOMETRY_FILES = {"commune": GEOJSON_NAME, "departement": "departements.geojson"}  # map level → static asset
+# What the committed files come from (data/geo/PROVENANCE.md): contours IGN ADMIN EXPRESS, populations
+# municipales INSEE of this vintage (the département totals there are INSEE's « populations légales 2016 »).
+GEOMETRY_SOURCE = "IGN Admin Express"
+POPULATION_SOURCE = "INSEE"
+POPULATION_VINTAGE = 2016
 
 
 @dataclass(frozen=True)

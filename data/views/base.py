@@ -14,6 +14,7 @@ The `summary` level, defined here once (DESIGN.md §4, issue #11):
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -74,6 +75,51 @@ class AreaLayer:
 
 
 @dataclass(frozen=True)
+class SizeLegend:
+    """What the circles of a point layer sized by a count stand for: reference values and their diameters."""
+
+    title: str  # what is counted, e.g. « Séances réalisées »
+    values: tuple[float, ...]  # round reference values, smallest first
+    sizes: tuple[float, ...]  # their circles' diameters (px), as the layer's markers are drawn
+
+
+def reference_values(top: float, n: int = 3) -> tuple[float, ...]:
+    """Up to `n` round values (1, 2 or 5 × 10^k) for a size legend, the largest at most `top`, each about a
+    fifth of the next: 1 234 → (50, 200, 1 000)."""
+    if top <= 0:
+        return ()
+    values: list[float] = []
+    target = float(top)
+    while len(values) < n and target >= 1:
+        exp = math.floor(math.log10(target))
+        nice = max(m * 10 ** exp for m in (1, 2, 5) if m * 10 ** exp <= target)
+        if not values or nice < values[-1]:
+            values.append(nice)
+        target = nice / 5
+    return tuple(sorted(int(v) if float(v).is_integer() else v for v in values))
+
+
+@dataclass(frozen=True)
+class SizeScale:
+    """Circles whose surface grows with a count: diameter = base + span × √(value / top) pixels. The one rule
+    that sizes a layer's markers and its legend's circles, so they cannot disagree."""
+
+    base: float
+    span: float
+    top: float
+
+    def size(self, value: float) -> float:
+        return self.base + self.span * math.sqrt(max(float(value), 0.0) / max(float(self.top), 1.0))
+
+    def sizes(self, values) -> tuple[float, ...]:
+        return tuple(self.size(v) for v in values)
+
+    def legend(self, title: str) -> SizeLegend:
+        values = reference_values(max(float(self.top), 1.0))
+        return SizeLegend(title, values, self.sizes(values))
+
+
+@dataclass(frozen=True)
 class PointLayer:
     """Markers on the map (sites, stops, vehicles; at summary level never finer than a département)."""
 
@@ -85,6 +131,7 @@ class PointLayer:
     size: float | tuple[float, ...] = 10
     opacity: float = 0.85
     customdata: tuple[str, ...] | None = None  # commune codes a click filters on (detail only)
+    size_legend: SizeLegend | None = None  # markers sized by a count say what their sizes stand for
 
 
 @dataclass(frozen=True)

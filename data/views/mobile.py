@@ -5,7 +5,6 @@ département has (never where they are nor their names), stop counts of 1–10 a
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -29,6 +28,7 @@ from data.views.base import (
     Detail,
     MapView,
     PointLayer,
+    SizeScale,
     Stat,
     TableView,
     commune_name,
@@ -371,14 +371,14 @@ def _map(session: Session, detail: Detail, communes: pd.DataFrame, vehicles: pd.
     layers = []
     if not communes.empty:
         c = numeric(communes["consultations"]).fillna(0)
-        top = max(c.max(), 1)
+        scale = SizeScale(base=7, span=26, top=max(c.max(), 1))
         layers.append(PointLayer(
             "Communes desservies (surface ∝ consultations)", tuple(communes["lat"]), tuple(communes["lon"]),
             tuple(f"<b>{n}</b><br>{plural(s, 'arrêt')} · {plural(v, 'consultation')}<br>{plural(p, 'habitant')}"
                   for n, s, v, p in zip(communes["name"], communes["stops"], communes["consultations"],
                                         communes["population"], strict=True)),
-            colour="#009E73", opacity=0.75, size=tuple(7 + 26 * math.sqrt(v / top) for v in c),
-            customdata=tuple(communes["insee"])))
+            colour="#009E73", opacity=0.75, size=scale.sizes(c), customdata=tuple(communes["insee"]),
+            size_legend=scale.legend("Consultations")))
     located = vehicles[vehicles["lat"].notna()] if not vehicles.empty else vehicles
     if not located.empty:  # vehicles differ from communes by size, colour, legend and hover, not colour alone
         layers.append(PointLayer(

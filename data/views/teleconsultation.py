@@ -1,7 +1,6 @@
 """Téléconsultation: headline figures, sessions per week, activity per site (per département at summary)."""
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from data.views.base import (
     Detail,
     MapView,
     PointLayer,
+    SizeScale,
     Stat,
     TableView,
     commune_name,
@@ -136,14 +136,14 @@ def _map(session: Session, detail: Detail, sites: pd.DataFrame, filters: Filters
         return MapView(None, (), territory_bounds(session, detail.area.departements),
                        "Aucun site actif pour ce filtre.")
     done = numeric(sites["completed"]).fillna(0)
-    biggest = max(done.max(), 1)
+    scale = SizeScale(base=8, span=34, top=max(done.max(), 1))
     text = tuple(f"<b>{n}</b><br>{k + ' · ' if k else ''}{c}<br>{plural(v, 'séance réalisée', 'séances réalisées')}<br>"
                  f"réalisation {pct(p)}" for n, k, c, v, p in zip(sites["name"], sites["kind"], sites["commune"],
                                                                    sites["completed"], sites["completion_pct"],
                                                                    strict=True))
     layer = PointLayer("Sites (surface ∝ séances réalisées)", tuple(sites["lat"]), tuple(sites["lon"]), text,
-                       colour="#0072B2", opacity=0.7, size=tuple(8 + 34 * math.sqrt(v / biggest) for v in done),
-                       customdata=tuple(sites["insee"]))
+                       colour="#0072B2", opacity=0.7, size=scale.sizes(done), customdata=tuple(sites["insee"]),
+                       size_legend=scale.legend("Séances réalisées"))
     top = sites.loc[done.idxmax()]
     bounds, highlight = focus(session, detail, filters, territory_bounds(session, detail.area.departements))
     chosen = f" La commune choisie, {commune_name(session, highlight)}, est entourée." if highlight else ""
