@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PORT   ?= 8050
 
-.PHONY: run test lint geo demo simulate bench loadtest bench-ingestion attack bench-secrecy clean
+.PHONY: run test lint geo demo simulate bench bench-first-paint loadtest bench-ingestion attack bench-secrecy clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,13 @@ $(VENV)/.bench-deps: requirements-bench.txt requirements-dev.txt requirements.tx
 SCALE ?= s
 bench: $(VENV)/.bench-deps
 	$(PY) -m bench.dashboard --scale $(SCALE) $(if $(POSTGRES),--postgres $(POSTGRES),)
+
+## First paint in headless Chromium: navigation → KPI cards visible, → every chart drawn, per page (starts app.py on
+## FIRST_PAINT_PORT, demo database; URL=http://... measures a running app instead; USER=ars by default)
+FIRST_PAINT_PORT ?= 8059
+USER_FP ?= ars
+bench-first-paint: $(VENV)/.dev-deps
+	$(PY) -m bench.first_paint --port $(FIRST_PAINT_PORT) --user $(USER_FP) $(if $(URL),--url $(URL),)
 
 .venv-load/.deps: requirements-load.txt
 	$(PYTHON) -m venv .venv-load

@@ -49,14 +49,14 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     d = driver(args.width, args.height)
-    if args.print:
-        d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     try:
         d.get(args.url + "/login")
         d.find_element(By.NAME, "email").send_keys(account.email)
         d.find_element(By.NAME, "password").send_keys(account.password)
         d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
         time.sleep(1)
+        if args.print:  # after signing in: the print stylesheet hides forms
+            d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
         for page in args.pages:
             d.get(args.url + page)
             time.sleep(args.wait)
