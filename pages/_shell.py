@@ -44,8 +44,7 @@ def filters_panel(bar) -> html.Div:
                                   **{"aria-label": "Fermer les filtres"})],
                      className="offcanvas-header"),
             html.Div(bar, className="offcanvas-body"),
-        ], id=ids.FILTERS_PANEL, className="offcanvas-lg offcanvas-start filters-panel", tabIndex="-1",
-            **{"aria-labelledby": f"{ids.FILTERS_PANEL}-title"}),
+        ], id=ids.FILTERS_PANEL, className="offcanvas-lg offcanvas-start filters-panel", tabIndex="-1"),
     ], className="filters-area")
 
 
