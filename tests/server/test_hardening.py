@@ -12,11 +12,11 @@ from sqlalchemy import select
 from data.models import AuditEvent, User
 from tests.conftest import Auth
 
-CALLBACK = {"output": "..overview-kpis.children...overview-map.figure...overview-map-caption.children"
-                      "...overview-updated.children..",
-            "outputs": [{"id": "overview-kpis", "property": "children"}, {"id": "overview-map", "property": "figure"},
-                        {"id": "overview-map-caption", "property": "children"},
-                        {"id": "overview-updated", "property": "children"}],
+CALLBACK = {"output": '..overview-kpis.children...overview-updated.children...{"page":"overview","type":"view-ready"}'
+                      '.data..',  # the overview's cards callback
+            "outputs": [{"id": "overview-kpis", "property": "children"},
+                        {"id": "overview-updated", "property": "children"},
+                        {"id": {"type": "view-ready", "page": "overview"}, "property": "data"}],
             "inputs": [{"id": "filter-departements", "property": "value", "value": ["55"]},
                        {"id": "filter-month-from", "property": "value", "value": "2026-01"},
                        {"id": "filter-month-to", "property": "value", "value": "2026-06"},
