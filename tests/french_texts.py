@@ -26,7 +26,8 @@ DISPLAY_KEYS = {"children", "title", "text", "hovertemplate", "name", "ticktext"
                 "value_hover", "missing_hover", "colorbar_title", "annotations"}
 HIDDEN_KEYS = {"id", "className", "type", "style", "href", "namespace", "field", "code", "role_code", "college_code",
                "departements_codes", "email", "qui", "depuis", "src", "geojson", "source", "locations",
-               "featureidkey", "value", "options", "mode", "orientation", "customdata", "cle", "nom", "cible"}
+               "featureidkey", "value", "options", "mode", "orientation", "customdata", "cle", "nom", "cible",
+               "bgcolor", "bordercolor", "fillcolor", "color", "tabIndex"}  # colours, focus order: never read
 ISO_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?)?$")
 IP = re.compile(r"^[\d.:a-f]+$")
 HOVER_FORMAT = re.compile(r"%\{[^}]*\}")

@@ -17,7 +17,7 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
 from callbacks._access import REGISTRY
-from callbacks.common import SAMPLE_FILTERS
+from callbacks.common import SAMPLE_FILTERS, SAMPLE_READY
 from components.formatting import PLOTLY_LOCALES
 from components.panel import GRAPH_CONFIG, MAP_CONFIG
 from tests.french_texts import displayed, findings, text_findings
@@ -51,14 +51,16 @@ def _page_texts(email: str) -> dict[str, list[tuple[str, str]]]:
     for entry in _data_callbacks():
         samples = [entry.sample_args]
         args = entry.sample_args
-        if len(args) >= 5 and isinstance(args[0], list) and tuple(args[1:5]) == SAMPLE_FILTERS[1:]:
-            samples += [(*filters, *entry.sample_args[5:]) for filters in FILTER_SETS]
+        # the filters come first, or after the `ready` value a figures callback is triggered by
+        at = 1 if len(args) >= 6 and args[0] == SAMPLE_READY and isinstance(args[1], list) else 0
+        if len(args) >= at + 5 and isinstance(args[at], list) and tuple(args[at + 1:at + 5]) == SAMPLE_FILTERS[1:]:
+            samples += [(*args[:at], *filters, *args[at + 5:]) for filters in FILTER_SETS]
         for args in samples:
             try:
                 result = _call(entry.func, args)
             except dash.exceptions.PreventUpdate:
                 continue
-            texts[f"{entry.func.__name__}{args[:5]}"] = displayed(result)
+            texts[f"{entry.func.__name__}{args[:at + 5]}"] = displayed(result)
     return texts
 
 
@@ -73,11 +75,11 @@ def test_every_page_reads_in_french(app, as_user, email):
 
 def test_overview_trend_says_why_there_is_no_comparison(app, as_user):
     """Meuse 2025-H1: the previous period (2024-H2) starts before the demo data (November 2024)."""
-    from callbacks.overview import update_overview
+    from callbacks.overview import overview_cards
 
     for email in (ARS, USAGERS):
         with as_user(email):
-            result = _call(update_overview, (*MEUSE_H1_2025, 0))
+            result = _call(overview_cards, (*MEUSE_H1_2025, 0))
         text = " ".join(t for _, t in displayed(result))
         assert re.search(r"comparaison impossible\s*: données disponibles depuis (octobre|novembre) 2024", text), text
         assert "en hausse (+" not in text
