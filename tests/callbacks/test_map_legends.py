@@ -12,7 +12,7 @@ from dash.exceptions import PreventUpdate
 from callbacks._access import REGISTRY
 from components.choropleth import colour_ticks, commune_choropleth
 from components.maps import map_credit, size_legend, view_map
-from data.geography import POPULATION_VINTAGE
+from data.geography import POPULATION_YEAR
 from data.views.base import MapView, PointLayer, SizeScale, reference_values
 
 
@@ -62,7 +62,7 @@ def test_a_sized_point_layer_gets_its_legend_and_the_credit():
 
 
 def test_the_credit_names_the_sources_and_the_base_map_only_when_there_is_one():
-    assert map_credit(None) == f"Sources : IGN Admin Express, INSEE {POPULATION_VINTAGE}"
+    assert map_credit(None) == f"Sources : IGN Admin Express, INSEE {POPULATION_YEAR}"
     assert map_credit("https://tile.example/{z}/{x}/{y}.png").endswith("— fond © OpenStreetMap")
 
 
