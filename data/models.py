@@ -96,6 +96,18 @@ class Commune(Base):
     area_km2: Mapped[float] = mapped_column(Float)
 
 
+class RingCommune(Base):
+    """A commune just outside the territory (within the method's reach): demand only, for the border
+    ring of the accessibility method (data/coverage.py). Filled with the territory (data.geography)."""
+
+    __tablename__ = "ring_commune"
+    insee: Mapped[str] = mapped_column(String(5), primary_key=True)
+    departement_code: Mapped[str] = mapped_column(String(3))
+    population: Mapped[int] = mapped_column(Integer)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
 # --- places and equipment --------------------------------------------------------------------
 
 class Site(Base):
@@ -380,6 +392,23 @@ class AuditEvent(Base):
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict | None] = mapped_column(JSON)
     ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class CoverageScenario(Base):
+    """A named what-if of the coverage planner: supply added or removed, saved by its author.
+
+    `changes` is the list of hypothetical supply changes (data.planner.Change as dicts); `query` the page's
+    filters and options when it was saved, so its URL restores what its author saw."""
+
+    __tablename__ = "coverage_scenario"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    query: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[list] = mapped_column(JSON)
+    author: Mapped[User] = relationship()
 
 
 class SchemaInfo(Base):
