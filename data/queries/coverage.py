@@ -2,16 +2,27 @@
 under-served communes with their nearest service."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data.access import AccessScope
-from data.coverage import DEFAULT_THRESHOLD, Options, gp_supply, two_step_fca
+from data.coverage import (
+    DEFAULT_THRESHOLD,
+    Catchment,
+    Options,
+    accessibility_of,
+    catchment,
+    gp_supply,
+    nearest_supply_km,
+    supply_vector,
+)
 from data.filters import Filters
 from data.geography import pairwise_km
-from data.models import Commune, Dataset, Departement, Device, MobileDaily, Site
+from data.models import Commune, Dataset, Departement, Device, MobileDaily, RingCommune, Site
 from data.models import HealthProfessional as HP
 from data.queries.common import area_for, frame
 from data.queries.workforce import active_on, profession_clause
@@ -30,10 +41,44 @@ def parse_threshold(value) -> float:
 
 
 def _communes(session: Session, departements: tuple[str, ...]) -> pd.DataFrame:
-    rows = session.execute(select(Commune.insee, Commune.name, Commune.departement_code, Commune.population,
-                                  Commune.lat, Commune.lon).where(Commune.departement_code.in_(departements))
-                           .order_by(Commune.insee)).all()
-    return frame(rows, columns=["insee", "name", "departement", "population", "lat", "lon"])
+    rows = session.execute(select(Commune.insee, Commune.name, Commune.departement_code, Commune.epci_code,
+                                  Commune.population, Commune.lat, Commune.lon)
+                           .where(Commune.departement_code.in_(departements)).order_by(Commune.insee)).all()
+    return frame(rows, columns=["insee", "name", "departement", "epci", "population", "lat", "lon"])
+
+
+def _ring(session: Session, departements: tuple[str, ...]) -> pd.DataFrame:
+    """Demand just outside the caller's départements: the territory's other communes and the border ring
+    of the geography build (data.geography.read_ring), as insee, population, lat, lon. Only populations
+    and points: what their GPs offer is not counted (supply of the caller's territory only)."""
+    outside = session.execute(select(Commune.insee, Commune.population, Commune.lat, Commune.lon)
+                              .where(Commune.departement_code.not_in(departements)).order_by(Commune.insee)).all()
+    ring = session.execute(select(RingCommune.insee, RingCommune.population, RingCommune.lat, RingCommune.lon)
+                           .order_by(RingCommune.insee)).all()
+    return frame([*outside, *ring], columns=["insee", "population", "lat", "lon"])
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    """The accessibility computation of a scope: its communes (territory first), the catchment with the
+    border ring, the supply vector, the accessibility and nearest-GP distance, and the GP rows behind the
+    supply (the planner retires some of them)."""
+
+    communes: pd.DataFrame
+    catchment: Catchment
+    supply: np.ndarray
+    access: np.ndarray
+    nearest_km: np.ndarray
+    gp_rows: pd.DataFrame
+
+
+def model(session: Session, *, scope: AccessScope, options: Options) -> Model:
+    deps = tuple(sorted(scope.departements))
+    communes = _communes(session, deps)
+    gp_rows = _gp_rows(session, deps, options)
+    c = catchment(communes, _ring(session, deps))
+    s = supply_vector(c, gp_supply(gp_rows, options=options))
+    return Model(communes, c, s, accessibility_of(c, s), nearest_supply_km(c, s), gp_rows)
 
 
 def _gp_rows(session: Session, departements: tuple[str, ...], options: Options) -> pd.DataFrame:
@@ -53,10 +98,9 @@ def accessibility(session: Session, *, scope: AccessScope, filters: Filters, opt
     cols = ["insee", "name", "departement", "population", "accessibility", "nearest_supply_km", "lat", "lon"]
     if area.empty:
         return pd.DataFrame(columns=cols)
-    communes = _communes(session, tuple(sorted(scope.departements)))
-    supply = gp_supply(_gp_rows(session, tuple(sorted(scope.departements)), options), options=options)
-    result = two_step_fca(communes, supply)
-    df = communes.merge(result, on="insee")
+    m = model(session, scope=scope, options=options)
+    n = m.catchment.inside
+    df = m.communes.assign(accessibility=m.access[:n], nearest_supply_km=m.nearest_km[:n])
     inside = set(session.scalars(area.communes()))
     return df[df["insee"].isin(inside)][cols].reset_index(drop=True)
 
