@@ -8,6 +8,7 @@ from callbacks import (  # noqa: F401
     layout,
     mobile,
     overview,
+    planner,
     programme,
     teleconsultation,
     url_state,

@@ -87,7 +87,7 @@ def view_map(view, *, geojson_url, tile_url: str | None = None) -> dict:
         colorbar_title=a.colorbar_title, bounds=(list(view.bounds[0]), list(view.bounds[1])),
         customdata=list(a.customdata) if a.customdata is not None else None,
         missing_hover=a.missing_hover if isinstance(a.missing_hover, str) else list(a.missing_hover),
-        zmax=a.zmax, tile_url=tile_url)
+        zmax=a.zmax, zmin=a.zmin, colorscale=a.colorscale, tile_url=tile_url)
     _highlight(figure, view, geojson_url)
     if points:
         figure["data"].extend(points_map(points)["data"])

@@ -34,6 +34,9 @@ ACTION_LABELS = {
     "export": "Export de données",
     "demo.generate": "Génération des données de démonstration",
     "access.denied": "Accès refusé",
+    "scenario.create": "Création d'un scénario de couverture",
+    "scenario.update": "Modification d'un scénario de couverture",
+    "scenario.delete": "Suppression d'un scénario de couverture",
 }
 # A refusal of one target to one user is recorded once per window: a refused callback polled by the live
 # timer every few seconds, or a page reloaded, would otherwise drown the journal.

@@ -120,8 +120,9 @@ def greedy(p: Problem, n: int) -> Siting:
                   seconds=time.perf_counter() - t0)
 
 
-def exact(p: Problem, n: int, *, time_limit: float = TIME_LIMIT_S) -> Siting:
-    """The mixed-integer programme of the module docstring, solved by HiGHS."""
+def exact(p: Problem, n: int, *, time_limit: float = TIME_LIMIT_S, start: Siting | None = None) -> Siting:
+    """The mixed-integer programme of the module docstring, solved by HiGHS (from `start`, e.g. the greedy
+    pick, as a first feasible solution: the exact one is never worse)."""
     t0 = time.perf_counter()
     m, k = len(p.candidates), len(p.targets)
     n = min(n, m)
@@ -145,24 +146,52 @@ def exact(p: Problem, n: int, *, time_limit: float = TIME_LIMIT_S) -> Siting:
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     # Σ x = n
     h.addRow(n, n, m, np.arange(m, dtype=np.int32), np.ones(m))
-    # per target: Σ_j g_ij x_j − need_i y_i ≥ 0
-    order = np.argsort(p.entry_target, kind="stable")
-    tgt, site, gain = p.entry_target[order], p.entry_site[order], p.entry_gain[order]
+    # per target: Σ_j min(g_ij, need_i) x_j − need_i y_i ≥ 0 (a gain beyond the need counts as the need:
+    # the same integer solutions, a much tighter relaxation); targets that n sites cannot lift are left out
+    gain = np.minimum(p.entry_gain, p.need[p.entry_target])
+    order = np.lexsort((-gain, p.entry_target))
+    tgt, site, gain = p.entry_target[order], p.entry_site[order], gain[order]
     starts = np.searchsorted(tgt, np.arange(k + 1))
+    rank = np.arange(len(tgt)) - starts[tgt]
+    best_n = np.bincount(tgt[rank < n], weights=gain[rank < n], minlength=k)
+    liftable = best_n >= p.need
+    h.changeColsBounds(int((~liftable).sum()), (m + np.flatnonzero(~liftable)).astype(np.int32),
+                       np.zeros(int((~liftable).sum())), np.zeros(int((~liftable).sum())))
+    rows = np.flatnonzero(liftable)
     index = np.empty(len(tgt) + k, dtype=np.int32)
     value = np.empty(len(tgt) + k)
-    row_starts = np.empty(k, dtype=np.int32)
+    row_starts = np.empty(len(rows), dtype=np.int32)
     at = 0
-    for i in range(k):
+    for r, i in enumerate(rows):
         a, b = starts[i], starts[i + 1]
-        row_starts[i] = at
+        row_starts[r] = at
         index[at:at + b - a] = site[a:b]
         value[at:at + b - a] = gain[a:b]
         at += b - a
         index[at] = m + i
         value[at] = -p.need[i]
         at += 1
-    h.addRows(k, np.zeros(k), np.full(k, inf), at, row_starts, index[:at], value[:at])
+    k_rows = len(rows)
+    # candidates that reach no target n sites can lift only fill the count
+    useful = np.zeros(m, bool)
+    useful[site[liftable[tgt]]] = True
+    if useful.sum() >= n:
+        idle = np.flatnonzero(~useful)
+        h.changeColsBounds(len(idle), idle.astype(np.int32), np.zeros(len(idle)), np.zeros(len(idle)))
+    h.addRows(k_rows, np.zeros(k_rows), np.full(k_rows, inf), at, row_starts, index[:at], value[:at])
+    if start is not None and start.sites:
+        pos = {int(j): k_ for k_, j in enumerate(p.candidates)}
+        x0 = np.zeros(m + k)
+        for j in start.sites:
+            x0[pos[j]] = 1.0
+        got0 = np.zeros(k)
+        for j in start.sites:
+            mine = p.entry_site == pos[j]
+            np.add.at(got0, p.entry_target[mine], p.entry_gain[mine])
+        x0[m:] = ((got0 >= p.need) & liftable).astype(float)
+        sol = highspy.HighsSolution()
+        sol.col_value = x0.tolist()
+        h.setSolution(sol)
     h.run()
     status = h.getModelStatus()
     x = np.asarray(h.getSolution().col_value[:m])

@@ -6,12 +6,18 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components.panel import panel
+from components.planner import planner_section
 from components.stat_card import stats_slot
 from components.url_state import initial_values
 from data.coverage import CONSULTATIONS_PER_FTE
+from data.geography import commune_options
 from data.models import Dataset
+from data.planner import parse_plan
+from data.scenarios import may_plan
 from data.views.coverage import LAYERS
 from pages._shell import dashboard_page
+from server.auth import current_scope
+from server.database import db_session
 
 PAGE = "coverage"
 dash.register_page(__name__, path="/couverture", name="Couverture", title="Couverture (ARS) — e-Meuse Santé",
@@ -55,6 +61,17 @@ def controls(query: dict) -> dbc.Row:
     ], className="mb-3")
 
 
+def planner(query: dict) -> html.Div | None:
+    """The planner, for callers who may plan (its views refuse the others anyway)."""
+    scope = current_scope()
+    if not may_plan(scope):
+        return None
+    scenario = query.get("scenario")
+    return planner_section(communes=commune_options(db_session(), tuple(sorted(scope.departements))),
+                           plan=parse_plan(query.get("plan"), query.get("retraite")).as_json(),
+                           scenario_id=int(scenario) if str(scenario or "").isdigit() else None)
+
+
 def layout(**query) -> html.Div:
     def body(_filters):
         return html.Div([
@@ -68,6 +85,7 @@ def layout(**query) -> html.Div:
                                 "département porte sa moyenne."),
                 panel(f"{PAGE}-under", "Communes sous le seuil", graph=False),
             ]),
+            planner(query),
             dbc.Card([dbc.CardHeader(html.H2("Méthode", className="h5 mb-0")), dbc.CardBody(METHOD)],
                      className="shadow-sm mb-4", id=f"{PAGE}-method"),
         ])

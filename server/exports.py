@@ -47,6 +47,9 @@ def _from_view(key: str, fmt: str):
     options = view_spec.options(request.args, filters)
     session = db_session()
     view = page_view(spec.view, session=session, scope=scope, filters=filters, options=options)
+    if getattr(view, "refused", False):  # the view decided the caller may not see this table at all
+        return error_page(403, "Accès refusé", getattr(view, "message", None) or "Votre profil ne permet pas "
+                                                                                 "d'exporter ce tableau.")
     table = next(t for t in vars(view).values() if getattr(t, "key", None) == key)
     metadata = export_metadata(session, spec=view_spec, view=view, table=table, scope=scope, filters=filters,
                                options=options, base_url=request.host_url, version=_version(session),

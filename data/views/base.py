@@ -72,6 +72,8 @@ class AreaLayer:
     customdata: tuple | None = None
     missing_hover: str | tuple[str, ...] = "Sans valeur"
     zmax: float | None = None
+    zmin: float | None = None  # 0 unless said (a change map is centred on 0)
+    colorscale: str | None = None  # the maps' sequential scale unless said (RdBu for a change)
 
 
 @dataclass(frozen=True)
