@@ -35,7 +35,7 @@ def _options(filters, threshold, exclude, plan: Plan, scenario_id):
 
 
 @callback(Output(ui.COMMUNE, "value"), Input(graph_id(ui.MAP), "clickData"), prevent_initial_call=True)
-@guarded(dataset=COVERAGE, sample_args=({"points": [{"location": "55029"}]},),
+@guarded(dataset=None, sample_args=({"points": [{"location": "55029"}]},),
          has_data=lambda result: result == "55029", public=True)
 def planner_map_click(click, *, scope):
     """Clicking a commune on the scenario map makes it the place of the next change."""
@@ -49,13 +49,13 @@ def planner_map_click(click, *, scope):
 
 
 @callback(Output(ui.AMOUNT, "value"), Input(ui.KIND, "value"), prevent_initial_call=True)
-@guarded(dataset=COVERAGE, sample_args=("mobile",), has_data=lambda result: result == 2.0, public=True)
+@guarded(dataset=None, sample_args=("mobile",), has_data=lambda result: result == 2.0, public=True)
 def planner_default_amount(kind, *, scope):
     return ui.DEFAULT_AMOUNT.get(kind, 1.0)
 
 
 @callback(Output(ui.SUGGEST, "children"), Input(ui.COUNT, "value"))
-@guarded(dataset=COVERAGE, sample_args=(5,), has_data=lambda result: result == "Proposer 5 emplacements",
+@guarded(dataset=None, sample_args=(5,), has_data=lambda result: result == "Proposer 5 emplacements",
          public=True)
 def planner_suggest_label(count, *, scope):
     try:
@@ -70,7 +70,7 @@ def planner_suggest_label(count, *, scope):
           Input(ui.RETIRE, "value"),
           State(ui.KIND, "value"), State(ui.COMMUNE, "value"), State(ui.AMOUNT, "value"), State(ui.PLAN, "data"),
           prevent_initial_call=True)
-@guarded(dataset=COVERAGE, sample_args=(1, None, [], [], "gp", "55029", 2, None),
+@guarded(dataset=None, sample_args=(1, None, [], [], "gp", "55029", 2, None),
          has_data=lambda result: result["changes"][0]["insee"] == "55029", public=True)
 def planner_edit(add, clear, removes, retire, kind, commune, amount, plan, *, scope):
     """The plan being edited (browser state; every figure is recomputed on the server from it)."""
@@ -90,22 +90,6 @@ def planner_edit(add, clear, removes, retire, kind, commune, amount, plan, *, sc
             raise PreventUpdate
         changes.append(change)
     return Plan(tuple(changes), "62" in (retire or [])).as_json()
-
-
-@callback(Output(ui.PLAN, "data", allow_duplicate=True), Output(ui.NAME, "value"), Input(ui.SCENARIO, "data"),
-          State(ui.PLAN, "data"), prevent_initial_call="initial_duplicate")
-@guarded(dataset=COVERAGE, sample_args=(None, SAMPLE_PLAN), has_data=lambda result: result is not None)
-def planner_restore(scenario_id, plan, *, scope):
-    """A scenario opened from its URL (?scenario=<id>): its saved plan becomes the one being edited."""
-    if not scenario_id or not plan_from_json(plan).empty:
-        return no_update, no_update
-    try:
-        saved = get_scenario(db_session(), scope=scope, scenario_id=int(scenario_id))
-    except (ScenarioRefused, TypeError, ValueError):
-        return no_update, no_update
-    if saved is None:
-        return no_update, no_update
-    return saved.plan.as_json(), saved.name
 
 
 @callback(
@@ -216,25 +200,39 @@ def planner_save(n_clicks, name, plan, scenario_id, departements, month_from, mo
                      className="text-success"), saved.id
 
 
-@callback(Output(ui.SAVED, "children"), Input(ui.SCENARIO, "data"), Input({"type": ui.DELETE, "index": ALL},
-                                                                           "n_clicks"))
-@guarded(dataset=COVERAGE, sample_args=(None, []), has_data=lambda result: result is not None)
-def planner_saved_list(scenario_id, deletes, *, scope):
-    """Saved scenarios (every author's); the caller's own — or any, for an administrator — can be deleted."""
-    session = db_session()
+@callback(Output(ui.DELETED, "data"), Input({"type": ui.DELETE, "index": ALL}, "n_clicks"),
+          State(ui.DELETED, "data"), prevent_initial_call=True)
+@guarded(dataset=None, sample_args=([], 0), has_data=lambda result: result is not None, public=True)
+def planner_delete(deletes, deleted, *, scope):
+    """Delete a saved scenario (data.scenarios refuses anyone but its author, an administrator, and anyone
+    below detail on coverage); answers a counter only, which refreshes the list."""
     trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or trigger.get("type") != ui.DELETE or not any(deletes or []):
+        return no_update
+    session = db_session()
+    actor, ip = _actor()
     try:
-        if isinstance(trigger, dict) and trigger.get("type") == ui.DELETE and any(deletes or []):
-            actor, ip = _actor()
-            delete_scenario(session, scope=scope, actor=actor, scenario_id=int(trigger["index"]), ip=ip)
-            session.commit()
-            bump(SCENARIOS_VERSION)
-        saved = list_scenarios(session, scope=scope)
-    except ScenarioRefused:
+        delete_scenario(session, scope=scope, actor=actor, scenario_id=int(trigger["index"]), ip=ip)
+    except (ScenarioRefused, TypeError, ValueError):
         session.rollback()
-        return None
+        return no_update
+    session.commit()
+    bump(SCENARIOS_VERSION)
+    return (deleted or 0) + 1
+
+
+@callback(Output(ui.SAVED, "children"), Output(ui.SAVED_TITLE, "children"), Input(ui.SCENARIO, "data"),
+          Input(ui.DELETED, "data"))
+@guarded(dataset=COVERAGE, sample_args=(None, 0), has_data=lambda result: result[1] is not None)
+def planner_saved_list(scenario_id, deleted, *, scope):
+    """Saved scenarios (every author's); the caller's own — or any, for an administrator — can be deleted."""
+    try:
+        saved = list_scenarios(db_session(), scope=scope)
+    except ScenarioRefused:
+        return None, None
+    title = f"Scénarios enregistrés ({fmt_number(len(saved))})"
     if not saved:
-        return html.P("Aucun scénario enregistré.", className="small text-muted mb-0")
+        return html.P("Aucun scénario enregistré.", className="small text-muted mb-0"), title
     items = []
     for s in saved:
         href = f"/couverture{s.query}&scenario={s.id}"
@@ -246,6 +244,4 @@ def planner_saved_list(scenario_id, deletes, *, scope):
             " ", html.Button("supprimer", id={"type": ui.DELETE, "index": s.id},
                              className="btn btn-link btn-sm p-0 align-baseline text-danger",
                              **{"aria-label": f"Supprimer le scénario {s.name}"}) if mine else None]))
-    return html.Div([html.H3("Scénarios enregistrés", className="h6"), html.Ul(items, className="small mb-0")])
-
-
+    return html.Ul(items, className="small mb-0"), title

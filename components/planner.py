@@ -15,8 +15,9 @@ KIND, COMMUNE, AMOUNT, ADD, RETIRE, CLEAR = (f"{P}-kind", f"{P}-commune", f"{P}-
 CHANGES, REMOVE, STATS, LINK = f"{P}-changes", f"{P}-remove", f"{P}-stats", f"{P}-link"
 COUNT, OBJECTIVE, HOSTS, SUGGEST, SUGGESTION = (f"{P}-count", f"{P}-objective", f"{P}-hosts", f"{P}-suggest",
                                                 f"{P}-suggestion")
-NAME, SAVE, SAVED, SAVE_MESSAGE, DELETE = (f"{P}-name", f"{P}-save", f"{P}-saved", f"{P}-save-message",
-                                           f"{P}-delete")
+NAME, SAVE, SAVED, SAVE_MESSAGE, DELETE, DELETED = (f"{P}-name", f"{P}-save", f"{P}-saved",
+                                                    f"{P}-save-message", f"{P}-delete", f"{P}-deleted")
+SAVED_TITLE = f"{P}-saved-title"
 MAP, EPCI, COMMUNES = f"{P}-map", f"{P}-epci", f"{P}-communes"
 DEFAULT_AMOUNT = {"gp": 1.0, "mobile": 2.0, "teleconsultation": 10.0}
 CONVERSIONS = (f"1 ETP de médecin généraliste = {int(KINDS['gp'].per_unit):,} consultations par an ; "
@@ -26,7 +27,8 @@ CONVERSIONS = (f"1 ETP de médecin généraliste = {int(KINDS['gp'].per_unit):,}
                f"{int(KINDS['teleconsultation'].per_unit)} par an.").replace(",", "\u202f")
 
 
-def planner_section(*, communes: dict[str, str], plan: dict, scenario_id: int | None) -> html.Div:
+def planner_section(*, communes: dict[str, str], plan: dict, scenario_id: int | None, name: str = "",
+                    note: str | None = None) -> html.Div:
     """The planner card: changes, suggestions, saving, then the before / after figures."""
     kind_options = [{"label": f"{k.label} ({k.unit})", "value": key} for key, k in KINDS.items()]
     edit = dbc.Row([
@@ -60,7 +62,8 @@ def planner_section(*, communes: dict[str, str], plan: dict, scenario_id: int | 
     ], className="g-2 mb-2 align-items-end")
     save = dbc.Row([
         dbc.Col([dbc.Label("Nom du scénario", html_for=NAME),
-                 dbc.Input(id=NAME, type="text", maxlength=120, placeholder="ex. Maison de santé à Stenay")], md=5),
+                 dbc.Input(id=NAME, type="text", maxlength=120, value=name,
+                           placeholder="ex. Maison de santé à Stenay")], md=5),
         dbc.Col([html.Div("\u00a0", className="form-label"),
                  dbc.Button("Enregistrer", id=SAVE, color="primary", outline=True, className="w-100")], md=2),
         dbc.Col(html.Div(id=SAVE_MESSAGE, **{"aria-live": "polite"}), md=5),
@@ -68,9 +71,11 @@ def planner_section(*, communes: dict[str, str], plan: dict, scenario_id: int | 
     return html.Div([
         dcc.Store(id=PLAN, data=plan),
         dcc.Store(id=SCENARIO, data=scenario_id),
+        dcc.Store(id=DELETED, data=0),
         dbc.Card([
             dbc.CardHeader(html.H2("Planificateur : et si… ?", className="h5 mb-0")),
             dbc.CardBody([
+                html.P(note, className="alert alert-info py-2") if note else None,
                 html.P("Ajoutez (ou retirez, quantité négative) une offre hypothétique, ou demandez les meilleurs "
                        "emplacements : l'accessibilité est recalculée par la même méthode et comparée à "
                        "aujourd'hui. " + CONVERSIONS, className="small text-muted"),
@@ -84,6 +89,7 @@ def planner_section(*, communes: dict[str, str], plan: dict, scenario_id: int | 
                 html.H3("Enregistrer et partager", className="h6"),
                 save,
                 html.Div(id=LINK, className="small mb-2"),
+                html.H3(id=SAVED_TITLE, className="h6"),
                 html.Div(id=SAVED),
             ]),
         ], className="shadow-sm mb-4", id=f"{P}-card"),

@@ -13,7 +13,7 @@ from data.coverage import CONSULTATIONS_PER_FTE
 from data.geography import commune_options
 from data.models import Dataset
 from data.planner import parse_plan
-from data.scenarios import may_plan
+from data.scenarios import get_scenario, may_plan
 from data.views.coverage import LAYERS
 from pages._shell import dashboard_page
 from server.auth import current_scope
@@ -66,10 +66,19 @@ def planner(query: dict) -> html.Div | None:
     scope = current_scope()
     if not may_plan(scope):
         return None
-    scenario = query.get("scenario")
-    return planner_section(communes=commune_options(db_session(), tuple(sorted(scope.departements))),
-                           plan=parse_plan(query.get("plan"), query.get("retraite")).as_json(),
-                           scenario_id=int(scenario) if str(scenario or "").isdigit() else None)
+    session = db_session()
+    plan = parse_plan(query.get("plan"), query.get("retraite"))
+    scenario_id = int(query["scenario"]) if str(query.get("scenario") or "").isdigit() else None
+    saved = get_scenario(session, scope=scope, scenario_id=scenario_id) if scenario_id else None
+    note = None
+    if saved is not None:  # a saved scenario opened from its URL: its plan, unless the URL carries an edited one
+        plan = saved.plan if plan.empty else plan
+        note = f"Scénario « {saved.name} » de {saved.author}, enregistré le {saved.updated_at:%d/%m/%Y à %H:%M} UTC."
+    elif scenario_id:
+        note = "Ce scénario n'existe pas (ou plus)."
+    return planner_section(communes=commune_options(session, tuple(sorted(scope.departements))),
+                           plan=plan.as_json(), scenario_id=saved.id if saved else None,
+                           name=saved.name if saved else "", note=note)
 
 
 def layout(**query) -> html.Div:

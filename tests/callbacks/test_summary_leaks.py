@@ -124,6 +124,20 @@ def strategies(territory) -> dict[str, st.SearchStrategy]:
            for page in ("coverage", "mobile", "teleconsultation", "workforce")},
         "overview-map.clickData": st.one_of(st.none(), st.sampled_from(communes).map(
             lambda c: {"points": [{"location": c}]})),
+        # the coverage planner (a plan of one to three changes; saving with no name writes nothing)
+        "planner-plan.data": st.lists(st.tuples(st.sampled_from(["gp", "mobile", "teleconsultation"]),
+                                                st.sampled_from(communes), st.integers(1, 4)), max_size=3).map(
+            lambda cs: {"changes": [{"kind": k, "insee": c, "amount": a} for k, c, a in cs], "retire_soon": False}),
+        "planner-scenario.data": st.one_of(st.none(), st.integers(1, 3)),
+        "planner-deleted.data": st.integers(0, 2),
+        "planner-suggest.n_clicks": st.integers(1, 3),
+        "planner-save.n_clicks": st.integers(1, 3),
+        "planner-count.value": st.just(1),
+        "planner-objective.value": st.sampled_from(["above", "reach"]),
+        "planner-hosts.value": st.sampled_from([[], ["1"]]),
+        "planner-kind.value": st.sampled_from(["gp", "mobile", "teleconsultation"]),
+        "planner-amount.value": st.sampled_from([0.5, 1, 2, 4]),
+        "planner-name.value": st.sampled_from(["", "  "]),
     }
 
 
