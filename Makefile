@@ -57,6 +57,7 @@ $(VENV)/.bench-deps: requirements-bench.txt requirements-dev.txt requirements.tx
 SCALE ?= s
 bench: $(VENV)/.bench-deps
 	$(PY) -m bench.dashboard --scale $(SCALE) $(if $(POSTGRES),--postgres $(POSTGRES),)
+	$(PY) -m bench.planner --scale $(if $(filter l,$(SCALE)),l,s)
 
 ## First paint in headless Chromium: navigation → KPI cards visible, → every chart drawn, per page (starts app.py on
 ## FIRST_PAINT_PORT, demo database; URL=http://... measures a running app instead; USER=ars by default)

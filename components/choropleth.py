@@ -64,7 +64,7 @@ def colorbar(title: str, *, zmax: float, capped: bool) -> dict:
 def commune_choropleth(*, geojson_url: str, codes: list[str], values: list[float | None], value_hover: str,
                        colorbar_title: str, bounds: tuple[list[float], list[float]], customdata: list | None = None,
                        missing_hover: str | list[str] = "Sans valeur", zmax: float | None = None,
-                       zmin: float | None = None, colorscale: str | None = None,
+                       zmin: float | None = None, colorscale: str | tuple | None = None,
                        tile_url: str | None = None) -> dict:
     """Choropleth of communes: codes, values and small numbers only; the browser writes the hover.
 
@@ -89,7 +89,8 @@ def commune_choropleth(*, geojson_url: str, codes: list[str], values: list[float
         "z": [round(values[i], 2) for i in shown],
         "zmin": zmin if zmin is not None else 0,
         "zmax": top,
-        "colorscale": colorscale or COLORSCALE,
+        "colorscale": ([list(stop) for stop in colorscale] if isinstance(colorscale, tuple)
+                       else colorscale or COLORSCALE),
         "marker": {"line": {"width": 0.3, "color": "#ffffff"}, "opacity": 0.9},
         "colorbar": (colorbar(colorbar_title, zmax=top, capped=capped) if zmin is None  # a change map: Plotly's ticks
                      else {"title": {"text": colorbar_title, "side": "right"}, "thickness": 14}),

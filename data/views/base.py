@@ -73,7 +73,7 @@ class AreaLayer:
     missing_hover: str | tuple[str, ...] = "Sans valeur"
     zmax: float | None = None
     zmin: float | None = None  # 0 unless said (a change map is centred on 0)
-    colorscale: str | None = None  # the maps' sequential scale unless said (RdBu for a change)
+    colorscale: str | tuple | None = None  # the maps' sequential scale unless said (a diverging one for a change)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ SCENARIO_TABLE, EPCI_TABLE = "couverture-scenario", "couverture-scenario-epci"
 SCENARIOS_VERSION = "scenarios"  # cache version bumped when a saved scenario changes
 REFUSED = ("Le planificateur de couverture travaille à la commune : il est réservé aux agents de l'ARS, aux "
            "administrateurs et aux collèges qui ont accès au détail de la couverture.")
+CHANGE_COLOURS = ((0.0, "#b2182b"), (0.5, "#f7f7f7"), (1.0, "#2166ac"))  # red = lower, blue = higher (ColorBrewer)
 KIND_COLOURS = {"gp": "#000000", "mobile": "#D55E00", "teleconsultation": "#0072B2"}
 COMMUNE_COLUMNS = {"insee": "Code INSEE", "name": "Commune", "epci_name": "EPCI", "departement": "Département",
                    "population": "Population", "before": "Accessibilité avant", "after": "Accessibilité après",
@@ -51,7 +52,8 @@ class PlannerOptions:
     scenario_id: int | None = None
 
     def to_query(self) -> str:
-        return (self.coverage.to_query() + self.plan.to_query()
+        c = self.coverage  # the page's threshold and 65+ option; the layers are the main map's business
+        return (f"&seuil={c.threshold:g}" + ("" if c.exclude_65_plus else "&avec65=1") + self.plan.to_query()
                 + (f"&scenario={self.scenario_id}" if self.scenario_id else ""))
 
 
@@ -216,7 +218,7 @@ def _change_map(st: _State, df: pd.DataFrame) -> MapView:
                      "avant %{customdata[0]:.2f} → après %{customdata[1]:.2f}"),
         customdata=tuple(zip(df["before"].tolist(), df["after"].tolist(), strict=True)),
         missing_hover="Aucun habitant", colorbar_title="Écart (consultations / hab. / an)", zmax=zabs, zmin=-zabs,
-        colorscale="RdBu")
+        colorscale=CHANGE_COLOURS)
     m = st.model
     where = {c: i for c, i in zip(m.communes["insee"], range(len(m.communes)), strict=True)}
     points = []
