@@ -229,7 +229,8 @@ SAMPLE_VALUES = {
     "filter-departements": [], "filter-month-from": QUERY["du"], "filter-month-to": QUERY["au"],
     "filter-epci": "tous", "filter-commune": "tous", "workforce-profession": "medecin_gp",
     "workforce-scale": "commune", "coverage-threshold": "2.5", "coverage-exclude": ["65"],
-    "coverage-layers": ["teleconsultation", "mobile", "biology"], "programme-experiment": "teleconsultation",
+    "coverage-layers": ["teleconsultation", "mobile", "biology"], "coverage-sort": "habitants",
+    "programme-experiment": "teleconsultation",
 }
 
 

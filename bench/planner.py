@@ -134,8 +134,8 @@ def run(url: str, scale: str, repeats: int, filled: bool) -> None:
             state = ("optimal" if exact.optimal else
                      f"stopped at the time limit, gap {100 * (exact.gap or 0):.1f} %" if exact.time_limited else "?")
             print(f"Proposer 5 emplacements ({objective}, 1 ETP each, limit {limit:.0f} s): {exact.seconds:.1f} s, "
-                  f"{state}; exact {exact.value:,.0f} vs greedy {greedy.value:,.0f} inhabitants "
-                  f"({len(p.targets):,} under-served communes, {len(p.candidates):,} candidates)".replace(",", " "))
+                  f"{state}; exact {exact.value:_.0f} vs greedy {greedy.value:_.0f} inhabitants "
+                  f"({len(p.targets):_} under-served communes, {len(p.candidates):_} candidates)".replace("_", " "))
     # the callback itself (the planner's time limit), as the page asks it
     key = next(k for k in dash_app.callback_map if k.startswith("..planner-suggestion.children"))
     spec = dash_app.callback_map[key]

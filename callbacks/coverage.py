@@ -35,10 +35,11 @@ map_click_filters_commune(graph_id(f"{PAGE}-map"))
 SAMPLE = (*SAMPLE_FILTERS, "2,5", ["65"], ["teleconsultation"])
 
 
-def _view(scope, departements, month_from, month_to, epci, commune, threshold, exclude, layers):
+def _view(scope, departements, month_from, month_to, epci, commune, threshold, exclude, layers, sort):
     filters = read_filters(departements, month_from, month_to, epci, commune)
-    threshold, exclude, layers = read_controls(PAGE, threshold, exclude, layers)
-    options = coverage_options(filters=filters, threshold=threshold, exclude_65_plus="65" in exclude, layers=layers)
+    threshold, exclude, layers, sort = read_controls(PAGE, threshold, exclude, layers, sort)
+    options = coverage_options(filters=filters, threshold=threshold, exclude_65_plus="65" in exclude, layers=layers,
+                               sort=sort)
     return page_view(PAGE, session=db_session(), scope=scope, filters=filters, options=options)
 
 
@@ -47,24 +48,26 @@ def _view(scope, departements, month_from, month_to, epci, commune, threshold, e
     *FILTER_INPUTS, *control_inputs(PAGE),
 )
 @guarded(dataset=Dataset.COVERAGE.value, sample_args=SAMPLE, has_data=lambda result: result[0] is not None)
-def coverage_cards(departements, month_from, month_to, epci, commune, threshold, exclude, layers, *, scope):
-    view = _view(scope, departements, month_from, month_to, epci, commune, threshold, exclude, layers)
+def coverage_cards(departements, month_from, month_to, epci, commune, threshold, exclude, layers, sort="habitants",
+                   *, scope):
+    view = _view(scope, departements, month_from, month_to, epci, commune, threshold, exclude, layers, sort)
     return stat_cards(view.stats), note_box(view.note), view_ready()
 
 
 @callback(
     Output(graph_id(f"{PAGE}-map"), "figure"), Output(data_id(f"{PAGE}-map"), "children"),
-    Output(data_id(f"{PAGE}-under"), "children"),
+    Output(data_id(f"{PAGE}-under"), "children"), Output(data_id(f"{PAGE}-under-epci"), "children"),
     Input(ready_id(PAGE), "data"), *FILTER_STATES, *control_states(PAGE),
 )
 @guarded(dataset=Dataset.COVERAGE.value, sample_args=(SAMPLE_READY, *SAMPLE),
          has_data=lambda result: len(result[0]["data"]) >= 2)
-def coverage_figures(_ready, departements, month_from, month_to, epci, commune, threshold, exclude, layers, *,
-                     scope):
-    view = _view(scope, departements, month_from, month_to, epci, commune, threshold, exclude, layers)
+def coverage_figures(_ready, departements, month_from, month_to, epci, commune, threshold, exclude, layers,
+                     sort="habitants", *, scope):
+    view = _view(scope, departements, month_from, month_to, epci, commune, threshold, exclude, layers, sort)
     tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url
     return (
         view_map(view.map, geojson_url=geojson_url, tile_url=tile_url),
         panel_data(caption=view.map.caption),
         view_table(view.under, query=view.query),
+        view_table(view.under_epci, query=view.query) if view.under_epci is not None else None,
     )

@@ -14,7 +14,7 @@ from data.geography import commune_options
 from data.models import Dataset
 from data.planner import parse_plan
 from data.scenarios import get_scenario, may_plan
-from data.views.coverage import LAYERS
+from data.views.coverage import LAYERS, SORTS
 from pages._shell import dashboard_page
 from server.auth import current_scope
 from server.database import db_session
@@ -61,6 +61,16 @@ def controls(query: dict) -> dbc.Row:
     ], className="mb-3")
 
 
+def sort_control(query: dict) -> dbc.Row:
+    chosen = initial_values(PAGE, query)[f"{PAGE}-sort"]
+    return dbc.Row(dbc.Col([
+        dbc.Label("Classer la liste par", html_for=f"{PAGE}-sort", className="small mb-0"),
+        dbc.Select(id=f"{PAGE}-sort", value=chosen, size="sm",
+                   options=[{"label": label[0].upper() + label[1:], "value": key}
+                            for key, (label, _, _) in SORTS.items()]),
+    ], md=4), className="mb-2")
+
+
 def planner(query: dict) -> html.Div | None:
     """The planner, for callers who may plan (its views refuse the others anyway)."""
     scope = current_scope()
@@ -92,7 +102,8 @@ def layout(**query) -> html.Div:
                                 "n'ont pas d'habitant. Au niveau « détail », les symboles montrent les services "
                                 "choisis ; cliquez sur une commune pour filtrer. Au niveau « synthèse », chaque "
                                 "département porte sa moyenne."),
-                panel(f"{PAGE}-under", "Communes sous le seuil", graph=False),
+                panel(f"{PAGE}-under", "Communes sous le seuil", graph=False, extra=[sort_control(query)]),
+                panel(f"{PAGE}-under-epci", "Sous le seuil, par EPCI", graph=False),
             ]),
             planner(query),
             dbc.Card([dbc.CardHeader(html.H2("Méthode", className="h5 mb-0")), dbc.CardBody(METHOD)],

@@ -50,7 +50,9 @@ def _from_view(key: str, fmt: str):
     if getattr(view, "refused", False):  # the view decided the caller may not see this table at all
         return error_page(403, "Accès refusé", getattr(view, "message", None) or "Votre profil ne permet pas "
                                                                                  "d'exporter ce tableau.")
-    table = next(t for t in vars(view).values() if getattr(t, "key", None) == key)
+    table = next((t for t in vars(view).values() if getattr(t, "key", None) == key), None)
+    if table is None:  # a table the view offers at detail level only
+        return error_page(403, "Accès refusé", "Ce tableau n'est pas proposé à votre niveau de détail.")
     metadata = export_metadata(session, spec=view_spec, view=view, table=table, scope=scope, filters=filters,
                                options=options, base_url=request.host_url, version=_version(session),
                                extracted_at=utcnow())

@@ -95,7 +95,7 @@ def accessibility(session: Session, *, scope: AccessScope, filters: Filters, opt
     """Accessibility of each commune of the area (computed on the whole visible territory, so the
     catchments cross the filter's borders as patients do)."""
     area = area_for(scope, filters, Dataset.COVERAGE)
-    cols = ["insee", "name", "departement", "population", "accessibility", "nearest_supply_km", "lat", "lon"]
+    cols = ["insee", "name", "departement", "epci", "population", "accessibility", "nearest_supply_km", "lat", "lon"]
     if area.empty:
         return pd.DataFrame(columns=cols)
     m = model(session, scope=scope, options=options)
@@ -155,7 +155,7 @@ def under_served(session: Session, *, scope: AccessScope, filters: Filters, opti
                                  threshold=parse_threshold(threshold))
     area = area_for(scope, filters, Dataset.COVERAGE)
     cols = ["name", "departement", "population", "accessibility", "nearest_gp_km", "nearest_service",
-            "nearest_service_km", "insee"]
+            "nearest_service_km", "insee", "epci"]
     df = access if access is not None else accessibility(session, scope=scope, filters=filters, options=options)
     if df.empty:
         return pd.DataFrame(columns=cols)
@@ -173,7 +173,7 @@ def under_served(session: Session, *, scope: AccessScope, filters: Filters, opti
             "name": grouped["communes"].map(lambda n: f"{int(n)} communes sous le seuil"),
             "departement": grouped["departement"].map(names), "population": grouped["under_pop"],
             "accessibility": (grouped["weighted"] / grouped["population"]).round(2), "nearest_gp_km": None,
-            "nearest_service": None, "nearest_service_km": None, "insee": None})
+            "nearest_service": None, "nearest_service_km": None, "insee": None, "epci": None})
     if points is None:
         points = service_points(session, scope=scope, filters=filters, options=options)
     low["nearest_service"], low["nearest_service_km"] = None, np.nan

@@ -12,16 +12,17 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.access import AccessScope
 from data.coverage import DEFAULT_THRESHOLD, Options
 from data.filters import Filters
 from data.formatting import fmt_number, plural
-from data.models import Dataset, Level
+from data.models import Dataset, Epci, Level
 from data.queries import coverage as q
 from data.secrecy import SMALL_LABEL, protect_1d, protected_total
-from data.url_codecs import Subset, Switch
+from data.url_codecs import Subset, Switch, choice
 from data.views.base import (
     DEPARTEMENT,
     AreaLayer,
@@ -43,6 +44,14 @@ from data.views.base import (
 
 NAME = "coverage"
 UNDER_TABLE = "couverture-sous-dotees"
+UNDER_EPCI_TABLE = "couverture-sous-dotees-epci"
+SORTS = {  # the under-served working list: key → (label, column, descending)
+    "habitants": ("habitants sous le seuil", "population", True),
+    "accessibilite": ("accessibilité la plus faible", "accessibility", False),
+    "medecin": ("médecin généraliste le plus éloigné", "nearest_gp_km", True),
+    "service": ("service du programme le plus éloigné", "nearest_service_km", True),
+}
+DEFAULT_SORT = "habitants"
 ACCESS_ZMAX = 6.0
 LAYERS = q.LAYERS
 DEFAULT_LAYERS = ("teleconsultation", "mobile")
@@ -67,6 +76,7 @@ class CoverageOptions:
     threshold: float = DEFAULT_THRESHOLD
     exclude_65_plus: bool = True
     layers: tuple[str, ...] = DEFAULT_LAYERS
+    sort: str = DEFAULT_SORT
 
     @property
     def method(self) -> Options:
@@ -82,7 +92,8 @@ class CoverageOptions:
     def to_query(self) -> str:
         """The page's own controls in the URL (after the shared filters)."""
         return (f"&seuil={fmt_threshold(self.threshold)}" + ("" if self.exclude_65_plus else "&avec65=1")
-                + f"&couches={','.join(self.layers) or 'aucune'}")
+                + f"&couches={','.join(self.layers) or 'aucune'}"
+                + ("" if self.sort == DEFAULT_SORT else f"&tri={self.sort}"))
 
 
 def _communes(n) -> str:
@@ -95,25 +106,27 @@ def fmt_threshold(t: float) -> str:
 
 
 def coverage_options(*, filters: Filters, threshold=None, exclude_65_plus: bool = True,
-                     layers=DEFAULT_LAYERS) -> CoverageOptions:
+                     layers=DEFAULT_LAYERS, sort=DEFAULT_SORT) -> CoverageOptions:
     """Options from page controls or URL arguments, validated the same way for both."""
     if isinstance(layers, str):
         layers = layers.split(",")
     chosen = tuple(k for k in LAYERS if k in set(layers or ()))
     return CoverageOptions(on=filters.period.end, threshold=q.parse_threshold(threshold),
-                           exclude_65_plus=bool(exclude_65_plus), layers=chosen)
+                           exclude_65_plus=bool(exclude_65_plus), layers=chosen,
+                           sort=sort if sort in SORTS else DEFAULT_SORT)
 
 
 # URL parameters of the page's own controls (bound to the controls in components/url_state.py)
 THRESHOLD = q.THRESHOLD  # seuil
 EXCLUDE_65 = Switch(on="65", default_on=True)  # avec65=1: GPs aged 65+ counted
 LAYERS_CODEC = Subset(tuple(LAYERS), DEFAULT_LAYERS)  # couches
+SORT_CODEC = choice(tuple(SORTS), DEFAULT_SORT)  # tri: how the under-served list is ranked
 
 
 def options_from_args(args: Mapping[str, str], filters: Filters) -> CoverageOptions:
     return coverage_options(filters=filters, threshold=args.get("seuil"),
                             exclude_65_plus=bool(EXCLUDE_65.decode(args.get("avec65"))),
-                            layers=LAYERS_CODEC.decode(args.get("couches")))
+                            layers=LAYERS_CODEC.decode(args.get("couches")), sort=SORT_CODEC.decode(args.get("tri")))
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,7 @@ class CoverageView:
     under: TableView
     note: str | None
     query: str
+    under_epci: TableView | None = None  # detail level: the list's totals per EPCI
 
 
 def _empty(detail: Detail, options: CoverageOptions, filters: Filters) -> CoverageView:
@@ -136,7 +150,8 @@ def _empty(detail: Detail, options: CoverageOptions, filters: Filters) -> Covera
 @register_view(NAME, dataset=Dataset.COVERAGE.value,
                datasets=(Dataset.COVERAGE.value, Dataset.WORKFORCE.value, Dataset.TELECONSULTATION.value,
                          Dataset.MOBILE.value, Dataset.BIOLOGY.value),
-               options=options_from_args, tables={UNDER_TABLE: "Communes sous-dotées"})
+               options=options_from_args, tables={UNDER_TABLE: "Communes sous-dotées",
+                                                  UNDER_EPCI_TABLE: "Communes sous-dotées par EPCI"})
 def coverage_view(session: Session, *, scope: AccessScope, filters: Filters, options: CoverageOptions) -> CoverageView:
     detail = detail_for(scope, filters, Dataset.COVERAGE)
     if detail.none:
@@ -204,15 +219,43 @@ def _detail(session, scope, detail: Detail, options, filters, access, populated,
                f"{'consultation' if (mean or 0) < 2 else 'consultations'} par habitant et par an ; "
                f"{plural(len(under), 'commune')} ({plural(under_pop, 'habitant')}) sous le seuil de "
                f"{fmt_number(options.threshold, 1)}.")
+    label, column, descending = SORTS[options.sort]
+    under = under.sort_values([column, "population"], ascending=[not descending, False], na_position="last",
+                              kind="stable").reset_index(drop=True)
     table = TableView(UNDER_TABLE, "Communes sous le seuil", labelled(with_epci(session, under), DETAIL_COLUMNS),
-                      caption="Communes habitées dont l'accessibilité est sous le seuil, les moins bien dotées "
-                              "d'abord, avec le service du programme le plus proche.", open=True)
+                      caption=f"Communes habitées dont l'accessibilité est sous le seuil, classées par {label}, "
+                              "avec le médecin généraliste et le service du programme les plus proches.", open=True)
     bounds, highlight = focus(session, detail, filters, (tuple(drawn["lat"]), tuple(drawn["lon"])))
     if highlight:
         caption += f" La commune choisie, {commune_name(session, highlight)}, est entourée parmi ses voisines."
     return CoverageView(detail, options, stats,
                         MapView(area, layer_points, bounds, caption, legend=True, highlight=highlight),
-                        table, None, filters.to_query() + options.to_query())
+                        table, None, filters.to_query() + options.to_query(), _under_by_epci(session, populated, low))
+
+
+EPCI_COLUMNS = {"epci_name": "EPCI", "under": "Communes sous le seuil", "under_pop": "Habitants sous le seuil",
+                "population": "Population de l'EPCI (communes affichées)", "share": "Part sous le seuil (%)",
+                "mean": "Accessibilité moyenne"}
+
+
+def _under_by_epci(session: Session, populated: pd.DataFrame, low: pd.DataFrame) -> TableView:
+    """The working list's totals per EPCI, the most inhabitants under the threshold first."""
+    names = dict(session.execute(select(Epci.code, Epci.name)).all())
+    pop = populated.assign(epci_name=populated["epci"].map(names).fillna("Sans EPCI"),
+                           under=populated["insee"].isin(low["insee"]),
+                           weighted=populated["accessibility"] * populated["population"])
+    pop["under_pop"] = pop["population"].where(pop["under"], 0)
+    by = (pop.groupby("epci_name").agg(under=("under", "sum"), under_pop=("under_pop", "sum"),
+                                       population=("population", "sum"), weighted=("weighted", "sum"))
+          .reset_index())
+    by = by[by["under"] > 0]
+    by["share"] = (by["under_pop"] / by["population"] * 100).round(1)
+    by["mean"] = (by["weighted"] / by["population"]).round(2)
+    by["under"] = by["under"].astype(int)
+    by = by.sort_values(["under_pop", "under"], ascending=False)
+    return TableView(UNDER_EPCI_TABLE, "Sous le seuil, par EPCI", labelled(by, EPCI_COLUMNS),
+                     caption="Par EPCI : communes et habitants sous le seuil, leur part de la population de l'EPCI "
+                             "(communes affichées) et l'accessibilité moyenne, le plus d'habitants d'abord.")
 
 
 def _summary(session, detail: Detail, options, filters, access, populated, low, zero) -> CoverageView:

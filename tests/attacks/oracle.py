@@ -143,7 +143,7 @@ class PageAnswer:
 FILTER_IDS = {"filter-departements", "filter-month-from", "filter-month-to", "filter-epci", "filter-commune"}
 DEFAULT_CONTROLS = {"workforce-profession": "medecin_gp", "workforce-scale": "commune", "coverage-threshold": "2.5",
                     "coverage-exclude": ["65"], "coverage-layers": ["teleconsultation", "mobile"],
-                    "programme-experiment": "teleconsultation"}
+                    "coverage-sort": "habitants", "programme-experiment": "teleconsultation"}
 
 
 def _output_spec(key: str) -> list[dict]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.common.by import By
 from sqlalchemy import delete
 
 from data.db import make_session_factory, session_scope

@@ -114,6 +114,7 @@ def strategies(territory) -> dict[str, st.SearchStrategy]:
                                              st.none()),
         "coverage-exclude.value": st.sampled_from([["65"], []]),
         "coverage-layers.value": st.lists(st.sampled_from(sorted(LAYERS)), unique=True),
+        "coverage-sort.value": st.sampled_from(["habitants", "accessibilite", "medecin", "service", "x"]),
         "workforce-profession.value": st.sampled_from(sorted(PROFESSION_CHOICES)),
         "workforce-scale.value": st.sampled_from(sorted(SCALES)),
         "programme-experiment.value": st.sampled_from(sorted(EXPERIMENTS)),
