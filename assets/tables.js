@@ -33,9 +33,16 @@
         head.appendChild(tr);
         table.appendChild(head);
         var body = document.createElement('tbody');
+        var code = data.columns.indexOf('Code INSEE');
         data.rows.forEach(function (row) {
             var line = document.createElement('tr');
             row.forEach(function (value, i) { line.appendChild(cell('td', value, data.numeric[i])); });
+            if (code >= 0 && /^\d[0-9AB]\d{3}$/.test(row[code])) {  // a commune's row: a click shows it on the map
+                line.className = 'row-commune';
+                line.tabIndex = 0;
+                line.title = 'Afficher ' + row[code] + ' sur la carte (avec ses voisines)';
+                line.setAttribute('data-insee', row[code]);
+            }
             body.appendChild(line);
         });
         table.appendChild(body);
@@ -60,4 +67,15 @@
             return 'data-table-body' + (data && data.rows ? ' rows-' + data.rows.length : '');
         }
     });
+    // Clicking (or Enter on) a commune's row makes it the commune filter: the page's map zooms on it.
+    function choose(event) {
+        var row = event.target.closest && event.target.closest('tr.row-commune');
+        if (!row || !window.dash_clientside.set_props) { return; }
+        if (event.type === 'keydown' && event.key !== 'Enter') { return; }
+        window.dash_clientside.set_props('filter-commune', {value: row.getAttribute('data-insee')});
+        var map = document.querySelector('.js-plotly-plot');
+        if (map && map.scrollIntoView) { map.scrollIntoView({behavior: 'smooth', block: 'center'}); }
+    }
+    document.addEventListener('click', choose);
+    document.addEventListener('keydown', choose);
 })();
