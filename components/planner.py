@@ -83,6 +83,10 @@ def planner_section(*, communes: dict[str, str], plan: dict, scenario_id: int | 
                 html.Div(id=CHANGES, className="mb-2"),
                 html.Hr(),
                 html.H3("Proposer des emplacements", className="h6"),
+                html.P("Parmi les communes des départements et de l'EPCI choisis en haut de page, le type de service "
+                       "et la quantité ci-dessus pour chaque emplacement ; le scénario en cours est pris en compte. "
+                       "Solveur exact (HiGHS), limite de 10 s, avec le choix glouton à côté.",
+                       className="small text-muted mb-1"),
                 suggest,
                 dcc.Loading(html.Div(id=SUGGESTION, className="mb-2", **{"aria-live": "polite"}), type="dot"),
                 html.Hr(),
