@@ -35,8 +35,9 @@ def planner_section(*, communes: dict[str, str], plan: dict, scenario_id: int | 
         dbc.Col([dbc.Label("Type de service", html_for=KIND),
                  dbc.Select(id=KIND, options=kind_options, value="gp")], md=3),
         dbc.Col([dbc.Label("Commune (ou cliquez la carte du scénario)", html_for=COMMUNE),
-                 dcc.Dropdown(id=COMMUNE, options=[{"label": v, "value": k} for k, v in communes.items()],
-                              placeholder="Choisir une commune", clearable=True)], md=4),
+                 dbc.Select(id=COMMUNE, value="",
+                            options=[{"label": "Choisir une commune", "value": ""}]
+                            + [{"label": v, "value": k} for k, v in communes.items()])], md=4),
         dbc.Col([dbc.Label("Quantité", html_for=AMOUNT),
                  dbc.Input(id=AMOUNT, type="number", value=DEFAULT_AMOUNT["gp"], step=0.5, min=-20, max=60)], md=2),
         dbc.Col([html.Div("\u00a0", className="form-label"),

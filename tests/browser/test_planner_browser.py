@@ -16,7 +16,9 @@ from tests.browser.conftest import login
 def _wait_value(dash_duo, selector: str, timeout: float = 20) -> str:
     end = time.time() + timeout
     while time.time() < end:
-        value = dash_duo.find_element(selector).text
+        value = dash_duo.driver.execute_script(
+            f"var s = document.querySelector('{selector}');"
+            "return s && s.value ? s.options[s.selectedIndex].text : '';")
         if "(55)" in value:
             return value.strip()
         time.sleep(0.3)

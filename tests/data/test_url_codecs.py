@@ -86,17 +86,20 @@ def test_every_page_control_round_trips_through_its_url_parameter():
 
 
 def test_the_coverage_page_reads_its_url_like_its_export():
-    query = {"seuil": "3,5", "avec65": "1", "couches": "gp,biology"}
+    query = {"seuil": "3,5", "avec65": "1", "couches": "gp,biology", "tri": "medecin"}
     values = initial_values("coverage", query)
-    assert values == {"coverage-threshold": "3,5", "coverage-exclude": [], "coverage-layers": ["gp", "biology"]}
-    assert own_query("coverage", tuple(values.values())) == "seuil=3.5&avec65=1&couches=gp,biology"
-    assert clean_values("coverage", ("3.5", [], ["biology", "gp"])) == ("3,5", [], ["gp", "biology"])
+    assert values == {"coverage-threshold": "3,5", "coverage-exclude": [], "coverage-layers": ["gp", "biology"],
+                      "coverage-sort": "medecin"}
+    assert own_query("coverage", tuple(values.values())) == "seuil=3.5&avec65=1&couches=gp,biology&tri=medecin"
+    assert clean_values("coverage", ("3.5", [], ["biology", "gp"], "x")) == ("3,5", [], ["gp", "biology"],
+                                                                            "habitants")
     from datetime import date
 
     from data.filters import Filters
 
     options = options_from_args(query, Filters(("55",), date(2026, 1, 1), date(2026, 6, 1), date(2026, 10, 31)))
-    assert (options.threshold, options.exclude_65_plus, options.layers) == (3.5, False, ("gp", "biology"))
+    assert (options.threshold, options.exclude_65_plus, options.layers, options.sort) == (3.5, False, ("gp", "biology"),
+                                                                                          "medecin")
 
 
 def test_a_repeated_or_junk_parameter_falls_back():
