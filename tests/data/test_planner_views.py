@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
-
 from data.access import AccessScope, full_scope
 from data.filters import Filters
 from data.models import Dataset
@@ -88,10 +86,10 @@ def test_under_served_list_ranks_by_inhabitants_by_default_and_sums_per_epci(db)
     assert int(by_epci["Communes sous le seuil"].sum()) == len(table)
     by_access = coverage_view(db, scope=ADMIN, filters=MEUSE,
                               options=coverage_options(filters=MEUSE, sort="accessibilite")).under.frame
-    assert by_access.iloc[:, 4].is_monotonic_increasing  # the accessibility column
+    assert by_access["Accessibilité (consultations / hab. / an)"].is_monotonic_increasing
     assert set(by_access["Code INSEE"]) == set(table["Code INSEE"])
     far = coverage_view(db, scope=ADMIN, filters=MEUSE, options=coverage_options(filters=MEUSE, sort="medecin"))
-    assert pd.Series(far.under.frame.iloc[:, 5]).dropna().is_monotonic_decreasing
+    assert far.under.frame["Médecin généraliste le plus proche (km)"].dropna().is_monotonic_decreasing
     assert "&tri=medecin" in far.query
     summary = coverage_view(db, scope=_member("summary"), filters=MEUSE, options=coverage_options(filters=MEUSE))
     assert summary.under_epci is None  # EPCI totals name no commune, but the summary level is per département
