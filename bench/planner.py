@@ -43,7 +43,7 @@ def fill(url: str, scale: str) -> None:
 
 
 def _body(dash_app, plan: dict) -> dict:
-    key = next(k for k in dash_app.callback_map if k.startswith("..planner-stats.children"))
+    key = next(k for k in dash_app.callback_map if k.startswith("..planner-stats.children"))  # the cards
     spec = dash_app.callback_map[key]
     values = {"planner-plan": plan, "planner-scenario": None, "filter-departements": [],
               "filter-month-from": QUERY["du"], "filter-month-to": QUERY["au"], "filter-epci": "tous",

@@ -92,24 +92,27 @@ def planner_edit(add, clear, removes, retire, kind, commune, amount, plan, *, sc
     return Plan(tuple(changes), "62" in (retire or [])).as_json()
 
 
-@callback(
-    Output(ui.STATS, "children"), Output(graph_id(ui.MAP), "figure"), Output(data_id(ui.MAP), "children"),
-    Output(data_id(ui.EPCI), "children"), Output(data_id(ui.COMMUNES), "children"), Output(ui.CHANGES, "children"),
-    Output(ui.LINK, "children"),
-    Input(ui.PLAN, "data"), Input(ui.SCENARIO, "data"), *FILTER_INPUTS, Input("coverage-threshold", "value"),
-    Input("coverage-exclude", "value"),
-)
-@guarded(dataset=COVERAGE, sample_args=(SAMPLE_PLAN, None, *SAMPLE_FILTERS, 2.5, ["65"]),
-         has_data=lambda result: len(result[1].get("data", [])) >= 1)
-def update_planner(plan, scenario_id, departements, month_from, month_to, epci, commune, threshold, exclude, *,
-                   scope):
+PLANNER_INPUTS = (Input(ui.PLAN, "data"), Input(ui.SCENARIO, "data"), *FILTER_INPUTS,
+                  Input("coverage-threshold", "value"), Input("coverage-exclude", "value"))
+PLANNER_SAMPLE = (SAMPLE_PLAN, None, *SAMPLE_FILTERS, 2.5, ["65"])
+
+
+def _planner_view(scope, plan, scenario_id, departements, month_from, month_to, epci, commune, threshold, exclude):
     filters = read_filters(departements, month_from, month_to, epci, commune)
     options = _options(filters, threshold, exclude, plan_from_json(plan), scenario_id)
-    view = page_view("planner", session=db_session(), scope=scope, filters=filters, options=options)
+    return page_view("planner", session=db_session(), scope=scope, filters=filters, options=options)
+
+
+@callback(Output(ui.STATS, "children"), Output(ui.CHANGES, "children"), Output(ui.LINK, "children"),
+          *PLANNER_INPUTS)
+@guarded(dataset=COVERAGE, sample_args=PLANNER_SAMPLE, has_data=lambda result: result[2] is not None)
+def update_planner(plan, scenario_id, departements, month_from, month_to, epci, commune, threshold, exclude, *,
+                   scope):
+    """The scenario's before / after figures and its changes (the cards; its map and tables follow)."""
+    view = _planner_view(scope, plan, scenario_id, departements, month_from, month_to, epci, commune, threshold,
+                         exclude)
     if view.refused:
-        refusal = html.P(view.message, className="alert alert-secondary")
-        return refusal, {"data": [], "layout": {}}, None, None, None, None, None
-    tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url
+        return html.P(view.message, className="alert alert-secondary"), None, None
     changes = html.Ul([html.Li([text, " ", html.Button("retirer", id={"type": ui.REMOVE, "index": k},
                                                        className="btn btn-link btn-sm p-0 align-baseline",
                                                        **{"aria-label": f"Retirer : {text}"})]
@@ -117,11 +120,24 @@ def update_planner(plan, scenario_id, departements, month_from, month_to, epci, 
                        for k, text in enumerate(view.changes)], className="mb-0") if view.changes else html.P(
         "Scénario vide : ajoutez un service, retirez les médecins de 62 ans et plus ou demandez des emplacements.",
         className="small text-muted mb-0")
-    href = "/couverture" + view.query
-    link = [html.Span("Lien de ce scénario : "), html.A(href, href=href, id=f"{ui.P}-href")]
-    return (stat_cards(view.stats), view_map(view.map, geojson_url=geojson_url, tile_url=tile_url),
-            panel_data(caption=view.map.caption), view_table(view.epci, query=view.query),
-            view_table(view.communes, query=view.query), changes, link)
+    link = [html.Span("Pour partager ce scénario : "),
+            html.A("lien vers cette page avec le scénario", href="/couverture" + view.query, id=f"{ui.P}-href")]
+    return stat_cards(view.stats), changes, link
+
+
+@callback(Output(graph_id(ui.MAP), "figure"), Output(data_id(ui.MAP), "children"),
+          Output(data_id(ui.EPCI), "children"), Output(data_id(ui.COMMUNES), "children"), *PLANNER_INPUTS)
+@guarded(dataset=COVERAGE, sample_args=PLANNER_SAMPLE, has_data=lambda result: len(result[0].get("data", [])) >= 1)
+def planner_figures(plan, scenario_id, departements, month_from, month_to, epci, commune, threshold, exclude, *,
+                    scope):
+    """The scenario's change map and its tables (the same cached view as its cards)."""
+    view = _planner_view(scope, plan, scenario_id, departements, month_from, month_to, epci, commune, threshold,
+                         exclude)
+    if view.refused:
+        return {"data": [], "layout": {}}, None, None, None
+    tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url
+    return (view_map(view.map, geojson_url=geojson_url, tile_url=tile_url), panel_data(caption=view.map.caption),
+            view_table(view.epci, query=view.query), view_table(view.communes, query=view.query))
 
 
 @callback(Output(ui.SUGGESTION, "children"), Output(ui.PLAN, "data", allow_duplicate=True),
@@ -196,7 +212,8 @@ def planner_save(n_clicks, name, plan, scenario_id, departements, month_from, mo
     session.commit()
     bump(SCENARIOS_VERSION)
     href = f"/couverture{query}&scenario={saved.id}"
-    return html.Span([f"Scénario « {saved.name} » enregistré : ", html.A(href, href=href, id=f"{ui.P}-saved-link")],
+    return html.Span([f"Scénario « {saved.name} » enregistré : ",
+                      html.A(f"son lien (n° {saved.id})", href=href, id=f"{ui.P}-saved-link")],
                      className="text-success"), saved.id
 
 

@@ -87,16 +87,16 @@ def save_scenario(session: Session, *, scope: AccessScope, actor: str, name: str
         session.add(row)
         session.flush()
         audit.record(session, action="scenario.create", actor=actor, user_id=scope.user_id, target=f"scenario:{row.id}",
-                     detail={"name": name, "plan": plan.as_json(), "query": query}, ip=ip)
+                     detail={"name": name, "plan": plan.as_json()}, ip=ip)
     else:
         row = session.get(CoverageScenario, scenario_id)
         if row is None or row.author_id != scope.user_id:
             raise ScenarioRefused("only its author changes a scenario")
-        before = {"name": row.name, "plan": row.changes, "query": row.query}
+        before = {"name": row.name, "plan": row.changes}
         row.name, row.changes, row.query, row.updated_at = name, plan.as_json(), query, now
         audit.record(session, action="scenario.update", actor=actor, user_id=scope.user_id,
                      target=f"scenario:{row.id}",
-                     detail={"before": before, "after": {"name": name, "plan": plan.as_json(), "query": query}}, ip=ip)
+                     detail={"before": before, "after": {"name": name, "plan": plan.as_json()}}, ip=ip)
     session.flush()
     author = session.get(User, row.author_id).full_name
     return _saved(row, author)
@@ -111,6 +111,6 @@ def delete_scenario(session: Session, *, scope: AccessScope, actor: str, scenari
     if row.author_id != scope.user_id and scope.role != Role.ADMIN.value:
         raise ScenarioRefused("only its author or an administrator deletes a scenario")
     audit.record(session, action="scenario.delete", actor=actor, user_id=scope.user_id, target=f"scenario:{row.id}",
-                 detail={"name": row.name, "plan": row.changes, "query": row.query}, ip=ip)
+                 detail={"name": row.name, "plan": row.changes}, ip=ip)
     session.delete(row)
     session.flush()

@@ -181,7 +181,7 @@ def _present(st: _State, options: PlannerOptions, scenario: SavedScenario | None
              f"{fmt_number(int(pop[under_b].sum()))} → {fmt_number(int(pop[under_a].sum()))}",
              f"seuil {fmt_number(t, 1)} consultation(s) par habitant et par an"),
         Stat("plan-lifted", "Habitants portés au-dessus du seuil", fmt_number(lifted),
-             f"et {fmt_number(dropped)} passés sous le seuil"),
+             f"et {fmt_number(dropped)} {'passé' if dropped < 2 else 'passés'} sous le seuil"),
         Stat("plan-mean", "Accessibilité moyenne", f"{fmt_number(mean_b, 2)} → {fmt_number(mean_a, 2)}",
              "consultations par habitant et par an, pondérée par la population"),
     )

@@ -74,10 +74,16 @@ def test_scenario_recompute_refused_to_a_member_at_summary_through_the_callback_
     status, raw = _post(signed_in("financeurs"), app, "planner-stats.children")
     assert status == 200
     assert "réservé aux agents de l'ARS" in raw
-    for leak in ("Bar-le-Duc", "55029", "Verdun", "Accessibilité après", "Habitants portés", "choroplethmap"):
+    for leak in ("Bar-le-Duc", "55029", "Verdun", "Accessibilité après", "Habitants portés"):
+        assert leak not in raw, leak
+    status, raw = _post(signed_in("financeurs"), app, "planner-map-graph.figure")
+    assert status == 200
+    for leak in ("Bar-le-Duc", "55029", "Accessibilité après", "choroplethmap"):
         assert leak not in raw, leak
     status, raw = _post(signed_in("ars"), app, "planner-stats.children")
-    assert status == 200 and "Habitants portés au-dessus du seuil" in raw and "choroplethmap" in raw
+    assert status == 200 and "Habitants portés au-dessus du seuil" in raw
+    status, raw = _post(signed_in("ars"), app, "planner-map-graph.figure")
+    assert status == 200 and "choroplethmap" in raw and "Accessibilité après" in raw
 
 
 def test_a_member_granted_detail_on_coverage_gets_the_planner(app, signed_in):
