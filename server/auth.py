@@ -105,7 +105,7 @@ def _finish_login(user: User):
     login_user(LoginUser(user))
     user.last_login_at = utcnow()
     _audit("login.success", user=user, actor=user.email)
-    return redirect(safe_next(request.args.get("next")))
+    return _forget_browser_state(redirect(safe_next(request.args.get("next"))))
 
 
 def _login_rate_limit() -> str:
@@ -194,4 +194,11 @@ def logout():
     db_session().commit()
     logout_user()
     session.clear()
-    return redirect(url_for("auth.login"))
+    return _forget_browser_state(redirect(url_for("auth.login")))
+
+
+def _forget_browser_state(response):
+    """The browser forgets what the pages kept in its storage (the menu's memory of filters and page
+    controls, assets/url_state.js) at sign-in and sign-out: the next user of a shared tab starts afresh."""
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response

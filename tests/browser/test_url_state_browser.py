@@ -17,7 +17,7 @@ from data.filters import parse_filters
 from data.users import get_by_email
 from data.views.overview import overview_view
 from data.views.teleconsultation import teleconsultation_view
-from tests.browser.conftest import login
+from tests.browser.conftest import login, logout
 from tests.conftest import TERRITORY
 
 pytestmark = pytest.mark.browser
@@ -156,3 +156,21 @@ def test_a_commune_clicked_on_the_overview_map_filters_the_kpis(dash_duo, served
     view = overview_view(db, scope=scope, filters=filters)
     kpi = next(k for k in view.kpis if k.key == "teleconsultations")
     assert driver.find_element(By.ID, "kpi-teleconsultations").text.strip() == fmt_number(kpi.value, kpi.decimals)
+
+
+def test_the_next_user_of_a_tab_does_not_inherit_the_menu_memory(dash_duo, served):
+    """The menu's memory (filters and page controls) lives in the tab's storage; sign-out clears it."""
+    login(dash_duo, served, *ARS)
+    driver = dash_duo.driver
+    driver.get(served + "/couverture?dep=55&seuil=3.5")
+    _wait_params(driver, "/couverture", {"dep": "55", "seuil": "3.5"})
+    couverture = "//nav//a[contains(@class, 'nav-page-link')][. = 'Couverture']"
+    WebDriverWait(driver, 20).until(lambda d: "seuil=3.5" in d.find_element(By.XPATH, couverture)
+                                    .get_attribute("href"))
+    logout(dash_duo)
+    assert driver.execute_script("return window.sessionStorage.length") == 0
+    login(dash_duo, served, *ARS)
+    driver.get(served + "/teleconsultation")
+    dash_duo.wait_for_element("#stat-tc-completed", timeout=30)
+    href = driver.find_element(By.XPATH, couverture).get_attribute("href")
+    assert "seuil" not in href and "dep=55" not in href

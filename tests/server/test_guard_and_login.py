@@ -71,6 +71,15 @@ def test_login_then_pages_and_callbacks_are_served(client, auth):
     assert client.get("/_dash-layout").status_code == 401
 
 
+def test_sign_in_and_sign_out_make_the_browser_forget_its_stored_page_state(client, auth):
+    """The menu remembers filters and page controls in the tab's storage: a shared tab must not hand
+    them to the next person who signs in there."""
+    r = auth.login_as("ars")
+    assert r.status_code == 302 and r.headers.get("Clear-Site-Data") == '"storage"'
+    r = auth.logout()
+    assert r.headers.get("Clear-Site-Data") == '"storage"'
+
+
 def test_login_follows_only_local_next(client, auth):
     r = client.post("/login?next=https://evil.example/x", data={
         "email": "usagers@demo.e-meuse-sante.fr", "password": "demo-usagers-2026", "csrf_token": auth.csrf()})
