@@ -62,7 +62,6 @@ def biology_figures(_ready, departements, month_from, month_to, epci, commune, *
         view_table(view.devices_table, query=view.query),
         series_bars(view.weekly, y_title="Analyses", x_title="Semaine du"),
         view_table(view.weekly_table, query=view.query),
-        series_bars(view.sites, y_title="Résultats anormaux (%)", stacked=False, height=420, hover_format=",.1f",
-                    legend_top=True),
+        series_bars(view.sites, y_title="Résultats anormaux (%)", stacked=False, height=420, hover_format=",.1f"),
         view_table(view.sites_table, query=view.query),
     )

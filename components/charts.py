@@ -34,10 +34,15 @@ def date_axis(x: list) -> dict:
     return {}
 
 
+# Above the plot area: a legend below would sit on long or rotated category labels (months, EHPAD names),
+# whose height depends on the screen's width.
+LEGEND_TOP = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"}
+
+
 def base_layout(**extra) -> dict:
-    layout = {"separators": PLOTLY_SEPARATORS, "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
+    layout = {"separators": PLOTLY_SEPARATORS, "margin": {"l": 56, "r": 16, "t": 40, "b": 48},
               "font": FONT, "plot_bgcolor": "#ffffff", "paper_bgcolor": "#ffffff",
-              "legend": {"orientation": "h", "y": -0.2}, "hoverlabel": {"namelength": -1},
+              "legend": LEGEND_TOP, "hoverlabel": {"namelength": -1},
               "uirevision": "keep"}
     layout.update(extra)
     return layout
@@ -49,14 +54,9 @@ def empty_figure(message: str = EMPTY_MESSAGE) -> dict:
         annotations=[{"text": message, "showarrow": False, "font": {"size": 16, "color": "#495057"}}])}
 
 
-# Above the plot area, for charts whose category labels are long and rotated (the legend below would sit on them).
-LEGEND_TOP = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"}
-
-
 def bar_figure(x: list, series: dict[str, list], *, y_title: str, stacked: bool = True, horizontal: bool = False,
-               x_title: str | None = None, height: int = 380, hover_format: str = ",.0f",
-               legend_top: bool = False) -> dict:
-    """Bars, one trace per series, each with its own colour and fill pattern (legend above with `legend_top`)."""
+               x_title: str | None = None, height: int = 380, hover_format: str = ",.0f") -> dict:
+    """Bars, one trace per series, each with its own colour and fill pattern."""
     traces = []
     for i, (name, values) in enumerate(series.items()):
         colour = PALETTE[i % len(PALETTE)]
@@ -77,20 +77,17 @@ def bar_figure(x: list, series: dict[str, list], *, y_title: str, stacked: bool 
                          showlegend=len(series) > 1)
     if horizontal:
         layout["margin"] = {**layout["margin"], "l": 160}
-    if legend_top:
-        layout["legend"] = LEGEND_TOP
-        layout["margin"] = {**layout["margin"], "t": 40}
     return {"data": traces, "layout": layout}
 
 
 def series_bars(series, *, y_title: str, x_title: str | None = None, stacked: bool = True, horizontal: bool = False,
-                height: int = 380, hover_format: str = ",.0f", legend_top: bool = False) -> dict:
+                height: int = 380, hover_format: str = ",.0f") -> dict:
     """A view's series (data.views.series.WeeklySeries) as bars, or the empty state."""
     if series.empty:
         return empty_figure()
     return bar_figure(list(series.x), series.as_dict(), y_title=y_title, x_title=x_title and series.x_title,
                       stacked=stacked,
-                      horizontal=horizontal, height=height, hover_format=hover_format, legend_top=legend_top)
+                      horizontal=horizontal, height=height, hover_format=hover_format)
 
 
 def line_figure(x: list, series: dict[str, list], *, y_title: str, height: int = 360,

@@ -63,8 +63,8 @@ def _finish(figure: dict, view, tile_url: str | None) -> dict:
             layout["shapes"].extend(shapes)
             layout.setdefault("annotations", []).extend(labels)
     layout.setdefault("annotations", []).append(credit_annotation(tile_url, y=bottom))
-    if "legend" in layout:
-        layout["legend"] = {**layout["legend"], "y": bottom + 0.01, "yanchor": "bottom"}
+    if "legend" in layout:  # top left, inside the map: clear of the credit, the colour bar and the mode bar
+        layout["legend"] = {**layout["legend"], "x": 0.01, "xanchor": "left", "y": 0.99, "yanchor": "top"}
     return figure
 
 
