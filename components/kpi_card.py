@@ -21,6 +21,7 @@ def kpi_card(kpi: Kpi) -> dbc.Card:
             html.P(value, className="kpi-value display-6 mb-1", id=f"kpi-{kpi.key}",
                    title=SECRET_NOTE if kpi.value_label else None),
             html.P(trend, className="small mb-1"),
+            html.P(kpi.covers, className="small text-muted mb-1 kpi-covers") if kpi.covers else None,
             html.P(f"Dernière donnée : {fmt_date(kpi.last_day)}", className="small text-muted mb-0"),
         ]),
         className="kpi-card h-100 shadow-sm",

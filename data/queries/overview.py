@@ -48,6 +48,7 @@ class Kpi:
     value_label: str | None = None
     previous_label: str | None = None
     comparison: Comparison | None = None  # decided by the view (data/views/trends.py)
+    covers: str | None = None  # the area the figure covers, when a filter finer than a département is set
 
     @property
     def change_pct(self) -> float | None:

@@ -5,13 +5,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import data.views.grid as grid
 from data.access import AccessScope
 from data.filters import Filters, Period
 from data.formatting import fmt_date, fmt_number, plural
-from data.models import Dataset, Level
+from data.geography import departement_names
+from data.models import Dataset, Epci, Level
 from data.queries.overview import PER_INHABITANTS, Kpi, first_days, gp_density_map, overview_kpis, populations
 from data.views.base import (
     AreaLayer,
@@ -52,8 +54,23 @@ def overview_view(session: Session, *, scope: AccessScope, filters: Filters, opt
     starts = first_days(session)
     kpis = tuple(_compared(k, filters, summary=scope.level(k.dataset) == Level.SUMMARY, first_day=starts.get(k.key))
                  for k in kpis)
+    if filters.finer_than_departement:  # each card says which area it covers: the commune, or its département
+        kpis = tuple(replace(k, covers=_covers(session, scope, filters, k.dataset)) for k in kpis)
     df = gp_density_map(session, scope=scope, filters=map_context(filters, detail))  # a commune among its neighbours
     return OverviewView(kpis, _map(session, detail, df, filters), detail)
+
+
+def _covers(session: Session, scope: AccessScope, filters: Filters, dataset: str) -> str:
+    """« Commune : Bar-le-Duc (55029) » where the figure follows the filter, else the départements it stays on."""
+    if scope.level(dataset) == Level.DETAIL:
+        if filters.commune:
+            return f"Commune : {commune_name(session, filters.commune) or filters.commune} ({filters.commune})"
+        name = session.scalar(select(Epci.name).where(Epci.code == filters.epci))
+        return f"EPCI : {name or filters.epci}"
+    names = departement_names(session)
+    deps = scope.restrict(filters.departements)
+    shown = ", ".join(f"{names.get(d, d)} ({d})" for d in deps)
+    return f"{'Département' if len(deps) == 1 else 'Départements'} : {shown} (niveau « synthèse »)"
 
 
 def _compared(kpi: Kpi, filters: Filters, *, summary: bool, first_day) -> Kpi:

@@ -60,7 +60,9 @@ def test_an_epci_narrows_the_detail_figures_to_its_communes(db):
 def test_at_summary_level_a_commune_filter_reveals_nothing_below_the_departement(db):
     with_commune = overview_view(db, scope=SUMMARY, filters=replace(MEUSE, commune=BAR_LE_DUC))
     meuse = overview_view(db, scope=SUMMARY, filters=MEUSE)
-    assert with_commune.kpis == meuse.kpis
+    # the same figures; the cards only say they stay on the département
+    assert tuple(replace(k, covers=None) for k in with_commune.kpis) == meuse.kpis
+    assert all("synthèse" in k.covers and "Bar-le-Duc" not in k.covers for k in with_commune.kpis)
     assert with_commune.map.area.codes == meuse.map.area.codes == ("55",)
 
 
@@ -109,3 +111,14 @@ def test_the_outline_is_drawn_over_the_map(app, db):
     outline = [t for t in figure["data"] if t.get("name") == "Commune choisie"]
     assert len(outline) == 1 and outline[0]["locations"] == [BAR_LE_DUC]
     assert outline[0]["geojson"].startswith("/geo/communes.")
+
+
+def test_each_card_says_which_area_it_covers_when_a_commune_is_chosen(db):
+    chosen = replace(MEUSE, commune=BAR_LE_DUC)
+    detail = kpis(overview_view(db, scope=DETAIL, filters=chosen))
+    assert {k.covers for k in detail.values()} == {"Commune : Bar-le-Duc (55029)"}
+    summary = kpis(overview_view(db, scope=SUMMARY, filters=chosen))
+    assert {k.covers for k in summary.values()} == {"Département : Meuse (55) (niveau « synthèse »)"}
+    epci = kpis(overview_view(db, scope=DETAIL, filters=replace(MEUSE, epci=EPCI_BAR_LE_DUC)))
+    assert all(k.covers.startswith("EPCI : Communauté d'agglomération de Bar-le-Duc") for k in epci.values())
+    assert all(k.covers is None for k in kpis(overview_view(db, scope=DETAIL, filters=MEUSE)).values())
