@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from data.models import Commune, Departement, Epci, RingCommune
@@ -111,6 +111,19 @@ def load_territory(session: Session, *, departements: tuple[str, ...], geo_dir: 
                     for i, d, p, la, lo in ring)
     session.flush()
     return len(communes)
+
+
+def fill_ring_if_empty(session: Session, *, departements: tuple[str, ...], geo_dir: Path = GEO_DIR) -> int:
+    """A database whose territory was loaded before the border ring existed gets it (reference data, from
+    the same geography build); returns the communes added (0 when already there or no territory yet)."""
+    if session.scalar(select(func.count()).select_from(RingCommune)) or \
+            not session.scalar(select(func.count()).select_from(Commune)):
+        return 0
+    ring = read_ring(geo_dir, departements)
+    session.add_all(RingCommune(insee=i, departement_code=d, population=p, lat=la, lon=lo)
+                    for i, d, p, la, lo in ring)
+    session.flush()
+    return len(ring)
 
 
 def departement_names(session: Session) -> dict[str, str]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from data import demo
 from data.db import make_engine, make_session_factory, session_scope, upgrade
+from data.geography import fill_ring_if_empty
 from data.models import SchemaInfo, User
 from settings import Settings
 
@@ -44,6 +45,8 @@ def prepare_database(app: Flask, settings: Settings) -> bool:
     """Migrate, then fill an empty database with demo data if allowed (`python app.py`, `flask init-db`); True if so."""
     engine = app.extensions["emeuse.engine"]
     upgrade(engine)
+    with session_scope(app.extensions["emeuse.sessions"]) as session:
+        fill_ring_if_empty(session, departements=settings.departements, geo_dir=settings.geo_dir)
     if not settings.demo_on_first_start:
         return False
     with session_scope(app.extensions["emeuse.sessions"]) as session:

@@ -59,6 +59,27 @@ def test_init_db_is_idempotent(app):
     assert result.exit_code == 0 and "schema up to date" in result.output
 
 
+def test_init_db_gives_a_database_loaded_before_the_border_ring_its_ring(app, db):
+    """A territory loaded before migration 0008 has no ring: supply near a border would be overstated."""
+    from sqlalchemy import delete, func
+
+    from data.models import RingCommune
+
+    def ring():
+        db.expire_all()
+        return db.scalar(select(func.count()).select_from(RingCommune))
+
+    loaded = ring()
+    assert loaded > 1000  # 1 280 communes within 20 km outside 52/54/55
+    db.execute(delete(RingCommune))
+    db.commit()
+    assert ring() == 0
+    assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    assert ring() == loaded
+    assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    assert ring() == loaded  # filled once, never twice
+
+
 def test_rebuild_rollups_recomputes_what_ingestion_maintains(app, db):
     from sqlalchemy import func
 
