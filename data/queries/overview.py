@@ -23,7 +23,7 @@ from data.models import (
     Site,
     TeleconsultationDaily,
 )
-from data.queries.common import Area, area_for, frame
+from data.queries.common import Area, area_for, frame, month_start
 from data.secrecy import Cell, protect_1d, protected_total
 from data.terminology import GP_PROFESSION, GP_SPECIALTY
 
@@ -61,9 +61,31 @@ FIRST_DAY_ROLLUPS = {"teleconsultations": TeleconsultationDaily, "poc_tests": Bi
                      "mobile_consultations": MobileDaily}
 
 
+FEED_GAP_MONTHS = 3  # a run of more empty months than this separates stray old events from the feed
+
+
 def first_days(session: Session) -> dict[str, date | None]:
-    """The first day each flow KPI's dataset has data (whole feed, every territory): before it, no comparison."""
-    return {key: session.scalar(select(func.min(rollup.day))) for key, rollup in FIRST_DAY_ROLLUPS.items()}
+    """The first day each flow KPI's dataset has data (whole feed, every territory): before it, no comparison.
+
+    It is the first day of the feed's current run of months: months with data separated by more than
+    FEED_GAP_MONTHS empty months start a new run, so a stray event dated years back (a device's clock,
+    a late re-delivery) does not make a period before the feed's real start look comparable, while a
+    slow launch or a short outage does not move the start."""
+    return {key: _feed_start(session, rollup) for key, rollup in FIRST_DAY_ROLLUPS.items()}
+
+
+def _feed_start(session: Session, rollup) -> date | None:
+    month = month_start(session, rollup.day)
+    firsts = session.scalars(select(func.min(rollup.day)).group_by(month).order_by(func.min(rollup.day))).all()
+    start = None
+    for i, first in enumerate(firsts):
+        if i == 0 or _month_index(first) - _month_index(firsts[i - 1]) > FEED_GAP_MONTHS + 1:
+            start = first
+    return start
+
+
+def _month_index(day: date) -> int:
+    return day.year * 12 + day.month
 
 
 def _two_periods(rows, deps: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int]]:

@@ -122,3 +122,20 @@ def test_each_card_says_which_area_it_covers_when_a_commune_is_chosen(db):
     epci = kpis(overview_view(db, scope=DETAIL, filters=replace(MEUSE, epci=EPCI_BAR_LE_DUC)))
     assert all(k.covers.startswith("EPCI : Communauté d'agglomération de Bar-le-Duc") for k in epci.values())
     assert all(k.covers is None for k in kpis(overview_view(db, scope=DETAIL, filters=MEUSE)).values())
+
+
+def test_a_stray_old_event_does_not_make_a_period_before_the_feed_comparable(db):
+    """One biology result dated 2016 (a device's clock, a late re-delivery) must not turn « comparaison
+    impossible » into a percentage against a period the feed did not cover."""
+    from data.models import BiologyDaily
+    from data.queries.overview import first_days
+
+    before = first_days(db)["poc_tests"]
+    site = db.scalar(select(BiologyDaily.site_id).limit(1))
+    db.add(BiologyDaily(day=date(2016, 3, 10), site_id=site, loinc="4548-4", tests=1))
+    db.flush()
+    assert db.scalar(select(func.min(BiologyDaily.day))) == date(2016, 3, 10)
+    assert first_days(db)["poc_tests"] == before
+    view = kpis(overview_view(db, scope=DETAIL, filters=MEUSE))  # Meuse 2025-H1: before the demo's start
+    assert view["poc_tests"].comparison.trend == "comparaison impossible"
+    assert view["poc_tests"].comparison.pct is None
