@@ -272,6 +272,19 @@ def page_requests(dash_app) -> tuple[dict[str, dict], dict[str, dict]]:
     return cards, figures
 
 
+def bench_server(url: str, scale: str):
+    """The app on a bench database of `scale` (its geography and départements), with a signed-in admin
+    client: (server, client, headers, départements)."""
+    from app import create_app
+
+    deps = SCALES[scale][1]
+    server = create_app({"database_url": url, "demo_on_first_start": False, "env": "test",
+                         "geo_dir": geo_dir_for(scale), "territory_departements": ",".join(deps),
+                         "login_rate_limit": "1000 per minute"})
+    client, headers = signed_in_client(server)
+    return server, client, headers, deps
+
+
 def signed_in_client(server):
     from data.demo import demo_accounts
 
@@ -368,7 +381,6 @@ def duckdb_ms(con, page: str, filters, repeats: int) -> float | None:
 def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, filled: bool = False) -> None:
     import psutil
 
-    from app import create_app
     from server.extensions import cache
 
     if filled:
@@ -376,11 +388,7 @@ def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, fille
         upgrade(make_engine(url))  # an earlier schema gets the later migrations
     else:
         fill(url, scale)
-    deps = SCALES[scale][1]
-    server = create_app({"database_url": url, "demo_on_first_start": False, "env": "test",
-                         "geo_dir": geo_dir_for(scale), "territory_departements": ",".join(deps),
-                         "login_rate_limit": "1000 per minute"})
-    client, headers = signed_in_client(server)
+    server, client, headers, deps = bench_server(url, scale)
     bodies, figure_bodies = page_requests(server.extensions["emeuse.dash"])
     filters = parse_filters(QUERY, today=END, territory=deps)
     now = datetime(2026, 11, 1)

@@ -24,7 +24,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bench.dashboard import END, SCALES, geo_dir_for, signed_in_client
+from bench.dashboard import END, SCALES, bench_server, geo_dir_for
 from data import demo
 from data.db import make_engine, make_session_factory, session_scope, upgrade
 
@@ -61,7 +61,6 @@ def _gp(insee: str) -> dict:
 def run(url: str, scale: str, repeats: int, filled: bool) -> None:
     import numpy as np
 
-    from app import create_app
     from data import siting
     from data.access import full_scope
     from data.coverage import two_step_fca
@@ -75,11 +74,7 @@ def run(url: str, scale: str, repeats: int, filled: bool) -> None:
         upgrade(make_engine(url))
     else:
         fill(url, scale)
-    deps = SCALES[scale][1]
-    server = create_app({"database_url": url, "demo_on_first_start": False, "env": "test",
-                         "geo_dir": geo_dir_for(scale), "territory_departements": ",".join(deps),
-                         "login_rate_limit": "1000 per minute"})
-    client, headers = signed_in_client(server)
+    server, client, headers, deps = bench_server(url, scale)
     dash_app = server.extensions["emeuse.dash"]
     factory = make_session_factory(make_engine(url))
     filters = parse_filters(QUERY, today=END, territory=deps)
