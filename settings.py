@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     # statistical secrecy at summary level (data/secrecy.py): the cell-key method's key and noise table
     secrecy_key: str = DEVELOPMENT_SECRECY_KEY
     secrecy_noise: str = "-2:0.05,-1:0.2,0:0.5,1:0.2,2:0.05"
+    # mail (data/outbox.py) and the worker (server/worker.py)
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_tls: str = "none"  # none | starttls | ssl
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_sender: str = "e-Meuse Santé <ne-pas-repondre@e-meuse-sante.fr>"
+    public_base_url: str = "http://localhost:8050"  # links in mails
+    worker_interval_seconds: float = 60.0
+    alert_reminder_hours: int = 24  # a rule without its own delay reminds after this while firing
 
     @field_validator("territory_departements")
     @classmethod
@@ -54,6 +64,13 @@ class Settings(BaseSettings):
         if not codes:
             raise ValueError("TERRITORY_DEPARTEMENTS must list at least one département")
         return ",".join(codes)
+
+    @field_validator("smtp_tls")
+    @classmethod
+    def _tls(cls, value: str) -> str:
+        if value not in ("none", "starttls", "ssl"):
+            raise ValueError("SMTP_TLS must be none, starttls or ssl")
+        return value
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
@@ -77,6 +94,13 @@ class Settings(BaseSettings):
     @property
     def totp_required_for(self) -> frozenset[str]:
         return frozenset(r.strip() for r in self.totp_required_roles.split(",") if r.strip())
+
+    @property
+    def smtp_config(self):
+        from data.outbox import SmtpConfig
+
+        return SmtpConfig(host=self.smtp_host, port=self.smtp_port, tls=self.smtp_tls, user=self.smtp_user,
+                          password=self.smtp_password, sender=self.mail_sender)
 
     @property
     def is_production(self) -> bool:

@@ -37,6 +37,13 @@ ACTION_LABELS = {
     "scenario.create": "Création d'un scénario de couverture",
     "scenario.update": "Modification d'un scénario de couverture",
     "scenario.delete": "Suppression d'un scénario de couverture",
+    "mail.sent": "Envoi d'un courriel",
+    "mail.failure": "Échec d'envoi d'un courriel (nouvel essai prévu)",
+    "alert.rule_create": "Création d'une règle d'alerte",
+    "alert.rule_update": "Modification d'une règle d'alerte",
+    "alert.silence": "Mise en silence d'une alerte",
+    "alert.subscribe": "Abonnement à une alerte",
+    "alert.unsubscribe": "Désabonnement d'une alerte",
 }
 # A refusal of one target to one user is recorded once per window: a refused callback polled by the live
 # timer every few seconds, or a page reloaded, would otherwise drown the journal.

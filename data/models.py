@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -409,6 +410,121 @@ class CoverageScenario(Base):
     query: Mapped[str] = mapped_column(Text, default="")
     changes: Mapped[list] = mapped_column(JSON)
     author: Mapped[User] = relationship()
+
+
+# --- alerts and mail ---------------------------------------------------------------------------
+
+class AlertRule(Base):
+    """A condition the worker evaluates every minute per subject (device, source, site, unit, indicator).
+
+    `params` holds the kind's thresholds (hours, pct, count); scope: `departements` (None = all), or one site
+    or one feed source. `dataset` is the grant a subscriber needs (a site- or source-scoped rule: `detail`)."""
+
+    __tablename__ = "alert_rule"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    dataset: Mapped[str] = mapped_column(String(30))
+    params: Mapped[dict] = mapped_column(JSON)
+    departements: Mapped[list | None] = mapped_column(JSON)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("feed_source.id"))
+    severity: Mapped[str] = mapped_column(String(10), default="warning")  # info | warning | critical
+    reminder_hours: Mapped[int | None] = mapped_column(Integer)  # None: no reminder while firing
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AlertSubscription(Base):
+    """A user who receives a rule's notifications (checked against their grant when made and when sent)."""
+
+    __tablename__ = "alert_subscription"
+    __table_args__ = (UniqueConstraint("rule_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rule.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AlertState(Base):
+    """The current state of one (rule, subject): ok, firing or resolved; `seq` counts its history events."""
+
+    __tablename__ = "alert_state"
+    __table_args__ = (UniqueConstraint("rule_id", "subject"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rule.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(80))  # e.g. device:12, source:3, site:7
+    status: Mapped[str] = mapped_column(String(10))  # firing | resolved
+    since: Mapped[datetime] = mapped_column(DateTime)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    value: Mapped[float | None] = mapped_column(Float)
+    facts: Mapped[dict] = mapped_column(JSON)  # what the text needs: site, département, counts...
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime)  # last mail queued while firing
+    evaluated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AlertEvent(Base):
+    """One transition (firing, resolved) or reminder of a (rule, subject). Its unique (rule, subject, seq)
+    is the claim: of two workers seeing the same transition, only one inserts it and notifies."""
+
+    __tablename__ = "alert_event"
+    __table_args__ = (UniqueConstraint("rule_id", "subject", "seq"),
+                      Index("ix_alert_event_rule_at", "rule_id", "at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rule.id"))
+    subject: Mapped[str] = mapped_column(String(80))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))  # firing | resolved | reminder
+    at: Mapped[datetime] = mapped_column(DateTime)
+    value: Mapped[float | None] = mapped_column(Float)
+    facts: Mapped[dict] = mapped_column(JSON)
+    silenced: Mapped[bool] = mapped_column(Boolean, default=False)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)  # mails queued for it
+
+
+class AlertSilence(Base):
+    """No notification of a rule (or of one of its subjects) until `until`; transitions are still recorded."""
+
+    __tablename__ = "alert_silence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rule.id"), index=True)
+    subject: Mapped[str | None] = mapped_column(String(80))
+    until: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class MailMessage(Base):
+    """The outbox: one row per mail to send, kept after sending. `dedupe_key` (unique) makes queueing
+    idempotent; the worker claims a row under a row lock, so two workers never send it twice."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_pending", "sent_at", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="alert")  # alert | report | other
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class MailAttachment(Base):
+    """A file sent with an outbox message (a report's PDF or XLSX)."""
+
+    __tablename__ = "mail_attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("mail_outbox.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class SchemaInfo(Base):
