@@ -76,7 +76,7 @@ def queue_mail(session: Session, *, to: str, subject: str, body: str, dedupe_key
 
 def backoff(attempts: int) -> timedelta:
     """The wait before the next try after `attempts` failed ones (exponential, capped)."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+    return min(BACKOFF_BASE * (2 ** min(max(attempts - 1, 0), 20)), BACKOFF_MAX)
 
 
 def build_message(message: MailMessage, attachments: list[MailAttachment], *, sender: str) -> EmailMessage:
