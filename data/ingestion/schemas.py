@@ -17,6 +17,11 @@ from pydantic_core import PydanticCustomError
 from data.terminology import AGE_BANDS, EXPERIMENTS, PROFESSIONS, REQUESTER_TYPES, SPECIALTIES
 
 CLOCK_SKEW = timedelta(minutes=5)
+# Impossible durations (the programme's choice, from how each service works): a point-of-care analyser gives
+# its result within minutes of the sample, never a day later (the sample would no longer be analysable); a
+# mobile office stops for a morning or an afternoon, never more than a day in one commune.
+MAX_SAMPLE_TO_RESULT = timedelta(hours=24)
+MAX_STOP = timedelta(hours=24)
 CAREER_EARLIEST = date(1940, 1, 1)  # activity dates of the workforce registry predate the programme's events
 
 
@@ -230,6 +235,10 @@ class TeleconsultationSessionIn(EventIn):
         else:
             _rule(self.outcome is None, "outcome_not_allowed",
                   "seule une séance réalisée a une issue (outcome)", "outcome")
+        if self.duration_min is not None:
+            end = _utc(self.started_at) + timedelta(minutes=self.duration_min)
+            _rule(end <= datetime.now(UTC) + CLOCK_SKEW, "session_ends_in_future",
+                  "la séance se termine dans le futur (début + durée après l'heure actuelle)", "duration_min")
         return self
 
 
@@ -254,6 +263,8 @@ class MobileStopIn(EventIn):
     def _coherent(self) -> MobileStopIn:
         _rule(self.planned_departure > self.planned_arrival, "departure_before_arrival",
               "le départ prévu doit suivre l'arrivée prévue", "planned_departure")
+        _rule(self.planned_departure - self.planned_arrival <= MAX_STOP, "stop_too_long",
+              "un arrêt prévu dure au plus 24 heures (départ prévu trop tardif)", "planned_departure")
         _rule(self.consultations <= self.slots_offered or self.status != "completed", "more_consultations_than_slots",
               "plus de consultations que de créneaux offerts", "consultations")
         _rule(self.new_patients <= self.consultations, "more_new_patients_than_consultations",
@@ -263,9 +274,13 @@ class MobileStopIn(EventIn):
                   "un arrêt réalisé doit avoir ses heures réelles d'arrivée et de départ", "actual_arrival")
             _rule(self.actual_departure > self.actual_arrival, "departure_before_arrival",
                   "le départ réel doit suivre l'arrivée réelle", "actual_departure")
+            _rule(self.actual_departure - self.actual_arrival <= MAX_STOP, "stop_too_long",
+                  "un arrêt dure au plus 24 heures (départ réel trop tardif)", "actual_departure")
         else:
             _rule(self.consultations == 0 and self.actual_arrival is None, "not_completed",
                   "un arrêt prévu ou annulé n'a ni consultation ni heure réelle", "status")
+            _rule(self.actual_departure is None, "actual_times_not_allowed",
+                  "un arrêt prévu ou annulé n'a pas d'heure réelle de départ", "actual_departure")
         return self
 
 
@@ -301,6 +316,9 @@ class BiologyResultIn(EventIn):
     def _order(self) -> BiologyResultIn:
         _rule(self.resulted_at >= self.sampled_at, "result_before_sample",
               "le résultat précède le prélèvement", "resulted_at")
+        _rule(self.resulted_at - self.sampled_at <= MAX_SAMPLE_TO_RESULT, "result_too_late",
+              "résultat rendu plus de 24 heures après le prélèvement : impossible pour une biologie délocalisée",
+              "resulted_at")
         _rule(self.transmitted_at is None or self.transmitted_at >= self.resulted_at, "transmitted_before_result",
               "la transmission précède le résultat", "transmitted_at")
         _rule(self.ref_low is None or self.ref_high is None or self.ref_low < self.ref_high, "bad_reference_range",

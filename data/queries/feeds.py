@@ -71,6 +71,12 @@ REASON_LABELS = {
     "date_out_of_range": "date hors fenêtre", "incomplete_datetime": "date-heure incomplète",
     "unprocessable_item": "événement illisible", "payload_too_large": "requête trop volumineuse",
     "unsupported_media_type": "type de contenu refusé",
+    "result_before_sample": "résultat avant le prélèvement",
+    "transmitted_before_result": "transmission avant le résultat",
+    "result_too_late": "résultat plus de 24 h après le prélèvement",
+    "departure_before_arrival": "départ avant l'arrivée",
+    "stop_too_long": "arrêt de plus de 24 h", "actual_times_not_allowed": "heure réelle sur un arrêt non réalisé",
+    "session_ends_in_future": "séance finissant dans le futur",
 }
 
 
