@@ -177,6 +177,23 @@ class RejectedPayload(Base):
     payload: Mapped[str] = mapped_column(Text)
 
 
+class QualityFlag(Base):
+    """A doubt about an accepted event (a value outside physiological limits, one practitioner at two
+    communes): stored beside the event, never instead of it, once per event and check (data/ingestion/quality.py)."""
+
+    __tablename__ = "quality_flag"
+    __table_args__ = (UniqueConstraint("source_id", "event_table", "source_event_id", "check_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("feed_source.id"))
+    feed_kind: Mapped[str] = mapped_column(String(30))
+    event_table: Mapped[str] = mapped_column(String(40))
+    source_event_id: Mapped[str] = mapped_column(String(80))
+    check_code: Mapped[str] = mapped_column(String(40), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(String(200))
+    flagged_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
 # --- feed events -----------------------------------------------------------------------------
 
 class TeleconsultationSession(Base):

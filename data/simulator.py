@@ -69,7 +69,7 @@ def teleconsultation(w: World, n: int) -> dict:
     r = w.rng
     status = r.choices(["completed", "cancelled", "no_show", "technical_failure"], [88, 5, 3, 4])[0]
     done = status == "completed"
-    return {"event_id": f"SIM-TC-{n}-{r.getrandbits(32):08x}", "site_code": r.choice(w.sites), "started_at": _now(30),
+    return {"event_id": f"SIM-TC-{n}-{r.getrandbits(32):08x}", "site_code": r.choice(w.sites), "started_at": _now(60),
             "duration_min": r.randint(8, 45) if done else None, "specialty": r.choice(list(SPECIALTIES)),
             "requester_type": r.choice(REQUESTER_TYPES), "patient_age_band": r.choice(AGE_BANDS),
             "patient_commune": r.choice(w.communes), "status": status,

@@ -98,17 +98,27 @@ def update_changed(session: Session, model, rows: list[dict]) -> list[tuple[dict
     return changed
 
 
-def upsert_practitioners(session: Session, rows: list[dict]) -> tuple[set[str], set[str]]:
+def upsert_practitioners(session: Session, rows: list[dict]) -> tuple[set[str], set[str], list[tuple[dict, str]]]:
     """Workforce records are keyed by the hashed RPPS: a new event about a known practitioner updates
     the record, in the batch's order (a practitioner new to the database is inserted by its first event,
-    updated by the next ones). Returns the event ids inserted and those that updated a record."""
+    updated by the next ones). Returns the event ids inserted, those that updated a record, and the moves:
+    (event row, commune on record before it) for each event that put the practitioner at another commune."""
     if not rows:
-        return set(), set()
-    existing = {p.rpps_hash: (p.id, p.source_id, p.source_event_id) for p in session.scalars(
+        return set(), set(), []
+    existing = {p.rpps_hash: (p.id, p.source_id, p.source_event_id, p.commune_insee) for p in session.scalars(
         select(HealthProfessional).where(HealthProfessional.rpps_hash.in_([r["rpps_hash"] for r in rows])))}
+    commune = {rpps: current[3] for rpps, current in existing.items()}  # as the batch goes, in its order
     fresh: dict[str, dict] = {}
     later: list[dict] = []  # events about a practitioner first seen earlier in this batch
     updated: set[str] = set()
+    moves: list[tuple[dict, str]] = []
+
+    def moved(row: dict) -> None:
+        before = commune.get(row["rpps_hash"])
+        if before is not None and before != row["commune_insee"]:
+            moves.append((row, before))
+        commune[row["rpps_hash"]] = row["commune_insee"]
+
     for row in rows:
         current = existing.get(row["rpps_hash"])
         if current is None:
@@ -119,14 +129,18 @@ def upsert_practitioners(session: Session, rows: list[dict]) -> tuple[set[str], 
         elif (current[1], current[2]) != (row["source_id"], row["source_event_id"]):
             session.execute(update(HealthProfessional).where(HealthProfessional.id == current[0]).values(**row))
             updated.add(row["source_event_id"])
+            moved(row)
     inserted: set[str] = set()
     if fresh:
         ins = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(
             HealthProfessional)
         inserted = set(session.scalars(ins.on_conflict_do_nothing().returning(HealthProfessional.source_event_id),
                                        list(fresh.values())).all())
+        for row in fresh.values():
+            commune.setdefault(row["rpps_hash"], row["commune_insee"])
     for row in later:
         session.execute(update(HealthProfessional).where(HealthProfessional.rpps_hash == row["rpps_hash"])
                         .values(**row))
         updated.add(row["source_event_id"])
-    return inserted, updated
+        moved(row)
+    return inserted, updated, moves

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from data.ingestion import fhir, inserts, rollup_increments, schemas
+from data.ingestion import fhir, inserts, quality, rollup_increments, schemas
 from data.ingestion.rows import (
     Context,
     ItemRejected,
@@ -159,14 +159,23 @@ def ingest(session: Session, *, source: FeedSource, endpoint: Endpoint, items: l
 
     rows = [row for _, row in valid]
     changed: list[tuple[dict, dict]] = []
+    flags: list[quality.Flag] = []
     if endpoint.model is HealthProfessional:
-        inserted, changed_ids = inserts.upsert_practitioners(session, rows)
+        inserted, changed_ids, moves = inserts.upsert_practitioners(session, rows)
+        flags = quality.practitioner_flags(moves)
     else:
         inserted = inserts.insert_new(session, endpoint.model, rows)
         not_inserted = [r for r in rows if r["source_event_id"] not in inserted]
         changed = (inserts.update_changed(session, endpoint.model, not_inserted)
                    if endpoint.updatable and not_inserted else [])
         changed_ids = {new["source_event_id"] for _, new in changed}
+        if endpoint.model is BiologyResult:
+            flags = quality.biology_flags(r for r in rows if r["source_event_id"] in inserted)
+    quality.store(session, source=source, feed_kind=endpoint.feed_kind, event_table=endpoint.model.__tablename__,
+                  flags=flags, flagged_at=received_at)
+    warnings: dict[str, list[dict]] = defaultdict(list)
+    for flag in flags:
+        warnings[flag.source_event_id].append(flag.warning())
     if endpoint.rollups:
         endpoint.rollups(session, [r for r in rows if r["source_event_id"] in inserted], 1)
         if changed:
@@ -180,6 +189,8 @@ def ingest(session: Session, *, source: FeedSource, endpoint: Endpoint, items: l
                 result["status"] = "updated"
             elif event not in inserted:
                 result["status"] = "duplicate"
+            if event in warnings and result["status"] != "duplicate":
+                result["warnings"] = warnings[event]
     counts = defaultdict(int)
     for r in results:
         counts[r["status"]] += 1

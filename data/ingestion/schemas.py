@@ -174,6 +174,8 @@ FIELD_DESCRIPTIONS = {
     "message": "explication en français",
     "index": "rang de l'événement dans la requête (à partir de 0)",
     "errors": "champs en cause",
+    "warnings": "doutes sur un événement enregistré (valeur hors des limites physiologiques, même professionnel "
+                "dans deux communes) : l'événement est conservé et signalé sur la page Flux",
     "accepted": "événements enregistrés",
     "updated": "événements mis à jour (arrêt renvoyé avec le même event_id)",
     "duplicates": "événements déjà reçus (sans effet)",
@@ -402,6 +404,7 @@ class ItemResult(Documented):
     event_id: str | None = None
     status: Literal["accepted", "updated", "duplicate", "rejected"]
     errors: list[FieldError] = Field(default_factory=list)
+    warnings: list[FieldError] = Field(default_factory=list)
 
 
 class IngestResponse(Documented):
