@@ -5,7 +5,7 @@ which read the same cached view.
 """
 from __future__ import annotations
 
-from dash import Input, Output, callback
+from dash import Input, Output, callback, html
 
 from callbacks._access import guarded, rendered_text
 from callbacks.common import SAMPLE_READY, updated_at, view_ready
@@ -53,4 +53,21 @@ def feeds_figures(_ready, *, scope):
         series_bars(view.rejects, y_title="Refus", horizontal=True) if not view.rejects.empty
         else empty_figure("Aucun refus sur les 7 derniers jours"),
         view_table(view.rejects_table),
+    )
+
+
+@callback(
+    Output(data_id(f"{PAGE}-quality"), "children"),
+    Output(data_id(f"{PAGE}-checks"), "children"), Output(data_id(f"{PAGE}-flags"), "children"),
+    Input(ready_id(PAGE), "data"),
+)
+@guarded(dataset=Dataset.FEEDS.value, sample_args=(SAMPLE_READY,),
+         has_data=lambda result: "Démo — " in rendered_text(result[0]))
+def feeds_quality(_ready, *, scope):
+    quality = _view(scope).quality
+    return (
+        view_table(quality.scores_table),
+        view_table(quality.checks_table),
+        view_table(quality.flags_table) if quality.flags_table is not None
+        else [html.P(quality.flags_note, className="small text-muted")],
     )

@@ -558,6 +558,53 @@ class DemoGenerator:
         self._bulk(ProgrammeIndicatorValue, rows)
 
 
+DOUBTFUL_RESULTS = (("k", 12.8), ("hb", 31.0), ("inr", 24.0))  # outside the tests' physiological limits
+
+
+def plant_quality_doubts(session: Session, *, sources: dict[str, int], end: date) -> int:
+    """A few doubtful but possible events fed through the real pipeline, as a sender would: results outside
+    their test's physiological limits and one practitioner sent again at another commune. The pipeline
+    accepts and flags them, so /flux's « Qualité des données » shows true flags. Returns the events sent."""
+    from sqlalchemy import select
+
+    from data.ingestion.pipeline import ENDPOINTS, ingest
+    from data.models import Commune
+
+    by_key = {t.key: t for t in BIOLOGY_TESTS}
+    serials: dict[str, str] = {}
+    for serial, model in session.execute(select(Device.serial, Device.model).order_by(Device.serial)):
+        serials.setdefault(model, serial)
+    sampled = datetime.combine(end, datetime.min.time().replace(hour=9), tzinfo=PARIS)
+    results = [{"event_id": f"BIO-DOUTE-{i + 1}", "device_serial": serials[DEVICE_MODELS[key]],
+                "loinc": by_key[key].loinc, "value": value, "unit": by_key[key].unit,
+                "sampled_at": (sampled + timedelta(minutes=40 * i)).isoformat(),
+                "resulted_at": (sampled + timedelta(minutes=40 * i + 9)).isoformat(),
+                "transmitted_at": (sampled + timedelta(minutes=40 * i + 25)).isoformat()}
+               for i, (key, value) in enumerate(DOUBTFUL_RESULTS) if DEVICE_MODELS[key] in serials]
+    sent = 0
+    if results:
+        ingest(session, source=session.get(FeedSource, sources[FeedKind.BIOLOGY.value]),
+               endpoint=ENDPOINTS["biology/results"], items=results)
+        sent += len(results)
+    pro = session.scalars(select(HealthProfessional).where(
+        HealthProfessional.source_id == sources[FeedKind.WORKFORCE.value], HealthProfessional.profession == "medecin",
+        HealthProfessional.activity_end.is_(None)).order_by(HealthProfessional.source_event_id).limit(1)).first()
+    if pro is not None:
+        dep = session.scalar(select(Commune.departement_code).where(Commune.insee == pro.commune_insee))
+        other = session.scalar(select(Commune.insee).where(
+            Commune.departement_code == dep, Commune.insee != pro.commune_insee, Commune.population >= 500)
+            .order_by(Commune.insee).limit(1))
+        if other is not None:
+            ingest(session, source=session.get(FeedSource, sources[FeedKind.WORKFORCE.value]),
+                   endpoint=ENDPOINTS["workforce/practitioners"], items=[{
+                       "event_id": f"{pro.source_event_id}-BIS", "rpps_hash": pro.rpps_hash,
+                       "profession": pro.profession, "specialty": pro.specialty, "commune": other,
+                       "birth_year": pro.birth_year, "activity_start": pro.activity_start.isoformat(),
+                       "activity_end": None, "fte": pro.fte}])
+            sent += 1
+    return sent
+
+
 def clear(session: Session) -> None:
     """Empty every table the generator fills (children first)."""
     from data.models import Base
@@ -600,6 +647,8 @@ def generate(session: Session, *, seed: int = DEFAULT_SEED, end: date | None = N
         sources = {kind: session.get(FeedSource, source_id) for kind, source_id in gen.sources.items()}
         counts["live_tail"] = sum(feed_in_process(session, world=World.load(session, seed=seed), sources=sources,
                                                   count=live_tail).values())
+    session.flush()
+    counts["quality_doubts"] = plant_quality_doubts(session, sources=gen.sources, end=end)
     session.merge(SchemaInfo(key="demo", value=f"seed={seed};end={end.isoformat()};years={years};"
                                                 f"departements={','.join(departements)}"))
     # planner statistics for the tables just filled: without them PostgreSQL picks nested loops over

@@ -8,6 +8,7 @@ from dash import html
 from components.panel import panel
 from components.stat_card import stats_slot
 from data.models import Dataset
+from data.views.quality import METHOD as QUALITY_METHOD
 from pages._shell import dashboard_page
 
 PAGE = "feeds"
@@ -24,7 +25,20 @@ def _body(_filters) -> html.Div:
             panel(f"{PAGE}-hourly", "Événements reçus par heure (48 dernières heures)", width=7),
             panel(f"{PAGE}-rejects", "Refus par motif (7 derniers jours)", width=5),
         ]),
+        _quality_section(),
     ])
+
+
+def _quality_section() -> html.Section:
+    """« Qualité des données »: score per source, flags by check, latest flagged events (callbacks/feeds.py)."""
+    return html.Section([
+        html.H2("Qualité des données", className="h4 mt-2 mb-3"),
+        dbc.Row([
+            panel(f"{PAGE}-quality", "Score de qualité (7 derniers jours)", graph=False, help_text=QUALITY_METHOD),
+            panel(f"{PAGE}-checks", "Signalements par contrôle", graph=False, width=5),
+            panel(f"{PAGE}-flags", "Derniers événements signalés", graph=False, width=7),
+        ]),
+    ], id=f"{PAGE}-quality-section", **{"aria-label": "Qualité des données"})
 
 
 def layout(**query) -> html.Div:

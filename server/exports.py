@@ -17,6 +17,7 @@ from data.exports import to_csv, to_xlsx
 from data.filters import parse_filters
 from data.users import utcnow
 from data.views import EXPORTS, VIEWS
+from data.views.base import find_table
 from data.views.metadata import export_metadata
 from server.auth import current_scope
 from server.cache import page_view
@@ -50,7 +51,7 @@ def _from_view(key: str, fmt: str):
     if getattr(view, "refused", False):  # the view decided the caller may not see this table at all
         return error_page(403, "Accès refusé", getattr(view, "message", None) or "Votre profil ne permet pas "
                                                                                  "d'exporter ce tableau.")
-    table = next((t for t in vars(view).values() if getattr(t, "key", None) == key), None)
+    table = find_table(view, key)
     if table is None:  # a table the view offers at detail level only
         return error_page(403, "Accès refusé", "Ce tableau n'est pas proposé à votre niveau de détail.")
     metadata = export_metadata(session, spec=view_spec, view=view, table=table, scope=scope, filters=filters,

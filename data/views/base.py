@@ -15,8 +15,8 @@ The `summary` level, defined here once (DESIGN.md §4, issue #11):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, is_dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -301,6 +301,20 @@ def with_epci(session: Session, frame: pd.DataFrame, insee: str = "insee") -> pd
     codes = {c: (e, n) for c, e, n in rows}
     return frame.assign(epci=frame[insee].map(lambda c: codes.get(c, (None, None))[0]),
                         epci_name=frame[insee].map(lambda c: codes.get(c, (None, None))[1]))
+
+
+def view_tables(view) -> Iterator[TableView]:
+    """Every table of a view, those of its sections (a field holding a dataclass of tables) included."""
+    for value in vars(view).values():
+        if isinstance(value, TableView):
+            yield value
+        elif is_dataclass(value) and not isinstance(value, type):
+            yield from view_tables(value)
+
+
+def find_table(view, key: str) -> TableView | None:
+    """The view's table exported under `key`; None when the view does not offer it (at this level)."""
+    return next((t for t in view_tables(view) if t.key == key), None)
 
 
 def labelled(frame: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from data.filters import Filters
 from data.formatting import fmt_number, plural
 from data.models import Dataset
 from data.queries import biology as q
+from data.queries import quality
 from data.queries.common import numeric
 from data.secrecy import published_rate
 from data.users import utcnow
@@ -68,6 +69,17 @@ class BiologyView:
     query: str
 
 
+def _implausible_words(n: int, detail: Detail) -> str:
+    """The flagged values among the results: counted at detail; at summary only said (a count from the raw
+    selection, outside the protected grid, could be differenced)."""
+    if not n:
+        return ""
+    if detail.summary:
+        return ", dont des valeurs hors des limites physiologiques signalées"
+    return ", dont " + plural(n, "valeur hors des limites physiologiques signalée",
+                              "valeurs hors des limites physiologiques signalées")
+
+
 def pct(v) -> str:
     return "—" if v is None else f"{fmt_number(v, 1)}\u00a0%"
 
@@ -92,7 +104,9 @@ def biology_view(session: Session, *, scope: AccessScope, filters: Filters, opti
     stats = (
         Stat("bio-tests", "Analyses réalisées", detail.secret(summary.tests),
              f"dans {detail.counted(summary.sites, 'EHPAD', 'EHPAD')}", hidden=summary.tests is None),
-        Stat("bio-abnormal", "Résultats anormaux", pct(summary.abnormal_pct), "hors des valeurs de référence"),
+        Stat("bio-abnormal", "Résultats anormaux", pct(summary.abnormal_pct),
+             "hors des valeurs de référence" + _implausible_words(
+                 quality.implausible_results(session, scope=scope, filters=filters), detail)),
         Stat("bio-turnaround", "Délai prélèvement → résultat", minutes(summary.sample_to_result_min),
              f"résultat → laboratoire : {minutes(summary.result_to_lab_min)} ; transmis : "
              f"{pct(summary.transmitted_pct)}"),

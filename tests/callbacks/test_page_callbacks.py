@@ -9,7 +9,7 @@ from dash.exceptions import PreventUpdate
 from callbacks.biology import biology_cards, biology_figures
 from callbacks.common import territory_choices
 from callbacks.coverage import coverage_cards, coverage_figures
-from callbacks.feeds import feeds_cards, feeds_figures
+from callbacks.feeds import feeds_cards, feeds_figures, feeds_quality
 from callbacks.mobile import mobile_cards, mobile_figures
 from callbacks.programme import programme_cards, programme_figures
 from callbacks.teleconsultation import teleconsultation_cards, teleconsultation_figures
@@ -175,6 +175,24 @@ def test_feeds_page_for_the_feeds_grant_only(as_user):
     assert "Démo — " not in text(sources) and "Sources par flux" in text(sources)
     with as_user(USAGERS), pytest.raises(PreventUpdate):
         update_feeds(0)
+
+
+def test_feeds_quality_section(as_user):
+    """Scores per source, flags by check and the latest flagged events (the demo plants some) at detail;
+    per feed kind, no source named and no event listed at summary."""
+    with as_user("entreprises@demo.e-meuse-sante.fr"):  # feeds: detail
+        scores, checks, flags = feeds_quality(READY)
+    assert "Démo — passerelle des automates de biologie" in text(scores) and "Baisse soudaine" in text(scores)
+    assert "Valeur hors des limites physiologiques" in text(checks)
+    assert "Potassium" in text(flags) and "BIO-DOUTE-1" in text(flags) and "/export/flux-signalements-recents" in \
+        text(flags)
+    with as_user("etablissements@demo.e-meuse-sante.fr"):  # feeds: summary
+        scores, checks, flags = feeds_quality(READY)
+    assert "Démo — " not in text(scores) + text(checks) + text(flags)
+    assert "Score de qualité par flux" in text(scores) and "< 11" in text(checks)
+    assert "BIO-DOUTE" not in text(flags) and "synthèse" in text(flags)
+    with as_user(USAGERS), pytest.raises(PreventUpdate):
+        feeds_quality(READY)
 
 
 def test_epci_and_commune_choices_follow_the_departements(as_user):
