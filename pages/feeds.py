@@ -35,8 +35,8 @@ def _quality_section() -> html.Section:
         html.H2("Qualité des données", className="h4 mt-2 mb-3"),
         dbc.Row([
             panel(f"{PAGE}-quality", "Score de qualité (7 derniers jours)", graph=False, help_text=QUALITY_METHOD),
-            panel(f"{PAGE}-checks", "Signalements par contrôle", graph=False, width=5),
-            panel(f"{PAGE}-flags", "Derniers événements signalés", graph=False, width=7),
+            panel(f"{PAGE}-checks", "Signalements par contrôle (7 derniers jours)", graph=False),
+            panel(f"{PAGE}-flags", "Derniers événements signalés", graph=False),
         ]),
     ], id=f"{PAGE}-quality-section", **{"aria-label": "Qualité des données"})
 

@@ -25,16 +25,16 @@ from data.views.base import TableView, labelled, shown_count, shown_counted
 QUALITY_TABLE, CHECKS_TABLE, FLAGS_TABLE = "flux-qualite", "flux-signalements", "flux-signalements-recents"
 TABLES = {QUALITY_TABLE: "Qualité des données par source (7 jours)",
           CHECKS_TABLE: "Signalements par contrôle (7 jours)", FLAGS_TABLE: "Derniers événements signalés"}
-SCORE_COLUMNS = {"name": "Source", "kind": "Flux", "events": "Événements (7 jours)", "rejected": "Refusés",
-                 "flagged": "Signalés", "score": "Score de qualité", "yesterday": "Événements hier",
-                 "baseline": "Moyenne du même jour (4 semaines)", "drop": "Baisse soudaine"}
-SUMMARY_SCORE_COLUMNS = {"kind": "Flux", "sources": "Sources", "events": "Événements (7 jours)",
-                         "rejected": "Refusés", "flagged": "Signalés", "score": "Score de qualité",
+SCORE_COLUMNS = {"name": "Source", "score": "Score de qualité", "events": "Événements (7 jours)",
+                 "rejected": "Refusés", "flagged": "Signalés", "drop": "Baisse soudaine", "yesterday": "Hier",
+                 "baseline": "Moyenne du même jour (4 sem.)"}
+SUMMARY_SCORE_COLUMNS = {"kind": "Flux", "sources": "Sources", "score": "Score de qualité",
+                         "events": "Événements (7 jours)", "rejected": "Refusés", "flagged": "Signalés",
                          "drops": "Sources en baisse soudaine"}
 CHECK_COLUMNS = {"kind": "Flux", "check": "Contrôle", "count": "Signalements (7 jours)",
                  "last": "Dernier signalement (heure de Paris)"}
-FLAG_COLUMNS = {"flagged_at": "Signalé le (heure de Paris)", "source": "Source", "kind": "Flux", "check": "Contrôle",
-                "event_id": "Événement", "value": "Valeur", "message": "Motif"}
+FLAG_COLUMNS = {"flagged_at": "Signalé le (heure de Paris)", "check": "Contrôle", "value": "Valeur", "source": "Source",
+                "event_id": "Événement", "message": "Motif"}
 METHOD = (f"Score de qualité\u00a0: part des événements des {q.QUALITY_DAYS} derniers jours ni refusés ni signalés, "
           "soit (acceptés + mis à jour − signalés) ÷ (acceptés + mis à jour + refusés), doublons exclus. "
           "Un événement signalé est conservé (la valeur peut être vraie) mais mérite une vérification. "
@@ -101,7 +101,7 @@ def quality_view(session: Session, *, scope: AccessScope, now: datetime) -> Qual
             events=sources["accepted"] + sources["rejected"],
             score=[pct(q.score(a, r, f)) for a, r, f in zip(sources["accepted"], sources["rejected"],
                                                             sources["flagged"], strict=True)],
-            baseline=sources["baseline"].map(lambda b: fmt_number(b, 1)),
+            baseline=sources["baseline"].round(1),
             drop=[_drop_word(d, b) for d, b in zip(sources["dropped"], sources["baseline"], strict=True)])
         scores = labelled(scores.sort_values(["dropped", "name"], ascending=[False, True]), SCORE_COLUMNS)
         latest = q.latest_flags(session, scope=scope)
@@ -110,7 +110,7 @@ def quality_view(session: Session, *, scope: AccessScope, now: datetime) -> Qual
                                value=latest["value"].fillna("—"))
         flags = TableView(FLAGS_TABLE, "Derniers événements signalés", labelled(latest, FLAG_COLUMNS),
                           caption="Les 20 derniers signalements, du plus récent au plus ancien ; l'événement reste "
-                                  "enregistré tel qu'il a été reçu.")
+                                  "enregistré tel qu'il a été reçu.", open=True)
     return QualityView(
         TableView(QUALITY_TABLE, "Score de qualité par source" if not summary else "Score de qualité par flux",
                   scores, caption=caption, open=True),
