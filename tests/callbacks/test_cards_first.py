@@ -36,12 +36,14 @@ def test_cards_and_figures_are_two_callbacks_chained_by_the_ready_store(app, pag
     callbacks = _callbacks(app)
     cards_output = f"{CARDS.get(page, f'{page}-stats')}.children"
     [cards] = [c for c in callbacks if cards_output in c[0]]
-    [figures] = [c for c in callbacks if _ready(page) in c[1]]
+    after = [c for c in callbacks if _ready(page) in c[1]]  # the figures, and a page's further sections (/flux)
     assert _ready(page) in cards[0]  # the cards callback says when the view is cached
     assert not any(o.endswith(".figure") for o in cards[0])  # ... and draws no chart
-    assert any(o.endswith(".figure") for o in figures[0]) and cards_output not in figures[0]
-    assert figures[1] == [_ready(page)]  # the figures run only after the cards, reading the controls as State
-    assert not set(cards[1]) & set(figures[0])  # the cards depend on nothing the figures produce
+    assert any(o.endswith(".figure") for c in after for o in c[0])
+    for figures in after:
+        assert cards_output not in figures[0]
+        assert figures[1] == [_ready(page)]  # they run only after the cards, reading the controls as State
+        assert not set(cards[1]) & set(figures[0])  # the cards depend on nothing the figures produce
 
 
 def test_no_callback_sends_cards_and_charts_together(app):
