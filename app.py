@@ -86,7 +86,20 @@ def create_app(overrides: dict | None = None) -> Flask:
     settings = get_settings() if not overrides else Settings(**{**get_settings().model_dump(), **overrides})
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
 
-    from server import account, api, auth, callback_requests, cli, database, exports, guard, health, security, sessions
+    from server import (
+        account,
+        api,
+        auth,
+        callback_requests,
+        cli,
+        database,
+        exports,
+        guard,
+        health,
+        reports,
+        security,
+        sessions,
+    )
     from server.extensions import cache, compress, csrf, limiter, login_manager
 
     server = Flask(__name__, template_folder=str(ROOT / "server" / "templates"))
@@ -113,6 +126,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     server.register_blueprint(account.bp)
     server.register_blueprint(health.bp)
     server.register_blueprint(exports.bp)
+    reports.register(server)
     api.register(server)
     cli.register(server)
 

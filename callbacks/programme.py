@@ -18,7 +18,7 @@ from callbacks.common import (
     view_ready,
 )
 from callbacks.url_state import control_inputs, control_states, read_controls
-from components.charts import empty_figure, line_figure
+from components.charts import indicator_chart
 from components.panel import data_id, graph_id, view_table
 from components.stat_card import stat_cards, stats_id
 from data.models import Dataset
@@ -29,13 +29,6 @@ from server.database import db_session
 
 PAGE = "programme"
 SAMPLE = (*SAMPLE_FILTERS, "teleconsultation")
-
-
-def chart(c) -> dict:
-    if c.empty:
-        return empty_figure()
-    return line_figure(list(c.x), {name: list(values) for name, values in c.series}, y_title=c.unit,
-                       targets=dict(c.targets), height=420)
 
 
 def _view(scope, departements, month_from, month_to, epci, commune, experiment):
@@ -63,4 +56,4 @@ def programme_cards(departements, month_from, month_to, epci, commune, experimen
          has_data=lambda result: bool(result[0]["data"]))
 def programme_figures(_ready, departements, month_from, month_to, epci, commune, experiment, *, scope):
     view = _view(scope, departements, month_from, month_to, epci, commune, experiment)
-    return chart(view.chart), view_table(view.table, query=view.query)
+    return indicator_chart(view.chart), view_table(view.table, query=view.query)

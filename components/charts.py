@@ -110,6 +110,14 @@ def line_figure(x: list, series: dict[str, list], *, y_title: str, height: int =
                                                   xaxis={"automargin": True, **date_axis(list(x))})}
 
 
+def indicator_chart(chart) -> dict:
+    """A programme indicator (data.views.programme.IndicatorChart): one line per territory, with its target."""
+    if chart.empty:
+        return empty_figure()
+    return line_figure(list(chart.x), {name: list(values) for name, values in chart.series}, y_title=chart.unit,
+                       targets=dict(chart.targets), height=420)
+
+
 def points_map(layers: list[dict], *, height: int = MAP_HEIGHT_PX, tile_url: str | None = None,
                geojson_url: str | None = None, bounds: tuple | None = None) -> dict:
     """Points on the offline base map (commune or département outlines by URL, fetched once by the browser).

@@ -44,6 +44,12 @@ ACTION_LABELS = {
     "alert.silence": "Mise en silence d'une alerte",
     "alert.subscribe": "Abonnement à une alerte",
     "alert.unsubscribe": "Désabonnement d'une alerte",
+    "report.subscribe": "Abonnement à un rapport mensuel",
+    "report.unsubscribe": "Désabonnement d'un rapport mensuel",
+    "report.request": "Rapport demandé",
+    "report.generate": "Rapport généré",
+    "report.failed": "Échec de génération d'un rapport",
+    "report.download": "Téléchargement d'un rapport",
 }
 # A refusal of one target to one user is recorded once per window: a refused callback polled by the live
 # timer every few seconds, or a page reloaded, would otherwise drown the journal.

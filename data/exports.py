@@ -74,23 +74,31 @@ def to_csv(rows: Iterable[Sequence], header: Sequence[str],
 def to_xlsx(rows: Iterable[Sequence], header: Sequence[str], *, sheet: str = "Données",
             metadata: Sequence[tuple[str, str]] = ()) -> bytes:
     """An Excel workbook; text that looks like a formula is stored as text, prefixed with a quote."""
+    return to_xlsx_book([(sheet, header, rows)], metadata=metadata)
+
+
+def to_xlsx_book(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]], *,
+                 metadata: Sequence[tuple[str, str]] = ()) -> bytes:
+    """A workbook of several tables (a report's), one sheet each (titles made unique), then « Métadonnées »."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     wb = Workbook(write_only=False)
-    ws = wb.active
-    ws.title = _sheet_title(sheet)
-    ws.append([neutralise(h) for h in header])
-    for c in ws[1]:
-        c.font = Font(bold=True)
-    for row in rows:
-        ws.append([_xlsx_value(v) for v in row])
-    for column in ws.iter_cols(min_row=2):
-        for cell in column:
-            cell.number_format = _number_format(cell.value) or cell.number_format
-    ws.freeze_panes = "A2"
-    for i, h in enumerate(header, start=1):
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, max(10, len(str(h)) + 2))
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for title, header, rows in sheets:
+        ws = wb.create_sheet(_unique_title(_sheet_title(title), used))
+        ws.append([neutralise(h) for h in header])
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        for row in rows:
+            ws.append([_xlsx_value(v) for v in row])
+        for column in ws.iter_cols(min_row=2):
+            for cell in column:
+                cell.number_format = _number_format(cell.value) or cell.number_format
+        ws.freeze_panes = "A2"
+        for i, h in enumerate(header, start=1):
+            ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, max(10, len(str(h)) + 2))
     if metadata:
         meta = wb.create_sheet(METADATA_SHEET)
         for label, value in metadata:
@@ -100,9 +108,22 @@ def to_xlsx(rows: Iterable[Sequence], header: Sequence[str], *, sheet: str = "Do
         for cell in meta["B"]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         meta.column_dimensions["A"].width, meta.column_dimensions["B"].width = 26, 110
+    if not wb.worksheets:
+        wb.create_sheet("Données")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _unique_title(title: str, used: set[str]) -> str:
+    """Excel refuses two sheets of the same name (case-insensitive): « Titre (2) » for the second."""
+    candidate, n = title, 1
+    while candidate.lower() in used:
+        n += 1
+        suffix = f" ({n})"
+        candidate = title[:31 - len(suffix)] + suffix
+    used.add(candidate.lower())
+    return candidate
 
 
 def _sheet_title(title: str) -> str:

@@ -544,6 +544,42 @@ class MailAttachment(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+# --- scheduled reports -------------------------------------------------------------------------
+
+class ReportSubscription(Base):
+    """A user's monthly report: the pages it carries (None: every page the user may see when it is rendered)."""
+
+    __tablename__ = "report_subscription"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    pages: Mapped[list | None] = mapped_column(JSON)  # view names (data.views.VIEWS); None = all I may see
+    frequency: Mapped[str] = mapped_column(String(10), default="monthly")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    user: Mapped[User] = relationship()
+
+
+class GeneratedReport(Base):
+    """One report of a subscription for one calendar month: the UNIQUE (subscription, month) row is the claim
+    a worker inserts before rendering, so two workers never render (nor mail) the same report twice."""
+
+    __tablename__ = "generated_report"
+    __table_args__ = (UniqueConstraint("subscription_id", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("report_subscription.id"))
+    month: Mapped[date] = mapped_column(Date)  # first day of the month reported on
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, rendering, ready, failed
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rendered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    data_until: Mapped[date | None] = mapped_column(Date)  # last day of data it covers (< month end: partial)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    xlsx: Mapped[bytes | None] = mapped_column(LargeBinary)
+    subscription: Mapped[ReportSubscription] = relationship()
+
+
 class SchemaInfo(Base):
     """Marks what the demo loader did, so first start fills the database exactly once."""
 
