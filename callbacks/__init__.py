@@ -10,6 +10,7 @@ from callbacks import (  # noqa: F401
     overview,
     planner,
     programme,
+    reports,
     teleconsultation,
     url_state,
     workforce,

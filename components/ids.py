@@ -57,3 +57,14 @@ FILTERS_PANEL = "filters-panel"
 FILTERS_BACKDROP = "filters-backdrop"
 FILTERS_SUMMARY = "filters-summary"  # the active filters in words (small screens and print)
 PRINT_DATE = "print-date"
+
+# Monthly reports (pages/reports.py, callbacks/reports.py, components/reports.py)
+REPORTS_MODE = "reports-mode"  # every page I may see, or a choice
+REPORTS_PAGES = "reports-pages"
+REPORTS_SAVE = "reports-save"
+REPORTS_STOP = "reports-stop"
+REPORTS_MONTH = "reports-month"
+REPORTS_GENERATE = "reports-generate"
+REPORTS_MESSAGE = "reports-message"
+REPORTS_STATE = "reports-state"  # the subscription in words
+REPORTS_LIST = "reports-list"

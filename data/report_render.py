@@ -253,7 +253,7 @@ def _title_page(content: ReportContent, styles, width: float) -> list:
     from reportlab.platypus import PageBreak, Spacer
 
     flow = [Spacer(1, 40), _p("e-Meuse Santé", styles["subtitle"]),
-            _p(f"Rapport mensuel — {fmt_month(content.month)}", styles["title"]),
+            _p("Rapport mensuel", styles["title"]), _p(fmt_month(content.month).capitalize(), styles["title"]),
             _p(f"Pour {content.recipient} ({content.email}) · {content.profile}", styles["body"]),
             _p(f"Départements : {content.departements}", styles["body"]),
             _p(f"Données du 1er au {fmt_date(content.data_until)}, comparées à {fmt_month(content.previous_month)}.",

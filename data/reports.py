@@ -80,7 +80,7 @@ def subscribe(session: Session, *, scope: AccessScope, actor: str, pages: list[s
               ip: str | None = None, now: datetime | None = None) -> ReportSubscription:
     """The caller's monthly subscription (created, or its pages changed and made active); audited."""
     if scope.user_id is None:
-        raise ReportRefused("a subscription belongs to a signed-in user")
+        raise ReportRefused("un abonnement appartient à un utilisateur connecté")
     pages = _clean_pages(scope, pages)
     sub = session.scalar(select(ReportSubscription).where(ReportSubscription.user_id == scope.user_id)
                          .order_by(ReportSubscription.id).limit(1))
@@ -103,7 +103,7 @@ def unsubscribe(session: Session, *, scope: AccessScope, actor: str, subscriptio
     """Stop a subscription of the caller's own (its reports stay downloadable); audited."""
     sub = session.get(ReportSubscription, subscription_id)
     if sub is None or (sub.user_id != scope.user_id and scope.role != Role.ADMIN.value):
-        raise ReportRefused("not your subscription")
+        raise ReportRefused("cet abonnement n'est pas le vôtre")
     sub.active = False
     audit.record(session, action="report.unsubscribe", actor=actor, user_id=scope.user_id,
                  target=f"subscription {sub.id}", ip=ip)
@@ -129,16 +129,16 @@ def reports_of(session: Session, *, user_id: int, limit: int = 60) -> list[Repor
 def report_file(session: Session, *, scope: AccessScope | None, report_id: int, fmt: str) -> tuple[bytes, str]:
     """(file, name) of a ready report, for its recipient or an administrator only."""
     if scope is None or fmt not in MIME:
-        raise ReportRefused("no such file")
+        raise ReportRefused("fichier inconnu")
     found = session.execute(select(GeneratedReport, ReportSubscription.user_id)
                             .join(ReportSubscription, ReportSubscription.id == GeneratedReport.subscription_id)
                             .where(GeneratedReport.id == report_id)).first()
     if found is None or (found[1] != scope.user_id and scope.role != Role.ADMIN.value):
-        raise ReportRefused("not your report")
+        raise ReportRefused("ce rapport n'est pas le vôtre")
     report = found[0]
     data = report.pdf if fmt == "pdf" else report.xlsx
     if report.status != READY or not data:
-        raise LookupError("report not ready")
+        raise LookupError("rapport pas encore prêt")
     return data, file_name(report.month, fmt)
 
 

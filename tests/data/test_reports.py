@@ -1,0 +1,208 @@
+"""Monthly reports: what the PDF may say at summary level, its images, and exactly one report per
+(subscription, month) — generated twice, concurrently, after a failure, by the worker's cycle."""
+from __future__ import annotations
+
+import io
+import json
+import threading
+from datetime import date, datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from data import reports
+from data.access import scope_for_user
+from data.db import make_session_factory
+from data.models import AuditEvent, Commune, Device, GeneratedReport, MobileUnit, ReportSubscription, Site
+from data.report_content import compose, user_by_email
+from data.report_render import render
+from tests.conftest import TERRITORY
+from tests.leak_detector import Detector, small_counts_in_text
+from tests.reports_support import OCTOBER_NOW, clear_reports, pdf_images, pdf_lines
+
+NOW = datetime.fromisoformat(OCTOBER_NOW)
+OCTOBER = date(2026, 10, 1)
+USAGERS = "usagers@demo.e-meuse-sante.fr"
+PROFESSIONNELS = "professionnels@demo.e-meuse-sante.fr"
+QUICK = ["teleconsultation"]  # one page: a report drawn in a few seconds, for the claim tests
+
+
+@pytest.fixture(autouse=True)
+def no_reports(engine, demo_counts):
+    clear_reports(engine)
+    yield
+    clear_reports(engine)
+
+
+@pytest.fixture(scope="module")
+def usagers_report(engine, demo_counts):
+    """The October report of the `usagers` member (summary level on most datasets), every page they may see."""
+    session = make_session_factory(engine)()
+    try:
+        user = user_by_email(session, USAGERS)
+        scope = scope_for_user(session, user, territory=TERRITORY)
+        content = compose(session, scope=scope, user=user, month=OCTOBER, pages=None, territory=TERRITORY, now=NOW)
+        pdf, xlsx = render(content)
+        yield content, pdf, xlsx
+    finally:
+        session.close()
+
+
+def _subscription(session, email: str, pages: list[str] | None = QUICK) -> int:
+    user = user_by_email(session, email)
+    scope = scope_for_user(session, user, territory=TERRITORY)
+    sub = reports.subscribe(session, scope=scope, actor=email, pages=pages, now=NOW)
+    session.commit()
+    return sub.id
+
+
+def test_usagers_report_names_no_place_and_shows_no_small_count(db, usagers_report):
+    content, pdf, xlsx = usagers_report
+    assert {s.page for s in content.sections} >= {"overview", "teleconsultation", "mobile", "workforce"}
+    assert "biology" not in {s.page for s in content.sections}  # no grant on biology: not in their report
+    lines = pdf_lines(pdf)
+    text = "\n".join(lines)
+    assert "Rapport mensuel\nOctobre 2026" in text and "Page 1 / " in text
+    names = {n for n in db.scalars(select(Site.name))} | {n for n in db.scalars(select(Device.serial))} \
+        | {n for n in db.scalars(select(MobileUnit.name))} | {n for n in db.scalars(select(Commune.name))}
+    detector = Detector.from_session(db)
+    leaks = detector.find_leaks(json.dumps(lines, ensure_ascii=False))
+    assert leaks == []
+    named = sorted({name for line in lines for name, _ in detector._names_in(line) if name in names})
+    assert named == []
+    assert [c for line in lines for c in small_counts_in_text(line)] == []
+    book = load_workbook(io.BytesIO(xlsx))
+    cells = [str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert detector.find_leaks(json.dumps(cells, ensure_ascii=False)) == []
+
+
+def test_the_detector_would_see_a_site_name_and_a_small_count(db):
+    """The check above is not blind: a line naming a site or counting 3 sessions is reported."""
+    detector = Detector.from_session(db)
+    site = db.scalar(select(Site.name).limit(1))
+    found = detector.find_leaks(json.dumps([f"Le plus actif : {site}", "3 séances réalisées"], ensure_ascii=False))
+    assert len(found) == 2
+
+
+def test_report_images_are_real_pngs(usagers_report):
+    content, pdf, _ = usagers_report
+    charts = [c for s in content.sections for c in s.charts]
+    images = pdf_images(pdf)
+    assert len(images) == len(charts) >= 5
+    from PIL import Image
+
+    for png in images:
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+        picture = Image.open(io.BytesIO(png)).convert("L")
+        assert picture.width >= 900
+        low, high = picture.getextrema()
+        assert high - low > 100  # drawn: not a blank page
+    assert "Sources : IGN" not in "\n".join(pdf_lines(pdf))  # the map credit is inside the images, not text
+
+
+def test_generated_twice_is_one_report(engine):
+    factory = make_session_factory(engine)
+    with factory() as session:
+        sub_id = _subscription(session, PROFESSIONNELS)
+        first = reports.generate(session, subscription_id=sub_id, month=OCTOBER, territory=TERRITORY, now=NOW)
+        again = reports.generate(session, subscription_id=sub_id, month=OCTOBER, territory=TERRITORY, now=NOW)
+        assert first.status == reports.READY and again.id == first.id and again.rendered_at == first.rendered_at
+        assert first.data_until == date(2026, 10, 31)
+        assert session.scalar(select(func.count()).select_from(GeneratedReport)) == 1
+        assert first.pdf[:5] == b"%PDF-" and first.xlsx[:2] == b"PK"
+
+
+def test_two_workers_at_once_make_one_report(engine):
+    """Two threads, each with its own session (and connection), claim the same (subscription, month)."""
+    factory = make_session_factory(engine)
+    with factory() as session:
+        sub_id = _subscription(session, PROFESSIONNELS)
+        audit_before = session.scalar(select(func.max(AuditEvent.id))) or 0
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        with factory() as own:
+            try:
+                start.wait()
+                report = reports.generate(own, subscription_id=sub_id, month=OCTOBER, territory=TERRITORY, now=NOW)
+                results.append(report.id if report is not None else None)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert errors == []
+    with factory() as session:
+        rows = session.scalars(select(GeneratedReport).where(GeneratedReport.subscription_id == sub_id)).all()
+        assert len(rows) == 1 and rows[0].status == reports.READY and rows[0].attempts == 1
+        rendered = session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "report.generate", AuditEvent.id > audit_before))
+        assert rendered == 1  # one rendering, hence one mail
+    assert set(results) == {rows[0].id}
+
+
+def test_a_failed_render_is_retried_on_the_same_row(engine, monkeypatch):
+    factory = make_session_factory(engine)
+    with factory() as session:
+        sub_id = _subscription(session, PROFESSIONNELS)
+
+        def broken(_content):
+            raise RuntimeError("Chromium absent")
+
+        import data.report_render
+
+        monkeypatch.setattr(data.report_render, "render", broken)
+        failed = reports.generate(session, subscription_id=sub_id, month=OCTOBER, territory=TERRITORY, now=NOW)
+        assert failed.status == reports.FAILED and "Chromium absent" in failed.error
+        monkeypatch.undo()
+        done = reports.generate(session, subscription_id=sub_id, month=OCTOBER, territory=TERRITORY, now=NOW)
+        assert done.id == failed.id and done.status == reports.READY and done.attempts == 2 and done.error is None
+        assert session.scalar(select(func.count()).select_from(GeneratedReport)) == 1
+
+
+def test_worker_cycle_renders_last_month_once_and_completes_a_partial_month(engine):
+    factory = make_session_factory(engine)
+    with factory() as session:
+        sub_id = _subscription(session, PROFESSIONNELS)
+        mid = reports.generate(session, subscription_id=sub_id, month=OCTOBER, territory=TERRITORY,
+                               now=datetime(2026, 10, 15, 8, 0))
+        assert mid.data_until == date(2026, 10, 14)  # the current month stops yesterday
+        first_cycle = reports.run_due_reports(session, now=datetime(2026, 11, 1, 5, 0), territory=TERRITORY)
+        assert first_cycle == [mid.id]  # the same row, now complete
+        second_cycle = reports.run_due_reports(session, now=datetime(2026, 11, 1, 5, 1), territory=TERRITORY)
+        assert second_cycle == []
+        row = session.scalars(select(GeneratedReport)).one()
+        session.refresh(row)
+        assert row.data_until == date(2026, 10, 31) and row.status == reports.READY
+
+
+def test_inactive_subscriptions_get_nothing(engine):
+    factory = make_session_factory(engine)
+    with factory() as session:
+        sub_id = _subscription(session, PROFESSIONNELS)
+        user = user_by_email(session, PROFESSIONNELS)
+        scope = scope_for_user(session, user, territory=TERRITORY)
+        reports.unsubscribe(session, scope=scope, actor=PROFESSIONNELS, subscription_id=sub_id)
+        session.commit()
+        assert reports.run_due_reports(session, now=datetime(2026, 11, 1, 5, 0), territory=TERRITORY) == []
+
+
+def test_subscription_keeps_only_pages_the_user_may_open(db):
+    user = user_by_email(db, USAGERS)
+    scope = scope_for_user(db, user, territory=TERRITORY)
+    sub = reports.subscribe(db, scope=scope, actor=USAGERS, pages=["biology", "teleconsultation", "nope"])
+    assert sub.pages == ["teleconsultation"]  # no grant on biology
+    other = scope_for_user(db, user_by_email(db, PROFESSIONNELS), territory=TERRITORY)
+    with pytest.raises(reports.ReportRefused):
+        reports.unsubscribe(db, scope=other, actor=PROFESSIONNELS, subscription_id=sub.id)
+    assert db.scalar(select(ReportSubscription.active).where(ReportSubscription.id == sub.id)) is True
+
+
+def test_mail_subject_is_french():
+    assert reports.subject(date(2026, 11, 1)) == "[e-Meuse Santé] Rapport de novembre 2026"
+    assert reports.subject(date(2026, 10, 1)) == "[e-Meuse Santé] Rapport d'octobre 2026"
