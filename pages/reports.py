@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import dash
-from dash import html
+from dash import dcc, html
 
 from components import ids
 from components.page import page_header
@@ -30,7 +30,8 @@ def layout(**_query) -> html.Div:
     return html.Div([
         page_header("Rapports mensuels", "Les chiffres du mois, les graphiques et les tableaux des pages que vous "
                                          "consultez, en PDF et en classeur XLSX."),
-        html.Div(id=ids.REPORTS_MESSAGE, **{"aria-live": "polite"}),
+        dcc.Loading(html.Div(id=ids.REPORTS_MESSAGE, **{"aria-live": "polite"}), type="default",
+                    delay_show=300),
         subscription_form(choices, mode=mode, chosen=chosen),
         generate_form([add_months(current, -1), current]),
         html.H2("Mes rapports", className="h5"),

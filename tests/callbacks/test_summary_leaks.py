@@ -139,6 +139,15 @@ def strategies(territory) -> dict[str, st.SearchStrategy]:
         "planner-kind.value": st.sampled_from(["gp", "mobile", "teleconsultation"]),
         "planner-amount.value": st.sampled_from([0.5, 1, 2, 4]),
         "planner-name.value": st.sampled_from(["", "  "]),
+        # the « Rapports » page: its buttons are not pressed here (a report takes seconds to draw; its PDF at
+        # summary level is checked in tests/data/test_reports.py), the form's values are drawn
+        "reports-save.n_clicks": st.none(),
+        "reports-stop.n_clicks": st.none(),
+        "reports-generate.n_clicks": st.none(),
+        "reports-mode.value": st.sampled_from(["all", "chosen"]),
+        "reports-pages.value": st.lists(st.sampled_from(["overview", "teleconsultation", "mobile", "biology",
+                                                         "workforce", "coverage", "programme"]), unique=True),
+        "reports-month.value": st.one_of(st.none(), months),
     }
 
 
