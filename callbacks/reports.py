@@ -60,8 +60,9 @@ def reports_actions(_save, _stop, _generate, mode, pages, month, *, scope):
             chosen = parse_month(month)
             if chosen is None:
                 raise ValueError("mois inconnu")
+            settings = current_app.config["EMEUSE_SETTINGS"]
             report = reports.generate_now(session, scope=scope, actor=actor, month=chosen, ip=ip,
-                                          territory=current_app.config["EMEUSE_SETTINGS"].departements)
+                                          territory=settings.departements, base_url=settings.public_base_url)
             if report is not None and report.status == reports.READY:
                 reply = message(f"Rapport {de(fmt_month(chosen))} prêt.")
             else:

@@ -22,6 +22,7 @@ from data.access import AccessScope, scope_for_user
 from data.filters import add_months, month_end, month_start
 from data.formatting import de, fmt_month, to_paris
 from data.models import GeneratedReport, ReportSubscription, Role, User
+from data.outbox import Attachment, queue_mail
 from data.report_content import PAGES_BY_NAME, compose, page_choices, report_filters
 from data.users import utcnow
 
@@ -216,10 +217,6 @@ def render_report(session: Session, *, report_id: int, territory: tuple[str, ...
 
 def mail_report(session: Session, *, report: GeneratedReport, user: User) -> bool:
     """Queue the report to its recipient with the PDF and XLSX attached (once per rendering of the month)."""
-    try:
-        from data.outbox import Attachment, queue_mail
-    except ImportError:  # the mail outbox is not installed: the report is on the « Rapports » page only
-        return False
     body = (f"Bonjour {user.full_name},\n\nVoici le rapport {de(fmt_month(report.month))} du tableau de bord "
             f"e-Meuse Santé, au niveau de détail de votre profil : le PDF et, en classeur XLSX, ses tableaux "
             f"complets.\nVous le retrouvez aussi sur la page « Rapports » du tableau de bord.\n\n"
@@ -247,7 +244,7 @@ def _today(month: date, now: datetime) -> date:
 
 
 def generate_now(session: Session, *, scope: AccessScope, actor: str, month: date, territory: tuple[str, ...],
-                 now: datetime | None = None, ip: str | None = None) -> GeneratedReport | None:
+                 now: datetime | None = None, ip: str | None = None, base_url: str = "") -> GeneratedReport | None:
     """« Générer maintenant »: the caller's report for the previous or the current month (their subscription
     is created with every page they may see if they have none); audited."""
     now = now or utcnow()
@@ -255,23 +252,25 @@ def generate_now(session: Session, *, scope: AccessScope, actor: str, month: dat
     month = month_start(month)
     if month not in (current, add_months(current, -1)):
         raise ValueError("seuls le mois précédent et le mois en cours peuvent être générés à la demande")
-    subs = [s for s in subscriptions_of(session, user_id=scope.user_id)] if scope.user_id else []
+    subs = subscriptions_of(session, user_id=scope.user_id) if scope.user_id else []
     sub = subs[0] if subs else subscribe(session, scope=scope, actor=actor, pages=None, ip=ip, now=now)
     audit.record(session, action="report.request", actor=actor, user_id=scope.user_id,
                  target=f"subscription {sub.id}", ip=ip, detail={"month": f"{month:%Y-%m}"})
     session.commit()
-    return generate(session, subscription_id=sub.id, month=month, territory=territory, now=now)
+    return generate(session, subscription_id=sub.id, month=month, territory=territory, now=now, base_url=base_url)
 
 
 def run_due_reports(session: Session, *, now: datetime, territory: tuple[str, ...], base_url: str = "") -> list[int]:
     """One worker cycle: every active monthly subscription gets its report of the previous month (from the 1st
     of a month on, Paris time); idempotent — reports already ready are left alone. The ids rendered here."""
     previous = add_months(month_start(to_paris(now).date()), -1)
+    until = report_filters(previous, today=_today(previous, now), territory=territory).period.end
+    complete = select(GeneratedReport.subscription_id).where(
+        GeneratedReport.month == previous, GeneratedReport.status == READY, GeneratedReport.data_until >= until)
     done = []
-    for sub_id in session.scalars(select(ReportSubscription.id).where(ReportSubscription.active.is_(True),
-                                                                      ReportSubscription.frequency == "monthly")
-                                  .order_by(ReportSubscription.id)).all():
-        until = report_filters(previous, today=_today(previous, now), territory=territory).period.end
+    for sub_id in session.scalars(select(ReportSubscription.id).where(
+            ReportSubscription.active.is_(True), ReportSubscription.frequency == "monthly",
+            ReportSubscription.id.not_in(complete)).order_by(ReportSubscription.id)).all():
         report_id = claim(session, subscription_id=sub_id, month=previous, until=until, now=now)
         if report_id is not None:
             render_report(session, report_id=report_id, territory=territory, now=now, base_url=base_url)

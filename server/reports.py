@@ -42,6 +42,14 @@ def download(report_id: int, fmt: str):
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
+def report_job(app: Flask) -> None:
+    """The worker's monthly step (server/worker.py runs it each round): last month's reports, once each."""
+    settings = app.config["EMEUSE_SETTINGS"]
+    with app.extensions["emeuse.sessions"]() as session:
+        reports.run_due_reports(session, now=utcnow(), territory=settings.departements,
+                                base_url=settings.public_base_url)
+
+
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
 
@@ -69,7 +77,8 @@ def register(app: Flask) -> None:
                 subs = [reports.subscribe(session, scope=scope, actor="cli", pages=None)]
                 session.commit()
             report = reports.generate(session, subscription_id=subs[0].id, month=first,
-                                      territory=settings.departements, now=utcnow())
+                                      territory=settings.departements, now=utcnow(),
+                                      base_url=settings.public_base_url)
             if report is None or report.status != reports.READY:
                 raise click.ClickException(f"rapport non généré : {report.error if report else 'en cours ailleurs'}")
             click.echo(f"report {report.id} ({month}) for {email}: PDF {len(report.pdf)} bytes, "

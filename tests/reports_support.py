@@ -7,7 +7,7 @@ import re
 from sqlalchemy import delete
 
 from data.db import make_session_factory, session_scope
-from data.models import GeneratedReport, ReportSubscription
+from data.models import GeneratedReport, MailAttachment, MailMessage, ReportSubscription
 
 OCTOBER_NOW = "2026-11-02T06:00:00"  # naive UTC: October 2026 is complete (the demo data ends on the 31st)
 SPACES = re.compile(r"[\s\u00a0\u202f]+")
@@ -40,5 +40,9 @@ def pdf_images(pdf: bytes) -> list[bytes]:
 
 def clear_reports(engine) -> None:
     with session_scope(make_session_factory(engine)) as s:
+        mails = MailMessage.dedupe_key.like("report:%")
+        s.execute(delete(MailAttachment).where(MailAttachment.message_id.in_(
+            MailMessage.__table__.select().with_only_columns(MailMessage.id).where(mails))))
+        s.execute(delete(MailMessage).where(mails))
         s.execute(delete(GeneratedReport))
         s.execute(delete(ReportSubscription))

@@ -206,3 +206,26 @@ def test_subscription_keeps_only_pages_the_user_may_open(db):
 def test_mail_subject_is_french():
     assert reports.subject(date(2026, 11, 1)) == "[e-Meuse Santé] Rapport de novembre 2026"
     assert reports.subject(date(2026, 10, 1)) == "[e-Meuse Santé] Rapport d'octobre 2026"
+
+
+def test_a_new_report_is_mailed_once_with_its_pdf_and_xlsx(engine):
+    from data.outbox import SmtpConfig, deliver_pending
+    from tests.mail_server import SmtpServer, body_text
+
+    factory = make_session_factory(engine)
+    with factory() as session:
+        sub_id = _subscription(session, PROFESSIONNELS)
+        report = reports.generate(session, subscription_id=sub_id, month=OCTOBER, territory=TERRITORY, now=NOW)
+        reports.generate(session, subscription_id=sub_id, month=OCTOBER, territory=TERRITORY, now=NOW)
+        reports.run_due_reports(session, now=datetime(2026, 11, 1, 5, 0), territory=TERRITORY)
+    with SmtpServer() as smtp:
+        config = SmtpConfig(host=smtp.host, port=smtp.port, sender="e-Meuse Santé <rapports@example.org>")
+        deliver_pending(factory, config=config)
+        deliver_pending(factory, config=config)
+        received = smtp.mailbox.to(PROFESSIONNELS)
+    assert len(received) == 1
+    assert received[0]["Subject"] == "[e-Meuse Santé] Rapport d'octobre 2026"
+    assert "rapport d'octobre 2026" in body_text(received[0]) and "« Rapports »" in body_text(received[0])
+    files = {p.get_filename(): p.get_content() for p in received[0].iter_attachments()}
+    assert set(files) == {"e-meuse-sante_rapport_2026-10.pdf", "e-meuse-sante_rapport_2026-10.xlsx"}
+    assert files["e-meuse-sante_rapport_2026-10.pdf"] == report.pdf
