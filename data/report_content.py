@@ -76,7 +76,7 @@ class Table:
 class Section:
     page: str
     title: str
-    subtitle: str
+    subtitle: str  # which of the page's views (a programme's experiment), or ""
     level: Level
     note: str | None
     rule: str
@@ -85,6 +85,7 @@ class Section:
     tables: tuple[Table, ...]
     sources: tuple[str, ...]
     address: str
+    window: str = ""  # when the page is read on more than the month (quarterly indicators)
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,8 @@ def compose(session: Session, *, scope: AccessScope, user: User, month: date, pa
             found.append(_section(session, page, spec, view, before, tables, subtitle=subtitle, scope=scope,
                                   filters=now_filters, options=options, now=now, version=version, base_url=base_url))
         if not found and name in PAGES_BY_NAME and page.options(now_filters, now)[0][0]:
-            found.append(Section(page=name, title=page.title, subtitle="", level=scope.level(spec.dataset),
+            found.append(Section(page=name, title=page.title, subtitle="", window=page.window_words,
+                                 level=scope.level(spec.dataset),
                                  note="Aucune valeur d'indicateur publiée sur la période.", rule=DETAIL_RULE,
                                  headlines=(), charts=(), tables=(),
                                  sources=tuple(SOURCES[d] for d in spec.datasets if d in SOURCES),
@@ -296,9 +298,8 @@ def _section(session: Session, page: ReportPage, spec, view, before, tables: lis
                           export_metadata(session, spec=spec, view=view, table=t, scope=scope, filters=filters,
                                           options=options, base_url=base_url, version=version,
                                           extracted_at=now).lines) for t in tables)
-    if page.window_words:
-        subtitle = f"{subtitle} ({page.window_words})" if subtitle else page.window_words
-    return Section(page=page.name, title=page.title, subtitle=subtitle, level=level, note=note, rule=rule,
+    return Section(page=page.name, title=page.title, subtitle=subtitle, window=page.window_words, level=level,
+                   note=note, rule=rule,
                    headlines=_headlines(view, before), charts=charts, tables=printed,
                    sources=tuple(SOURCES[d] for d in spec.datasets if d in SOURCES),
                    address=f"{base_url.rstrip('/')}{PAGE_PATHS.get(page.name, '/')}{filters.to_query()}")

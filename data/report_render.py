@@ -130,7 +130,9 @@ def _styles():
                                    spaceAfter=18),
         "h1": ParagraphStyle("h1", fontName=bold, fontSize=17, leading=21, textColor=dark, spaceAfter=4),
         "h2": ParagraphStyle("h2", fontName=bold, fontSize=11.5, leading=14, textColor=dark, spaceBefore=8,
-                             spaceAfter=3),
+                             spaceAfter=3, keepWithNext=1),
+        "caption": ParagraphStyle("caption", fontName=regular, fontSize=8, leading=10, textColor=grey, spaceAfter=3,
+                                  keepWithNext=1),
         "body": ParagraphStyle("body", fontName=regular, fontSize=9.5, leading=12.5, textColor=dark, spaceAfter=4),
         "small": ParagraphStyle("small", fontName=regular, fontSize=8, leading=10, textColor=grey, spaceAfter=3),
         "cell": ParagraphStyle("cell", fontName=regular, fontSize=7.2, leading=8.6, textColor=dark),
@@ -199,7 +201,7 @@ def _data_table(table: Table, styles, width: float) -> list:
     frame = t.frame
     flow = [_p(t.title, styles["h2"])]
     if t.caption:
-        flow.append(_p(t.caption, styles["small"]))
+        flow.append(_p(t.caption, styles["caption"]))
     if frame.empty:
         flow.append(_p("Aucune ligne pour ce mois.", styles["body"]))
         return flow
@@ -283,8 +285,10 @@ def _section(section: Section, content: ReportContent, images: dict[int, bytes],
     from reportlab.platypus import PageBreak
 
     title = section.title + (f" — {section.subtitle}" if section.subtitle else "")
-    flow = [_p(title, styles["h1"]),
-            _p(f"Niveau de détail : {LEVEL_WORDS[section.level]}. Page : {section.address}", styles["small"])]
+    flow = [_p(title, styles["h1"])]
+    if section.window:
+        flow.append(_p(f"Période : {section.window}.", styles["small"]))
+    flow.append(_p(f"Niveau de détail : {LEVEL_WORDS[section.level]}. Page : {section.address}", styles["small"]))
     if section.note:
         flow.append(_p(section.note, styles["small"]))
     flow += _headlines(section, content, styles, width)

@@ -386,7 +386,7 @@ def _map(session: Session, detail: Detail, communes: pd.DataFrame, vehicles: pd.
             tuple(f"<b>{u}</b><br>relevée le {t} (heure de Paris)<br>{p}<br>{w}"
                   for u, t, p, w in zip(located["unit"], located["recorded_at"], located["place"],
                                         located["situation"], strict=True)),
-            colour="#D55E00", size=16, opacity=1.0))
+            colour="#000000", size=16, opacity=1.0))  # black: apart from the communes' green in greyscale too
     bounds, highlight = focus(session, detail, filters, bounds)
     chosen = f" La commune choisie, {commune_name(session, highlight)}, est entourée." if highlight else ""
     return MapView(None, tuple(layers), bounds,
