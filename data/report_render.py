@@ -36,8 +36,10 @@ from data.report_content import Chart, ReportContent, Section, Table
 from data.views.metadata import APP_NAME, LEVEL_WORDS
 
 TABLE_ROWS = 15  # rows of a table printed in the PDF; the XLSX has them all
+TABLE_ROWS_ACROSS = 12  # on a landscape page (a wide table: its rows are taller)
 IMAGE_WIDTH_PX = 1000  # charts drawn at this width (and their own height), then scaled into the page
 IMAGE_SCALE = 1.5
+PORTRAIT, LANDSCAPE = "portrait", "landscape"  # page templates: a table too wide for A4 portrait turns the page
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
 
@@ -196,7 +198,8 @@ def _grey_table(data, widths, *, header_rows: int = 1):
     return table
 
 
-def _data_table(table: Table, styles, width: float) -> list:
+def _data_table(table: Table, styles, width: float, wide: float | None = None) -> list:
+    """A view's table, its first rows; one too wide for a portrait page gets a landscape page of its own."""
     t = table.view_table
     frame = t.frame
     flow = [_p(t.title, styles["h2"])]
@@ -207,18 +210,49 @@ def _data_table(table: Table, styles, width: float) -> list:
         return flow
     columns = list(frame.columns)
     numeric = [_numeric(frame[c]) for c in columns]
-    first = 1.8 if len(columns) > 2 else 1.0
-    unit = width / (first + len(columns) - 1)
-    widths = [unit * first] + [unit] * (len(columns) - 1)
+    texts = [[cell_text(v) for v in values] for values in frame.head(TABLE_ROWS).itertuples(index=False)]
+    turn = wide is not None and sum(_least_widths(columns, texts, numeric, styles)) > width
+    limit = TABLE_ROWS_ACROSS if turn else TABLE_ROWS
+    texts = texts[:limit]
     rows = [[_p(str(c), styles["head"]) for c in columns]]
-    for values in frame.head(TABLE_ROWS).itertuples(index=False):
-        rows.append([_p(cell_text(v), styles["cell_num"] if n else styles["cell"])
-                     for v, n in zip(values, numeric, strict=True)])
-    flow.append(_grey_table(rows, widths))
-    if len(frame) > TABLE_ROWS:
-        flow.append(_p(f"{TABLE_ROWS} premières lignes sur {fmt_number(len(frame))} : le tableau complet est dans "
+    rows += [[_p(t, styles["cell_num"] if n else styles["cell"]) for t, n in zip(line, numeric, strict=True)]
+             for line in texts]
+    flow.append(_grey_table(rows, _column_widths(columns, texts, numeric, wide if turn else width, styles)))
+    if len(frame) > limit:
+        flow.append(_p(f"{limit} premières lignes sur {fmt_number(len(frame))} : le tableau complet est dans "
                        f"le classeur XLSX joint (feuille « {t.title} »).", styles["small"]))
+    if turn:  # its own landscape page; the section's next page break turns back to portrait
+        from reportlab.platypus import NextPageTemplate, PageBreak
+
+        return [NextPageTemplate(LANDSCAPE), PageBreak(), *flow, NextPageTemplate(PORTRAIT)]
     return flow
+
+
+def _least_widths(columns: list, texts: list[list[str]], numeric: list[bool], styles) -> list[float]:
+    """Each column's longest word (a number: its whole text) as set in the PDF's font, padding included."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    cell, head = styles["cell"], styles["head"]
+    out = []
+    for i, header in enumerate(columns):
+        cells = [line[i] for line in texts] or [""]
+        words = cells if numeric[i] else " ".join(cells).split(" ")
+        out.append(7.0 + max([stringWidth(w, cell.fontName, cell.fontSize) for w in words]
+                             + [stringWidth(w, head.fontName, head.fontSize) for w in str(header).split(" ")]))
+    return out
+
+
+def _column_widths(columns: list, texts: list[list[str]], numeric: list[bool], width: float, styles) -> list[float]:
+    """Each column at least as wide as its longest word, so no word is cut; the room left goes to the text
+    columns, by the length of a typical cell."""
+    least = _least_widths(columns, texts, numeric, styles)
+    weights = [0.0 if numeric[i] else float(min(sorted(len(line[i]) for line in texts)[int(0.8 * (len(texts) - 1))],
+                                                40)) if texts else 1.0 for i in range(len(columns))]
+    room = width - sum(least)
+    if room <= 0:
+        return [w * width / sum(least) for w in least]
+    total = sum(weights)
+    return [w + room * (k / total if total else 1 / len(least)) for w, k in zip(least, weights, strict=True)]
 
 
 def _headlines(section: Section, content: ReportContent, styles, width: float) -> list:
@@ -281,7 +315,8 @@ def _title_page(content: ReportContent, styles, width: float) -> list:
     return flow
 
 
-def _section(section: Section, content: ReportContent, images: dict[int, bytes], styles, width: float) -> list:
+def _section(section: Section, content: ReportContent, images: dict[int, bytes], styles, width: float,
+             wide: float) -> list:
     from reportlab.platypus import PageBreak
 
     title = section.title + (f" — {section.subtitle}" if section.subtitle else "")
@@ -289,14 +324,14 @@ def _section(section: Section, content: ReportContent, images: dict[int, bytes],
     if section.window:
         flow.append(_p(f"Période : {section.window}.", styles["small"]))
     flow.append(_p(f"Niveau de détail : {LEVEL_WORDS[section.level]}. Page : {section.address}", styles["small"]))
+    flow.append(_p("Sources : " + " ; ".join(section.sources) + ".", styles["small"]))
     if section.note:
         flow.append(_p(section.note, styles["small"]))
     flow += _headlines(section, content, styles, width)
     for chart in section.charts:
         flow += _chart(chart, images[id(chart)], styles, width)
     for table in section.tables:
-        flow += _data_table(table, styles, width)
-    flow.append(_p("Sources : " + " ; ".join(section.sources) + ".", styles["small"]))
+        flow += _data_table(table, styles, width, wide)
     flow.append(PageBreak())
     return flow
 
@@ -326,10 +361,10 @@ def _sources_page(content: ReportContent, styles) -> list:
 def render_pdf(content: ReportContent, images: dict[int, bytes]) -> bytes:
     """The report as a PDF: title page, one part per page view, sources; page numbers « Page 2 / 9 »."""
     from reportlab.lib.colors import HexColor
-    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas as rl_canvas
-    from reportlab.platypus import SimpleDocTemplate
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
     styles = _styles()
     regular, _bold = styles["fonts"]
@@ -353,22 +388,29 @@ def render_pdf(content: ReportContent, images: dict[int, bytes]) -> bytes:
                 self.setFont(regular, 7.5)
                 self.setFillColor(HexColor("#333333"))
                 self.drawString(18 * mm, 10 * mm, footer_text)
-                self.drawRightString(A4[0] - 18 * mm, 10 * mm, f"Page {self._pageNumber} / {total}")
+                right = self._pagesize[0] - 18 * mm
+                self.drawRightString(right, 10 * mm, f"Page {self._pageNumber} / {total}")
                 self.setStrokeColor(HexColor("#777777"))
                 self.setLineWidth(0.4)
-                self.line(18 * mm, 13 * mm, A4[0] - 18 * mm, 13 * mm)
+                self.line(18 * mm, 13 * mm, right, 13 * mm)
                 super().showPage()
             super().save()
 
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                            bottomMargin=18 * mm, title=f"Rapport e-Meuse Santé — {fmt_month(content.month)}",
-                            author="e-Meuse Santé", subject=f"Rapport mensuel pour {content.recipient}",
-                            lang="fr-FR")
+    margins = {"leftMargin": 18 * mm, "rightMargin": 18 * mm, "topMargin": 16 * mm, "bottomMargin": 18 * mm}
+    doc = BaseDocTemplate(buf, pagesize=A4, **margins, title=f"Rapport e-Meuse Santé — {fmt_month(content.month)}",
+                          author="e-Meuse Santé", subject=f"Rapport mensuel pour {content.recipient}", lang="fr-FR")
+    across = landscape(A4)
+    wide = across[0] - 36 * mm
+    doc.addPageTemplates([
+        PageTemplate(PORTRAIT, [Frame(18 * mm, 18 * mm, doc.width, doc.height, id="portrait", leftPadding=0,
+                                      rightPadding=0, topPadding=0, bottomPadding=0)], pagesize=A4),
+        PageTemplate(LANDSCAPE, [Frame(18 * mm, 18 * mm, wide, across[1] - 34 * mm, id="landscape", leftPadding=0,
+                                       rightPadding=0, topPadding=0, bottomPadding=0)], pagesize=across)])
     width = doc.width
     flow = _title_page(content, styles, width)
     for section in content.sections:
-        flow += _section(section, content, images, styles, width)
+        flow += _section(section, content, images, styles, width, wide)
     flow += _sources_page(content, styles)
     doc.build(flow, canvasmaker=NumberedCanvas)
     return buf.getvalue()
