@@ -114,6 +114,7 @@ class ReportPage:
     tables: Callable[[Any], list[TableView | None]]
     months: int = 1  # the window the page is read on, ending with the report's month (indicators are quarterly)
     window_words: str = ""
+    several: bool = False  # one view per option (a programme experiment), those without a value left out
 
 
 def _only(value) -> Callable[[Filters, datetime], list[tuple[str, Any]]]:
@@ -186,7 +187,7 @@ REPORT_PAGES: tuple[ReportPage, ...] = (
                lambda v: [v.under, v.under_epci]),
     ReportPage("programme", "Programme",
                lambda f, at: [(label, programme_options(key)) for key, label in EXPERIMENTS.items()],
-               _programme_charts, lambda v: [v.table], months=12,
+               _programme_charts, lambda v: [v.table], months=12, several=True,
                window_words="indicateurs trimestriels ou annuels : les 12 mois jusqu'au mois du rapport"),
 )
 PAGES_BY_NAME = {p.name: p for p in REPORT_PAGES}
@@ -267,7 +268,7 @@ def compose(session: Session, *, scope: AccessScope, user: User, month: date, pa
             before = _compute(session, name, scope=scope, filters=before_filters, options=before_options)
             found.append(_section(session, page, spec, view, before, tables, subtitle=subtitle, scope=scope,
                                   filters=now_filters, options=options, now=now, version=version, base_url=base_url))
-        if not found and name in PAGES_BY_NAME and page.options(now_filters, now)[0][0]:
+        if not found and page.several:  # none of its views (experiments) has a value on the period
             found.append(Section(page=name, title=page.title, subtitle="", window=page.window_words,
                                  level=scope.level(spec.dataset),
                                  note="Aucune valeur d'indicateur publiée sur la période.", rule=DETAIL_RULE,

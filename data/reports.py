@@ -149,11 +149,13 @@ def _insert(session: Session):
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def claim(session: Session, *, subscription_id: int, month: date, until: date, now: datetime) -> int | None:
+def claim(session: Session, *, subscription_id: int, month: date, until: date, now: datetime,
+          asked: bool = False) -> int | None:
     """The id of the (subscription, month) report if this caller now owns its rendering, else None. Committed.
 
     New: inserted (ON CONFLICT DO NOTHING). Existing: taken over only if failed (fewer than MAX_ATTEMPTS),
-    claimed long ago by a worker that died, or ready but covering less data than `until` (a partial month)."""
+    claimed long ago by a worker that died, or ready but covering less data than `until` (a partial month).
+    `asked` (someone pressed « Générer maintenant »): a failed report is retried however often it failed."""
     month = month_start(month)
     stmt = (_insert(session)(GeneratedReport)
             .values(subscription_id=subscription_id, month=month, created_at=now, status=RENDERING, claimed_at=now,
@@ -161,10 +163,12 @@ def claim(session: Session, *, subscription_id: int, month: date, until: date, n
             .on_conflict_do_nothing(index_elements=["subscription_id", "month"]).returning(GeneratedReport.id))
     report_id = session.execute(stmt).scalar()
     if report_id is None:
+        failed = GeneratedReport.status == FAILED
+        retry = failed if asked else failed & (GeneratedReport.attempts < MAX_ATTEMPTS)
         report_id = session.execute(
             update(GeneratedReport)
             .where(GeneratedReport.subscription_id == subscription_id, GeneratedReport.month == month,
-                   or_((GeneratedReport.status == FAILED) & (GeneratedReport.attempts < MAX_ATTEMPTS),
+                   or_(retry,
                        GeneratedReport.status.in_((PENDING, RENDERING))
                        & (GeneratedReport.claimed_at < now - STALE_CLAIM),
                        (GeneratedReport.status == READY) & (GeneratedReport.data_until < until)))
@@ -229,10 +233,10 @@ def mail_report(session: Session, *, report: GeneratedReport, user: User) -> boo
 
 
 def generate(session: Session, *, subscription_id: int, month: date, territory: tuple[str, ...], now: datetime,
-             base_url: str = "") -> GeneratedReport | None:
+             base_url: str = "", asked: bool = False) -> GeneratedReport | None:
     """Claim then render the (subscription, month) report; the existing row when someone else owns it."""
     until = report_filters(month, today=_today(month, now), territory=territory).period.end
-    report_id = claim(session, subscription_id=subscription_id, month=month, until=until, now=now)
+    report_id = claim(session, subscription_id=subscription_id, month=month, until=until, now=now, asked=asked)
     if report_id is None:
         return session.scalar(select(GeneratedReport).where(GeneratedReport.subscription_id == subscription_id,
                                                             GeneratedReport.month == month_start(month)))
@@ -257,20 +261,25 @@ def generate_now(session: Session, *, scope: AccessScope, actor: str, month: dat
     audit.record(session, action="report.request", actor=actor, user_id=scope.user_id,
                  target=f"subscription {sub.id}", ip=ip, detail={"month": f"{month:%Y-%m}"})
     session.commit()
-    return generate(session, subscription_id=sub.id, month=month, territory=territory, now=now, base_url=base_url)
+    return generate(session, subscription_id=sub.id, month=month, territory=territory, now=now, base_url=base_url,
+                    asked=True)
 
 
 def run_due_reports(session: Session, *, now: datetime, territory: tuple[str, ...], base_url: str = "") -> list[int]:
-    """One worker cycle: every active monthly subscription gets its report of the previous month (from the 1st
-    of a month on, Paris time); idempotent — reports already ready are left alone. The ids rendered here."""
+    """One worker cycle: every active monthly subscription of an active user gets its report of the previous
+    month (from the 1st of a month on, Paris time); idempotent — reports already complete are left alone, without
+    a write. The ids rendered here."""
     previous = add_months(month_start(to_paris(now).date()), -1)
     until = report_filters(previous, today=_today(previous, now), territory=territory).period.end
     complete = select(GeneratedReport.subscription_id).where(
         GeneratedReport.month == previous, GeneratedReport.status == READY, GeneratedReport.data_until >= until)
     done = []
-    for sub_id in session.scalars(select(ReportSubscription.id).where(
-            ReportSubscription.active.is_(True), ReportSubscription.frequency == "monthly",
-            ReportSubscription.id.not_in(complete)).order_by(ReportSubscription.id)).all():
+    for sub_id in session.scalars(select(ReportSubscription.id)
+                                  .join(User, User.id == ReportSubscription.user_id)
+                                  .where(ReportSubscription.active.is_(True), User.active.is_(True),
+                                         ReportSubscription.frequency == "monthly",
+                                         ReportSubscription.id.not_in(complete))
+                                  .order_by(ReportSubscription.id)).all():
         report_id = claim(session, subscription_id=sub_id, month=previous, until=until, now=now)
         if report_id is not None:
             render_report(session, report_id=report_id, territory=territory, now=now, base_url=base_url)

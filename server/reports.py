@@ -78,7 +78,7 @@ def register(app: Flask) -> None:
                 session.commit()
             report = reports.generate(session, subscription_id=subs[0].id, month=first,
                                       territory=settings.departements, now=utcnow(),
-                                      base_url=settings.public_base_url)
+                                      base_url=settings.public_base_url, asked=True)
             if report is None or report.status != reports.READY:
                 raise click.ClickException(f"rapport non généré : {report.error if report else 'en cours ailleurs'}")
             click.echo(f"report {report.id} ({month}) for {email}: PDF {len(report.pdf)} bytes, "

@@ -229,3 +229,33 @@ def test_a_new_report_is_mailed_once_with_its_pdf_and_xlsx(engine):
     files = {p.get_filename(): p.get_content() for p in received[0].iter_attachments()}
     assert set(files) == {"e-meuse-sante_rapport_2026-10.pdf", "e-meuse-sante_rapport_2026-10.xlsx"}
     assert files["e-meuse-sante_rapport_2026-10.pdf"] == report.pdf
+
+
+def test_a_report_failing_too_often_waits_for_someone_to_ask(engine, monkeypatch):
+    factory = make_session_factory(engine)
+    with factory() as session:
+        sub_id = _subscription(session, PROFESSIONNELS)
+        session.add(GeneratedReport(subscription_id=sub_id, month=OCTOBER, created_at=NOW, status=reports.FAILED,
+                                    attempts=reports.MAX_ATTEMPTS, error="RenderError: Chromium absent"))
+        session.commit()
+        assert reports.run_due_reports(session, now=datetime(2026, 11, 1, 5, 0), territory=TERRITORY) == []
+        done = reports.generate(session, subscription_id=sub_id, month=OCTOBER, territory=TERRITORY, now=NOW,
+                                asked=True)
+        assert done.status == reports.READY and done.attempts == reports.MAX_ATTEMPTS + 1
+
+
+def test_a_deactivated_user_gets_no_report(engine):
+    from data.models import User
+
+    factory = make_session_factory(engine)
+    with factory() as session:
+        sub_id = _subscription(session, PROFESSIONNELS)
+        user = session.scalar(select(User).join(ReportSubscription, ReportSubscription.user_id == User.id)
+                              .where(ReportSubscription.id == sub_id))
+        user.active = False
+        session.commit()
+        try:
+            assert reports.run_due_reports(session, now=datetime(2026, 11, 1, 5, 0), territory=TERRITORY) == []
+        finally:
+            user.active = True
+            session.commit()
