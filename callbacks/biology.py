@@ -45,7 +45,7 @@ def _view(scope, departements, month_from, month_to, epci, commune):
          has_data=lambda result: result[0] is not None)
 def biology_cards(departements, month_from, month_to, epci, commune, _tick, *, scope):
     view = _view(scope, departements, month_from, month_to, epci, commune)
-    return stat_cards(view.stats), note_box(view.note), updated_at(), view_ready()
+    return stat_cards(view.stats), note_box(view.note, view.incomplete), updated_at(), view_ready()
 
 
 @callback(

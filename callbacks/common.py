@@ -100,8 +100,12 @@ def view_ready() -> int:
     return time.time_ns()
 
 
-def note_box(note: str | None):
-    """The level-of-detail note above a page's figures (None when at detail level)."""
+def note_box(note: str | None, incomplete: str | None = None):
+    """The level-of-detail note above a page's figures (None when at detail level), and the view's
+    « données incomplètes » warning when the period lacks reports."""
     from dash import html
 
-    return html.Div(note, className="alert alert-info small py-2") if note else None
+    boxes = [html.Div(note, className="alert alert-info small py-2") if note else None,
+             html.Div(incomplete, className="alert alert-warning small py-2 incomplete-note") if incomplete else None]
+    boxes = [b for b in boxes if b is not None]
+    return boxes or None

@@ -9,6 +9,7 @@ from dash import Input, Output, callback, html
 
 from callbacks._access import guarded, rendered_text
 from callbacks.common import SAMPLE_READY, updated_at, view_ready
+from components import ids
 from components.charts import empty_figure, series_bars
 from components.live import interval_id, stamp_id
 from components.panel import data_id, graph_id, view_table
@@ -39,6 +40,10 @@ def feeds_cards(_tick, *, scope):
     Output(data_id(f"{PAGE}-sources"), "children"),
     Output(graph_id(f"{PAGE}-hourly"), "figure"), Output(data_id(f"{PAGE}-hourly"), "children"),
     Output(graph_id(f"{PAGE}-rejects"), "figure"), Output(data_id(f"{PAGE}-rejects"), "children"),
+    Output(ids.FEEDS_COMPLETENESS_WINDOW, "children"), Output(ids.FEEDS_COMPLETENESS_CARDS, "children"),
+    Output(data_id(ids.FEEDS_COMPLETENESS_DEPARTEMENTS), "children"),
+    Output(data_id(ids.FEEDS_COMPLETENESS_MISSING), "children"),
+    Output(data_id(ids.FEEDS_COMPLETENESS_ITEMS), "children"),
     Input(ready_id(PAGE), "data"),
 )
 @guarded(dataset=Dataset.FEEDS.value, sample_args=(SAMPLE_READY,),
@@ -53,6 +58,19 @@ def feeds_figures(_ready, *, scope):
         series_bars(view.rejects, y_title="Refus", horizontal=True) if not view.rejects.empty
         else empty_figure("Aucun refus sur les 7 derniers jours"),
         view_table(view.rejects_table),
+        *_completeness(view.completeness),
+    )
+
+
+def _completeness(section) -> tuple:
+    """The completeness section (data.views.completeness): window and method, cards, its three tables."""
+    return (
+        f"Rapports attendus, reçus et reçus à temps {section.window_text}. {section.method}",
+        stat_cards(section.stats),
+        view_table(section.departements_table),
+        view_table(section.missing_table),
+        view_table(section.items_table) if section.items_table is not None
+        else html.P(section.items_note, className="small text-muted"),
     )
 
 

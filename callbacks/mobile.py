@@ -50,7 +50,7 @@ def _view(scope, departements, month_from, month_to, epci, commune):
 @guarded(dataset=Dataset.MOBILE.value, sample_args=(*SAMPLE, 0), has_data=lambda result: result[0] is not None)
 def mobile_cards(departements, month_from, month_to, epci, commune, _tick, *, scope):
     view = _view(scope, departements, month_from, month_to, epci, commune)
-    return stat_cards(view.stats), note_box(view.note), updated_at(), view_ready()
+    return stat_cards(view.stats), note_box(view.note, view.incomplete), updated_at(), view_ready()
 
 
 @callback(

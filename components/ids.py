@@ -68,3 +68,10 @@ REPORTS_GENERATE = "reports-generate"
 REPORTS_MESSAGE = "reports-message"
 REPORTS_STATE = "reports-state"  # the subscription in words
 REPORTS_LIST = "reports-list"
+
+FEEDS_COMPLETENESS = "feeds-completeness"  # the /flux section: reports expected, received, on time
+FEEDS_COMPLETENESS_WINDOW = "feeds-completeness-window"
+FEEDS_COMPLETENESS_CARDS = "feeds-completeness-cards"  # filled with the section's tables, after the page's cards
+FEEDS_COMPLETENESS_DEPARTEMENTS = "feeds-completeness-departements"
+FEEDS_COMPLETENESS_ITEMS = "feeds-completeness-items"
+FEEDS_COMPLETENESS_MISSING = "feeds-completeness-missing"

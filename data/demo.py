@@ -170,8 +170,20 @@ class DemoGenerator:
         self.deps = departements
         self.communes: list[CommuneRow] = []
         self.sources: dict[str, int] = {}
-        self.received = to_utc(datetime.combine(end, datetime.min.time()) + timedelta(hours=23))
+        self.received = to_utc(datetime.combine(end, datetime.min.time()) + timedelta(hours=23))  # bulk imports
+        # when each event reached us: a few minutes after it, a small share late; its own generator, so the
+        # events themselves are the same as without it; never after the generation clock
+        self.lag = random.Random(f"{seed}-receipts")
+        self.latest = max(to_utc(self.now_local), self.received)
         self.counts: dict[str, int] = {}
+
+    def _receipt(self, moment: datetime, *, late_share: float, late_minutes: tuple[int, int]) -> datetime:
+        """When an event of `moment` (naive UTC) was received: 1–15 minutes later, or late for `late_share`."""
+        delay = self.lag.randint(1, 15)
+        if self.lag.random() < late_share:
+            delay += self.lag.randint(*late_minutes)
+        return min(moment + timedelta(minutes=delay), self.latest)
+
 
     # -- helpers --------------------------------------------------------------------------
     def _bulk(self, model, rows: list[dict]) -> None:
@@ -298,6 +310,16 @@ class DemoGenerator:
                         outcome=rng.choices(["resolved", "follow_up", "referral", "emergency_transfer"],
                                             weights=[62, 25, 10, 3])[0] if completed else None,
                     ))
+        for row in rows:  # reported a few minutes after the session's end; 3 % more than an hour late
+            ended = row["started_at"] + timedelta(minutes=row["duration_min"] or 0)
+            row["received_at"] = self._receipt(ended, late_share=0.03, late_minutes=(90, 360))
+        # one equipped EHPAD went silent over the last week: /flux lists it, the page says its data are incomplete
+        named = {e[0] for e in NAMED_EHPADS}
+        long_open = self.end - timedelta(days=180)
+        quiet = next((s for s in self.site_rows if s["kind"] == "ehpad" and s["teleconsultation"]
+                      and s["code"] not in named and s["opened_on"] and s["opened_on"] < long_open), None)
+        if quiet:
+            rows = [r for r in rows if r["site_id"] != quiet["id"] or r["day"] <= self.end - timedelta(days=8)]
         self._bulk(TeleconsultationSession, rows)
 
     # -- mobile offices -------------------------------------------------------------------
@@ -360,6 +382,22 @@ class DemoGenerator:
                                 received_at=self.received, unit_id=unit_id, recorded_at=to_utc(t), day=d,
                                 lat=round(base.lat + (village.lat - base.lat) * frac, 5),
                                 lon=round(base.lon + (village.lon - base.lon) * frac, 5)))
+        # one stop of last week was never confirmed: still « planned » after its day
+        forgotten = next((st for st in stops if st["unit_id"] == 1 and st["status"] == "completed"
+                          and st["day"] >= self.end - timedelta(days=3)), None)
+        if forgotten:
+            forgotten.update(status="planned", actual_arrival=None, actual_departure=None, consultations=0,
+                             new_patients=0)
+        for stop in stops:  # sent when planned (a week ahead), re-sent when done or called off: most the same day
+            if stop["status"] == "planned":
+                stop.update(received_at=min(stop["planned_arrival"] - timedelta(days=7), self.latest),
+                            confirmed_at=None)
+            else:
+                done = stop["actual_departure"] or stop["planned_arrival"]
+                confirmed = self._receipt(done, late_share=0.04, late_minutes=(12 * 60, 20 * 60))
+                stop.update(received_at=confirmed, confirmed_at=confirmed)
+        for position in positions:
+            position["received_at"] = self._receipt(position["recorded_at"], late_share=0.0, late_minutes=(0, 0))
         self._bulk(MobileStop, stops)
         self._bulk(VehiclePosition, positions)
 
@@ -441,9 +479,31 @@ class DemoGenerator:
                         battery_pct=rng.randint(35, 100),
                         qc_status="failed" if rng.random() < 0.025 else "passed",
                         error_code="E-QC-LOT" if rng.random() < 0.01 else None))
+        for result in results:
+            result["received_at"] = self._receipt(result["transmitted_at"] or result["resulted_at"], late_share=0.0,
+                                                  late_minutes=(0, 0))
+        for status in statuses:  # 2 % reach us only the next day (gateway offline overnight)
+            status["received_at"] = self._receipt(status["recorded_at"], late_share=0.02,
+                                                  late_minutes=(18 * 60, 30 * 60))
+        gaps = self._device_gaps(devices, equipped, silent_device)
+        statuses = [st for st in statuses if st["day"] not in gaps.get(st["device_id"], ())]
         self._bulk(Device, devices)
         self._bulk(BiologyResult, results)
         self._bulk(DeviceStatus, statuses)
+
+    def _device_gaps(self, devices: list[dict], equipped: list[dict], silent_device: int | None) -> dict[int, set]:
+        """Two devices skipped status reports last week (three days in all): /flux lists them with their days."""
+        ids = {d["serial"]: i for i, d in enumerate(devices, start=1)}
+        gaps: dict[int, set] = {}
+        candidates = [(1, "i-STAT", (2, 4)), (len(NAMED_EHPADS) + 1, "Afinion 2", (5,))]
+        for index, model, days_back in candidates:
+            if index >= len(equipped):
+                continue
+            site = equipped[index]
+            device = ids.get(f"POC-{site['code']}-{model.replace(' ', '')}")
+            if device is not None and device != silent_device:
+                gaps[device] = {self.end - timedelta(days=k) for k in days_back}
+        return gaps
 
     def _bio_value(self, key: str) -> float:
         g = self.rng.gauss

@@ -230,6 +230,8 @@ class MobileStop(Base):
     actual_arrival: Mapped[datetime | None] = mapped_column(DateTime)
     actual_departure: Mapped[datetime | None] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(20))  # planned | completed | cancelled
+    # first receipt of a completed/cancelled status: received_at moves with every later correction
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     slots_offered: Mapped[int] = mapped_column(Integer, default=0)
     consultations: Mapped[int] = mapped_column(Integer, default=0)
     new_patients: Mapped[int] = mapped_column(Integer, default=0)
@@ -278,6 +280,7 @@ class DeviceStatus(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "source_event_id"),
         Index("ix_device_status_device_time", "device_id", "recorded_at"),
+        Index("ix_device_status_day_device", "day", "device_id", "received_at"),  # reports per day (completeness)
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("feed_source.id"))

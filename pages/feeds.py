@@ -5,6 +5,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components import ids
 from components.panel import panel
 from components.stat_card import stats_slot
 from data.models import Dataset
@@ -26,6 +27,7 @@ def _body(_filters) -> html.Div:
             panel(f"{PAGE}-rejects", "Refus par motif (7 derniers jours)", width=5),
         ]),
         _quality_section(),
+        _completeness_section(),
     ])
 
 
@@ -39,6 +41,20 @@ def _quality_section() -> html.Section:
             panel(f"{PAGE}-flags", "Derniers événements signalés", graph=False),
         ]),
     ], id=f"{PAGE}-quality-section", **{"aria-label": "Qualité des données"})
+
+
+def _completeness_section() -> html.Section:
+    """Whether every device, site and mobile stop that owed a report sent it, and in time (DHIS2 semantics)."""
+    return html.Section([
+        html.H2("Complétude et ponctualité (7 derniers jours)", className="h4 mt-2"),
+        html.P(id=ids.FEEDS_COMPLETENESS_WINDOW, className="small text-muted"),
+        html.Div(id=ids.FEEDS_COMPLETENESS_CARDS, className="stats-slot", **{"aria-live": "polite"}),
+        dbc.Row([
+            panel(ids.FEEDS_COMPLETENESS_DEPARTEMENTS, "Complétude par flux et par département", graph=False),
+            panel(ids.FEEDS_COMPLETENESS_MISSING, "Rapports manquants", graph=False),
+            panel(ids.FEEDS_COMPLETENESS_ITEMS, "Complétude par automate, site et véhicule", graph=False),
+        ]),
+    ], id=f"{ids.FEEDS_COMPLETENESS}-section", **{"aria-label": "Complétude et ponctualité des rapports"})
 
 
 def layout(**query) -> html.Div:

@@ -80,6 +80,9 @@ def _sqlite_insert_statement(table):
         table.c.source_event_id)
 
 
+RECEIPT_TIMES = ("received_at", "confirmed_at")  # when the feed told us, not what it told
+
+
 def update_changed(session: Session, model, rows: list[dict]) -> list[tuple[dict, dict]]:
     """For updatable events re-sent with new content: update the row; returns the (old, new) row pairs."""
     ids = [r["source_event_id"] for r in rows]
@@ -90,9 +93,11 @@ def update_changed(session: Session, model, rows: list[dict]) -> list[tuple[dict
         old = existing.get(row["source_event_id"])
         if old is None:
             continue
-        before = {c: getattr(old, c) for c in row if c != "received_at"}
+        before = {c: getattr(old, c) for c in row if c not in RECEIPT_TIMES}
         if all(before[c] == row[c] for c in before):
-            continue
+            continue  # a re-delivery: neither its receipt nor its confirmation time moves
+        if row.get("confirmed_at") and getattr(old, "confirmed_at", None):
+            row = {**row, "confirmed_at": old.confirmed_at}  # a correction after confirmation keeps its first time
         changed.append((before, row))
         session.execute(update(model).where(model.id == old.id).values(**row))
     return changed

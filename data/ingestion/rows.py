@@ -188,7 +188,7 @@ def mobile_stop_row(ctx: Context, m: schemas.MobileStopIn) -> dict:
             "actual_arrival": to_utc(m.actual_arrival) if m.actual_arrival else None,
             "actual_departure": to_utc(m.actual_departure) if m.actual_departure else None,
             "status": m.status, "slots_offered": m.slots_offered, "consultations": m.consultations,
-            "new_patients": m.new_patients}
+            "new_patients": m.new_patients, "confirmed_at": ctx.received_at if m.status != "planned" else None}
 
 
 def position_row(ctx: Context, m: schemas.VehiclePositionIn) -> dict:

@@ -28,6 +28,7 @@ from data.views.base import (
     labelled,
     register_view,
 )
+from data.views.completeness import biology_incomplete
 from data.views.series import WeeklySeries, weekly_series
 
 NAME = "biology"
@@ -67,6 +68,7 @@ class BiologyView:
     sites_table: TableView
     note: str | None
     query: str
+    incomplete: str | None = None  # « données incomplètes : … » when devices lacked reports over the period
 
 
 def _implausible_words(n: int, detail: Detail) -> str:
@@ -137,7 +139,8 @@ def biology_view(session: Session, *, scope: AccessScope, filters: Filters, opti
                               caption="Part des résultats hors des valeurs de référence, par examen"
                                       + (" et par département" if detail.summary else " et par EHPAD")
                                       + " ; délais moyens dans le tableau."),
-        note=detail.note, query=filters.to_query())
+        note=detail.note, query=filters.to_query(),
+        incomplete=biology_incomplete(session, detail=detail, period=filters.period) if not detail.none else None)
 
 
 MONTHLY_COLUMNS = {"month": "Mois", "test": "Examen", "tests": "Analyses", "abnormal": "Résultats anormaux"}

@@ -18,6 +18,8 @@ from data.users import utcnow
 from data.views.base import Stat, TableView, labelled, register_view, shown_count, shown_counted
 from data.views.quality import TABLES as QUALITY_TABLES
 from data.views.quality import QualityView, quality_view
+from data.views.completeness import TABLES as COMPLETENESS_TABLES
+from data.views.completeness import CompletenessView, completeness_view
 from data.views.series import WeeklySeries, weekly_series
 
 NAME = "feeds"
@@ -59,13 +61,15 @@ class FeedsView:
     hourly_table: TableView
     rejects: WeeklySeries
     rejects_table: TableView
+    completeness: CompletenessView  # reports expected, received and on time per device, site and stop
     quality: QualityView | None = None  # the « Qualité des données » section (data/views/quality.py)
     level: Level = Level.DETAIL  # the level the view was computed at (exports' metadata)
 
 
 @register_view(NAME, dataset=Dataset.FEEDS.value, datasets=(Dataset.FEEDS.value,), options=options_from_args,
                tables={SOURCES_TABLE: "Santé des flux par source", HOURLY_TABLE: "Événements reçus par heure",
-                       REJECTS_TABLE: "Refus par motif (7 jours)", **QUALITY_TABLES})
+                       REJECTS_TABLE: "Refus par motif (7 jours)", **QUALITY_TABLES,
+                       **COMPLETENESS_TABLES})
 def feeds_view(session: Session, *, scope: AccessScope, filters: Filters | None, options: FeedsOptions) -> FeedsView:
     summary = scope.level(Dataset.FEEDS) == Level.SUMMARY
 
@@ -126,6 +130,7 @@ def feeds_view(session: Session, *, scope: AccessScope, filters: Filters | None,
                   caption="Refus par motif et par champ en cause ; chaque charge refusée est conservée telle "
                           "quelle avec son motif."),
         quality=quality_view(session, scope=scope, now=options.now),
+        completeness=completeness_view(session, scope=scope, now=options.now),
         level=Level.SUMMARY if summary else Level.DETAIL)
 
 

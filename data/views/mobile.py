@@ -42,6 +42,7 @@ from data.views.base import (
     territory_bounds,
     with_epci,
 )
+from data.views.completeness import mobile_incomplete
 from data.views.mobile_tour import (
     STATUS,
     TourStop,
@@ -107,6 +108,7 @@ class MobileView:
     communes_table: TableView
     note: str | None
     query: str
+    incomplete: str | None = None  # « données incomplètes : … » when past stops were never confirmed
 
 
 def options_from_args(_args: Mapping[str, str], _filters: Filters) -> MobileOptions:
@@ -192,7 +194,8 @@ def mobile_view(session: Session, *, scope: AccessScope, filters: Filters,
                                           "commune desservie." if not detail.summary else
                                           "Consultations, nouveaux patients et utilisation des créneaux par "
                                           "département (niveau « synthèse »)."), open=True),
-        note=detail.note, query=filters.to_query())
+        note=detail.note, query=filters.to_query(),
+        incomplete=mobile_incomplete(session, detail=detail, period=filters.period))
 
 
 MONTHLY_COLUMNS = {"month": "Mois", "status": "Statut", "stops": "Arrêts", "consultations": "Consultations"}

@@ -33,6 +33,7 @@ from data.views.base import (
     register_view,
     territory_bounds,
 )
+from data.views.completeness import teleconsultation_incomplete
 from data.views.series import WeeklySeries, weekly_series
 
 NAME = "teleconsultation"
@@ -58,6 +59,7 @@ class TeleconsultationView:
     sites_table: TableView
     note: str | None
     query: str
+    incomplete: str | None = None  # « données incomplètes : … » when equipped sites went silent
 
 
 def pct(v: float | None) -> str:
@@ -112,7 +114,8 @@ def teleconsultation_view(session: Session, *, scope: AccessScope, filters: Filt
                               caption="Aucun site actif pour ce filtre." if sites.empty else
                               "Séances, taux de réalisation et d'échec, temps médical et part des 75 ans et plus, "
                               "par site."),
-        note=detail.note, query=query)
+        note=detail.note, query=query,
+        incomplete=teleconsultation_incomplete(session, detail=detail, period=filters.period))
 
 
 def _weekly_caption(df: pd.DataFrame, detail: Detail, summary: q.TeleconsultationSummary | None) -> str:
@@ -212,4 +215,5 @@ def _summary_view(session: Session, scope: AccessScope, filters: Filters, detail
         sites_table=TableView(SITES_TABLE, "Activité par département", labelled(per_dep, SUMMARY_SITES_COLUMNS),
                               caption="Séances et taux par département (niveau « synthèse »), calculés sur les "
                                       "valeurs publiées."),
-        note=detail.note, query=filters.to_query())
+        note=detail.note, query=filters.to_query(),
+        incomplete=teleconsultation_incomplete(session, detail=detail, period=filters.period))

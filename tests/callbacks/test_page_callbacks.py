@@ -204,3 +204,19 @@ def test_epci_and_commune_choices_follow_the_departements(as_user):
     assert all(o["label"].endswith("(52)") for o in communes_52[1:])
     with as_user("professionnels@demo.e-meuse-sante.fr"):
         assert territory_choices(["55"], ALL, ALL)[0] == epcis  # reference geography, same for everyone
+
+
+def test_feeds_completeness_section_names_sources_at_detail_only(as_user):
+    with as_user("entreprises@demo.e-meuse-sante.fr"):  # feeds: detail
+        window, stats, per_dep, missing, items = feeds_figures(READY)[5:]
+    assert "7 derniers jours complets, heure de Paris" in window and "DHIS2" in window
+    assert "Complétude des rapports d'automates" in text(stats)
+    assert "/export/flux-completude.csv" in text(per_dep) and "/export/flux-manquants.csv" in text(missing)
+    assert "POC-EHPAD-55-BLANPAIN" in text(items) and "/export/flux-completude-detail.csv" in text(items)
+    with as_user("etablissements@demo.e-meuse-sante.fr"):  # feeds: summary
+        window, stats, per_dep, missing, items = feeds_figures(READY)[5:]
+    shown = text([stats, per_dep, missing, items])
+    assert "POC-" not in shown and "EHPAD Blanpain" not in shown and "Cabinet médical mobile" not in shown
+    assert "réservé au niveau « détail »" in text(items) and "Haute-Marne" in text(per_dep)
+    with as_user(USAGERS), pytest.raises(PreventUpdate):
+        feeds_figures(READY)
