@@ -16,10 +16,10 @@ from data.queries import feeds as q
 from data.queries.common import protect_table
 from data.users import utcnow
 from data.views.base import Stat, TableView, labelled, register_view, shown_count, shown_counted
-from data.views.quality import TABLES as QUALITY_TABLES
-from data.views.quality import QualityView, quality_view
 from data.views.completeness import TABLES as COMPLETENESS_TABLES
 from data.views.completeness import CompletenessView, completeness_view
+from data.views.quality import TABLES as QUALITY_TABLES
+from data.views.quality import QualityView, quality_view
 from data.views.series import WeeklySeries, weekly_series
 
 NAME = "feeds"
