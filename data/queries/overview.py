@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import and_, func, or_, select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from data.access import AccessScope
 from data.filters import Filters, Period
+from data.indicators import indicator
 from data.models import (
     BiologyDaily,
     Commune,
@@ -49,6 +50,7 @@ class Kpi:
     previous_label: str | None = None
     comparison: Comparison | None = None  # decided by the view (data/views/trends.py)
     covers: str | None = None  # the area the figure covers, when a filter finer than a département is set
+    provenance: Any = field(default=None, compare=False)  # data.views.provenance.Provenance, set by the view
 
     @property
     def change_pct(self) -> float | None:
@@ -192,20 +194,21 @@ def overview_kpis(session: Session, *, scope: AccessScope, filters: Filters,
     if not selection:
         return out
 
-    def count_kpi(key, label, dataset, now_cells, prev_cells, last_day) -> Kpi:
+    def count_kpi(key, dataset, now_cells, prev_cells, last_day) -> Kpi:
         level = scope.level(dataset)
         now, before = _publish(now_cells, selection, level), _publish(prev_cells, selection, level)
-        return Kpi(key, label, dataset.value, now.value, before.value, "", 0, last_day, now.label, before.label)
+        return Kpi(key, indicator(key).name, dataset.value, now.value, before.value, "", 0, last_day, now.label,
+                   before.label)
 
     if scope.can_see(Dataset.TELECONSULTATION):
         done = TeleconsultationDaily.status == "completed"
         tc = TeleconsultationDaily
-        out.append(count_kpi("teleconsultations", "Téléconsultations réalisées", Dataset.TELECONSULTATION,
+        out.append(count_kpi("teleconsultations", Dataset.TELECONSULTATION,
                              *_site_sums(session, tc, tc.sessions, every, (period, prev), done,
                                          *within(Dataset.TELECONSULTATION)),
                              _site_last_day(session, tc, selection)))
     if scope.can_see(Dataset.BIOLOGY):
-        out.append(count_kpi("poc_tests", "Analyses de biologie délocalisée", Dataset.BIOLOGY,
+        out.append(count_kpi("poc_tests", Dataset.BIOLOGY,
                              *_site_sums(session, BiologyDaily, BiologyDaily.tests, every, (period, prev),
                                          *within(Dataset.BIOLOGY)),
                              _site_last_day(session, BiologyDaily, selection)))
@@ -213,7 +216,7 @@ def overview_kpis(session: Session, *, scope: AccessScope, filters: Filters,
         last = session.scalar(select(func.max(MobileDaily.day))
                               .join(Commune, Commune.insee == MobileDaily.commune_insee)
                               .where(Commune.departement_code.in_(selection), MobileDaily.status == "completed"))
-        out.append(count_kpi("mobile_consultations", "Consultations en cabinet mobile", Dataset.MOBILE,
+        out.append(count_kpi("mobile_consultations", Dataset.MOBILE,
                              *_mobile_sums(session, every, (period, prev), *within(Dataset.MOBILE)), last))
     if scope.can_see(Dataset.WORKFORCE):
         level = scope.level(Dataset.WORKFORCE)
@@ -228,7 +231,7 @@ def overview_kpis(session: Session, *, scope: AccessScope, filters: Filters,
         def density(c: Cell) -> float | None:
             return c.value / pop * PER_INHABITANTS if pop and c.value is not None else None
 
-        out.append(Kpi("gp_density", "Médecins généralistes pour 10 000 habitants", Dataset.WORKFORCE.value,
+        out.append(Kpi("gp_density", indicator("gp_density").name, Dataset.WORKFORCE.value,
                        density(now), density(before), "", 1, last.date() if last else None,
                        now.label, before.label))
     return out

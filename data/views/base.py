@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, is_dataclass, replace
+from functools import wraps
 from typing import Any
 
 import pandas as pd
@@ -47,6 +48,21 @@ class Stat:
     value: str
     detail: str | None = None
     hidden: bool = False  # the value is masked by statistical secrecy
+    indicator: str | None = None  # its registry entry (data.indicators), when not `key` itself
+    provenance: Any = field(default=None, compare=False)  # data.views.provenance.Provenance, set by the view
+
+    @property
+    def ref(self) -> str:
+        """The registry key documenting this figure."""
+        return self.indicator or self.key
+
+
+def stat(key: str, value: str, detail: str | None = None, *, hidden: bool = False, indicator: str | None = None,
+         **words: str) -> Stat:
+    """A headline figure labelled by the registry (data.indicators): its text cannot drift from its method."""
+    from data.indicators import indicator as entry
+
+    return Stat(key, entry(indicator or key).label(**words), value, detail, hidden, indicator)
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,7 @@ class TableView:
     frame: pd.DataFrame = field(compare=False)
     caption: str = ""
     open: bool = False
+    provenance: Any = field(default=None, compare=False)  # data.views.provenance.Provenance, set by the view
 
 
 @dataclass(frozen=True)
@@ -145,6 +162,8 @@ class MapView:
     outline: str = COMMUNE  # which borders a points-only map draws under its markers
     legend: bool = False
     highlight: str | None = None  # commune code drawn outlined (the commune chosen; detail level only)
+    key: str | None = None  # its registry entry (data.indicators), set by the view
+    provenance: Any = field(default=None, compare=False)
 
     @property
     def empty(self) -> bool:
@@ -354,9 +373,16 @@ def register_view(name: str, *, dataset: str | None, datasets: tuple[str, ...],
     """Register `compute(session, *, scope, filters, options)` as the view of a page, with its exports."""
 
     def decorate(func_):
-        VIEWS[name] = ViewSpec(name, dataset, datasets, func_, options, roles)
+        @wraps(func_)
+        def compute(session: Session, *, scope: AccessScope, filters: Filters | None, options=None):
+            from data.views.provenance import with_provenance
+
+            view = func_(session, scope=scope, filters=filters, options=options)
+            return with_provenance(session, view, spec=VIEWS[name], scope=scope, filters=filters)
+
+        VIEWS[name] = ViewSpec(name, dataset, datasets, compute, options, roles)
         for key, title in dict(tables).items():
             EXPORTS[key] = ExportSpec(key, title, name)
-        return func_
+        return compute
 
     return decorate

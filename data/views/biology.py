@@ -27,6 +27,7 @@ from data.views.base import (
     detail_for,
     labelled,
     register_view,
+    stat,
 )
 from data.views.completeness import biology_incomplete
 from data.views.series import WeeklySeries, weekly_series
@@ -104,15 +105,15 @@ def biology_view(session: Session, *, scope: AccessScope, filters: Filters, opti
         sites = q.by_site_test(session, scope=scope, filters=filters)
     c = detail.count
     stats = (
-        Stat("bio-tests", "Analyses réalisées", detail.secret(summary.tests),
+        stat("bio-tests", detail.secret(summary.tests),
              f"dans {detail.counted(summary.sites, 'EHPAD', 'EHPAD')}", hidden=summary.tests is None),
-        Stat("bio-abnormal", "Résultats anormaux", pct(summary.abnormal_pct),
+        stat("bio-abnormal", pct(summary.abnormal_pct),
              "hors des valeurs de référence" + _implausible_words(
                  quality.implausible_results(session, scope=scope, filters=filters), detail)),
-        Stat("bio-turnaround", "Délai prélèvement → résultat", minutes(summary.sample_to_result_min),
+        stat("bio-turnaround", minutes(summary.sample_to_result_min),
              f"résultat → laboratoire : {minutes(summary.result_to_lab_min)} ; transmis : "
              f"{pct(summary.transmitted_pct)}"),
-        Stat("bio-devices", "Automates en alerte", f"{c(summary.devices_alert)} / {c(summary.devices)}",
+        stat("bio-devices", f"{c(summary.devices_alert)} / {c(summary.devices)}",
              "contrôle qualité en échec ou silencieux depuis 48 h"),
     ) if summary else ()
     if detail.summary and not devices.empty:

@@ -38,6 +38,7 @@ from data.views.base import (
     labelled,
     map_context,
     register_view,
+    stat,
     territory_bounds,
     with_epci,
 )
@@ -175,12 +176,12 @@ def _weighted_mean(df: pd.DataFrame) -> float | None:
 def _stats(mean, under: str, under_pop: str, under_share: str, zero: str, populated: str,
            threshold: float, *, hidden: tuple[bool, bool, bool]) -> tuple[Stat, ...]:
     return (
-        Stat("cov-mean", "Accessibilité moyenne", fmt_number(mean, 2),
+        stat("cov-mean", fmt_number(mean, 2),
              "consultations de médecine générale par habitant et par an (moyenne pondérée par la population)"),
-        Stat("cov-under", "Communes sous le seuil", under,
+        stat("cov-under", under,
              f"seuil {fmt_number(threshold, 1)} ; sur {populated} habitées", hidden=hidden[0]),
-        Stat("cov-under-pop", "Habitants sous le seuil", under_pop, under_share, hidden=hidden[1]),
-        Stat("cov-zero", "Communes sans médecin à moins de 20 km", zero,
+        stat("cov-under-pop", under_pop, under_share, hidden=hidden[1]),
+        stat("cov-zero", zero,
              "accessibilité nulle : aucune offre dans l'aire de 20 km", hidden=hidden[2]),
     )
 

@@ -15,7 +15,7 @@ from data.models import Dataset, Level
 from data.queries import feeds as q
 from data.queries.common import protect_table
 from data.users import utcnow
-from data.views.base import Stat, TableView, labelled, register_view, shown_count, shown_counted
+from data.views.base import Stat, TableView, labelled, register_view, shown_count, shown_counted, stat
 from data.views.completeness import TABLES as COMPLETENESS_TABLES
 from data.views.completeness import CompletenessView, completeness_view
 from data.views.quality import TABLES as QUALITY_TABLES
@@ -84,11 +84,10 @@ def feeds_view(session: Session, *, scope: AccessScope, filters: Filters | None,
     silent = int(sources["silent"].astype(bool).sum()) if not sources.empty else 0
     received = hourly.assign(received=hourly["accepted"] + hourly["updated"] + hourly["duplicates"])
     stats = (
-        Stat("feeds-sources", "Sources déclarées", count(len(sources))),
-        Stat("feeds-silent", "Sources silencieuses", count(silent), "rien reçu depuis plus de 24 heures"),
-        Stat("feeds-hour", "Événements (dernière heure)",
-             count(int(sources["events_last_hour"].sum()) if not sources.empty else 0)),
-        Stat("feeds-rejects", "Refus (7 jours)", count(int(rejects["count"].sum()) if not rejects.empty else 0)),
+        stat("feeds-sources", count(len(sources))),
+        stat("feeds-silent", count(silent), "rien reçu depuis plus de 24 heures"),
+        stat("feeds-hour", count(int(sources["events_last_hour"].sum()) if not sources.empty else 0)),
+        stat("feeds-rejects", count(int(rejects["count"].sum()) if not rejects.empty else 0)),
     )
     total_in, total_rej = int(received["received"].sum()), int(hourly["rejected"].sum())
     hourly_caption = (f"{counted(total_in, 'événement reçu', 'événements reçus')} et "

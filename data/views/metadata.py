@@ -3,7 +3,8 @@
 The level of detail and the secrecy rule are the ones the view applied (its `detail`, its note, the
 table's caption): the export does not decide them again. Filters are said in words (départements
 by name, « janvier 2025 – juin 2025 », EPCI and commune names), with the sources, the population
-vintage of the geography and the extraction time on the one clock (Europe/Paris).
+vintage of the geography and the extraction time on the one clock (Europe/Paris); the table's definition,
+formula and limits come from the registry of indicators (data.indicators), as on the « Méthodes » page.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from data.access import AccessScope
 from data.filters import Filters
 from data.formatting import fmt_date, fmt_datetime_long, fmt_month_range
 from data.geography import POPULATION_VINTAGE
+from data.indicators import INDICATORS, SOURCES
 from data.models import Commune, Departement, Epci, Level
 from data.views.base import SUMMARY_NOTE, TableView, ViewSpec
 
@@ -28,18 +30,6 @@ LEVEL_WORDS = {Level.DETAIL: "détail (communes et sites)", Level.SUMMARY: "synt
                Level.NONE: "aucun"}
 DETAIL_RULE = ("Aucune perturbation : niveau « détail », valeurs exactes accordées à ce profil ; "
                "à ne pas diffuser au-delà des destinataires habilités.")
-SOURCES = {
-    "teleconsultation": "Téléconsultation : séances déclarées par les sites (API /api/v1/teleconsultation/sessions)",
-    "mobile": "Cabinets médicaux mobiles : arrêts et positions des véhicules (API /api/v1/mobile/stops, "
-              "/api/v1/mobile/positions)",
-    "biology": "Biologie délocalisée : résultats et état des automates en EHPAD (API /api/v1/biology/results, "
-               "/api/v1/biology/device-status)",
-    "workforce": "Professionnels de santé : extrait du répertoire (API /api/v1/workforce/practitioners, import CSV)",
-    "programme": "Indicateurs d'évaluation du programme (API /api/v1/programme/indicators)",
-    "coverage": "Couverture : accessibilité calculée à partir des professionnels, des services du programme et "
-                "des populations communales",
-    "feeds": "Journal d'ingestion des flux : sources, événements reçus et refusés",
-}
 
 
 @dataclass(frozen=True)
@@ -98,6 +88,12 @@ def export_metadata(session: Session, *, spec: ViewSpec, view, table: TableView,
              ("Secret statistique", rule)]
     if table.caption:
         lines.append(("Note du tableau", table.caption))
+    entry = INDICATORS.get(table.key)
+    if entry is not None:  # the table's indicator as the « Méthodes » page documents it (data.indicators)
+        lines += [("Définition", entry.definition), ("Formule", entry.formula), ("Unité", entry.unit)]
+        if entry.limits:
+            lines.append(("Limites connues", entry.limits))
+        lines.append(("Méthode", f"{base_url.rstrip('/')}{entry.anchor}"))
     lines += [("Sources", " ; ".join(SOURCES[d] for d in spec.datasets if d in SOURCES)),
               ("Population et géographie", POPULATION_VINTAGE),
               ("Extraction", fmt_datetime_long(extracted_at)),

@@ -39,6 +39,7 @@ from data.views.base import (
     labelled,
     map_context,
     register_view,
+    stat,
     territory_bounds,
     with_epci,
 )
@@ -123,16 +124,15 @@ def _stats(s: q.MobileSummary, detail: Detail) -> tuple[Stat, ...]:
         return secret(None) if n is None else n
 
     return (
-        Stat("mob-stops", "Arrêts réalisés", f"{secret(s.stops_completed)} / {secret(s.stops_scheduled)}",
+        stat("mob-stops", f"{secret(s.stops_completed)} / {secret(s.stops_scheduled)}",
              f"programmés sur la période ; {detail.counted(withheld(s.stops_cancelled), 'annulé')} ; "
              f"{detail.counted(withheld(s.stops_upcoming_14d), 'prévu')} {upcoming}", hidden=s.stops_completed is None),
-        Stat("mob-consultations", "Consultations", detail.secret(s.consultations),
+        stat("mob-consultations", detail.secret(s.consultations),
              f"dont nouveaux patients : {detail.secret(s.new_patients)} · "
              f"{fmt_number(s.consultations_per_stop, 1)} par arrêt", hidden=s.consultations is None),
-        Stat("mob-slots", "Créneaux utilisés",
-             "—" if s.slot_use_pct is None else f"{fmt_number(s.slot_use_pct, 1)}\u00a0%",
+        stat("mob-slots", "—" if s.slot_use_pct is None else f"{fmt_number(s.slot_use_pct, 1)}\u00a0%",
              "consultations rapportées aux créneaux offerts lors des arrêts réalisés"),
-        Stat("mob-reach", "Communes desservies", c(s.communes_served),
+        stat("mob-reach", c(s.communes_served),
              f"{detail.counted(s.population_served, 'habitant')} ; "
              f"à moins de 10 km d'un arrêt : {c(s.population_within[10.0])}, "
              f"à moins de 20 km : {c(s.population_within[20.0])}", hidden=detail.hidden(s.communes_served)),

@@ -25,7 +25,7 @@ from data.planner import KINDS, Change, Plan, parse_plan, retiring_supply, suppl
 from data.queries import coverage as q
 from data.queries.common import area_for
 from data.scenarios import SavedScenario, get_scenario, may_plan
-from data.views.base import COMMUNE, AreaLayer, MapView, PointLayer, Stat, TableView, labelled, register_view
+from data.views.base import COMMUNE, AreaLayer, MapView, PointLayer, Stat, TableView, labelled, register_view, stat
 from data.views.coverage import CoverageOptions, coverage_options
 
 NAME, SUGGEST = "planner", "planner-suggest"
@@ -173,16 +173,14 @@ def _present(st: _State, options: PlannerOptions, scenario: SavedScenario | None
         ("Départ des médecins généralistes de 62 ans et plus (dans 3 ans, ils en auront 65)",)
         if st.plan.retire_soon else ())
     stats = (
-        Stat("plan-under", "Communes sous le seuil",
-             f"{fmt_number(int(under_b.sum()))} → {fmt_number(int(under_a.sum()))}",
+        stat("plan-under", f"{fmt_number(int(under_b.sum()))} → {fmt_number(int(under_a.sum()))}",
              f"{fmt_number(int((under_b & ~under_a).sum()))} sortent de la liste, "
              f"{fmt_number(int((~under_b & under_a).sum()))} y entrent"),
-        Stat("plan-under-pop", "Habitants sous le seuil",
-             f"{fmt_number(int(pop[under_b].sum()))} → {fmt_number(int(pop[under_a].sum()))}",
+        stat("plan-under-pop", f"{fmt_number(int(pop[under_b].sum()))} → {fmt_number(int(pop[under_a].sum()))}",
              f"seuil {fmt_number(t, 1)} consultation(s) par habitant et par an"),
-        Stat("plan-lifted", "Habitants portés au-dessus du seuil", fmt_number(lifted),
+        stat("plan-lifted", fmt_number(lifted),
              f"et {fmt_number(dropped)} {'passé' if dropped < 2 else 'passés'} sous le seuil"),
-        Stat("plan-mean", "Accessibilité moyenne", f"{fmt_number(mean_b, 2)} → {fmt_number(mean_a, 2)}",
+        stat("plan-mean", f"{fmt_number(mean_b, 2)} → {fmt_number(mean_a, 2)}",
              "consultations par habitant et par an, pondérée par la population"),
     )
     changed = df[(df["delta"] != 0) | df["status"].isin([LEAVING, ENTERING])]

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 from data.access import AccessScope
 from data.filters import Filters
 from data.formatting import fmt_date, fmt_measure, plural
+from data.indicators import programme_indicator_key
 from data.models import Dataset
 from data.queries import programme as q
 from data.queries.common import numeric
 from data.terminology import EXPERIMENTS
 from data.url_codecs import choice
-from data.views.base import Detail, Stat, TableView, detail_for, labelled, register_view
+from data.views.base import Detail, Stat, TableView, detail_for, labelled, register_view, stat
 
 NAME = "programme"
 TABLE = "programme-indicateurs"
@@ -95,10 +96,10 @@ def _stats(df: pd.DataFrame) -> tuple[Stat, ...]:
         value = row.value if isinstance(row.value, str) else fmt_measure(row.value)
         reached = {"oui": "cible atteinte", "non": "cible non atteinte"}.get(row.reached, "non évaluable")
         goal = "au plus" if row.objective == "baisse" else "au moins"
-        out.append(Stat(f"prog-{row.indicator}-{row.territory}".replace(" ", "-"),
-                        f"{row.indicator_label} — {row.territory}", f"{value} {row.unit}",
+        out.append(stat(f"prog-{row.indicator}-{row.territory}".replace(" ", "-"), f"{value} {row.unit}",
                         f"au {fmt_date(row.period_end)} ; cible : {goal} {fmt_measure(row.target)} — {reached}",
-                        hidden=isinstance(row.value, str)))
+                        hidden=isinstance(row.value, str), indicator=programme_indicator_key(row.indicator),
+                        indicator_name=row.indicator_label, territory=row.territory))
     return tuple(out)
 
 

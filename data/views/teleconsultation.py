@@ -31,6 +31,7 @@ from data.views.base import (
     labelled,
     map_context,
     register_view,
+    stat,
     territory_bounds,
 )
 from data.views.completeness import teleconsultation_incomplete
@@ -68,17 +69,15 @@ def pct(v: float | None) -> str:
 
 def _stats(s: q.TeleconsultationSummary, detail: Detail) -> tuple[Stat, ...]:
     return (
-        Stat("tc-completed", "Séances réalisées", detail.secret(s.completed),
+        stat("tc-completed", detail.secret(s.completed),
              f"sur {detail.secret(s.sessions)} programmées",
              hidden=s.completed is None),
-        Stat("tc-completion", "Taux de réalisation", pct(s.completion_pct),
+        stat("tc-completion", pct(s.completion_pct),
              f"échecs techniques {pct(s.failure_pct)} · patients absents {pct(s.no_show_pct)} · "
              f"annulations {pct(s.cancelled_pct)}"),
-        Stat("tc-median", "Durée médiane d'une séance",
-             "—" if s.median_minutes is None else f"{fmt_number(s.median_minutes, 0)} min",
+        stat("tc-median", "—" if s.median_minutes is None else f"{fmt_number(s.median_minutes, 0)} min",
              f"patients de 75 ans et plus : {pct(s.share_75_plus_pct)}"),
-        Stat("tc-ehpad", "EHPAD avec téléconsultation active",
-             f"{detail.count(s.ehpads_active)} / {detail.count(s.ehpads_total)}",
+        stat("tc-ehpad", f"{detail.count(s.ehpads_active)} / {detail.count(s.ehpads_total)}",
              "temps médical apporté : " + ("—" if s.ehpad_hours_per_100_residents_month is None else
                                            f"{fmt_number(s.ehpad_hours_per_100_residents_month, 1)} h par mois "
                                            "pour 100 résidents")),

@@ -33,6 +33,7 @@ from data.views.base import (
     labelled,
     map_context,
     register_view,
+    stat,
     territory_bounds,
 )
 from data.views.series import WeeklySeries
@@ -100,18 +101,17 @@ def _stats(r: q.Retirements, density: pd.DataFrame, label: str, detail: Detail) 
               f"{detail.count(r.grant_holders)} installés (au {fmt_date(r.grant_period_end)})")
     who = label.lower()
     return (
-        Stat("wf-share60", f"{label} : 60 ans et plus",
-             "—" if share_old is None else f"{fmt_number(share_old, 1)}\u00a0%",
+        stat("wf-share60", "—" if share_old is None else f"{fmt_number(share_old, 1)}\u00a0%",
              f"{detail.count(int(counts.sum()))} professionnels en activité"
-             + (" (hors effectifs masqués)" if counts.isna().any() else "")),
-        Stat("wf-density", f"{label} pour 10 000 hab.", fmt_number(r.density_now, 1),
-             f"{detail.secret(r.active)} en activité sur le territoire choisi"),
-        Stat("wf-retiring", f"{label} : départs en retraite attendus (5 ans)", detail.secret(r.retiring),
+             + (" (hors effectifs masqués)" if counts.isna().any() else ""), profession=label),
+        stat("wf-density", fmt_number(r.density_now, 1),
+             f"{detail.secret(r.active)} en activité sur le territoire choisi", profession=label),
+        stat("wf-retiring", detail.secret(r.retiring),
              f"{who} de {q.RETIREMENT_AGE - q.RETIRE_WITHIN_YEARS} ans et plus ; densité "
-             f"restante sans remplacement : {fmt_number(r.density_after, 1)}", hidden=r.retiring is None),
-        Stat("wf-grants", f"Boursiers installés / départs ({who})",
-             f"{detail.count(r.grant_holders)} / {detail.secret(r.departures)}",
-             f"étudiants financés par le département ({grants}) ; départs {de(who)} sur la période"),
+             f"restante sans remplacement : {fmt_number(r.density_after, 1)}", hidden=r.retiring is None,
+             profession=label),
+        stat("wf-grants", f"{detail.count(r.grant_holders)} / {detail.secret(r.departures)}",
+             f"étudiants financés par le département ({grants}) ; départs {de(who)} sur la période", who=who),
     )
 
 
