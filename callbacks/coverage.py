@@ -21,7 +21,7 @@ from callbacks.common import (
 )
 from callbacks.url_state import control_inputs, control_states, read_controls
 from components.maps import view_map
-from components.panel import data_id, graph_id, panel_data, view_table
+from components.panel import data_id, graph_id, map_data, view_table
 from components.stat_card import stat_cards, stats_id
 from data.models import Dataset
 from data.views.coverage import coverage_options
@@ -67,7 +67,7 @@ def coverage_figures(_ready, departements, month_from, month_to, epci, commune, 
     tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url
     return (
         view_map(view.map, geojson_url=geojson_url, tile_url=tile_url),
-        panel_data(caption=view.map.caption),
-        view_table(view.under, query=view.query),
-        view_table(view.under_epci, query=view.query) if view.under_epci is not None else None,
+        map_data(view.map),
+        view_table(view.under, query=view.query, sources=False),
+        view_table(view.under_epci, query=view.query, sources=False) if view.under_epci is not None else None,
     )

@@ -23,7 +23,7 @@ from callbacks.common import (
 from components.charts import series_bars
 from components.live import interval_id, stamp_id
 from components.maps import view_map
-from components.panel import data_id, graph_id, panel_data, view_table
+from components.panel import data_id, graph_id, map_data, view_table
 from components.stat_card import stat_cards, stats_id
 from data.models import Dataset
 from data.views.mobile import current_options
@@ -66,7 +66,7 @@ def mobile_figures(_ready, departements, month_from, month_to, epci, commune, *,
     tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url
     return (
         view_map(view.map, geojson_url=geojson_url, tile_url=tile_url),
-        panel_data(caption=view.map.caption) + view_table(view.vehicles_table, caption="", query=view.query),
+        map_data(view.map) + view_table(view.vehicles_table, caption="", query=view.query, sources=False),
         series_bars(view.weekly, y_title="Arrêts", x_title="Semaine du", height=500),
         view_table(view.weekly_table, query=view.query),
         view_table(view.communes_table, query=view.query),

@@ -54,4 +54,5 @@ def overview_cards(departements, month_from, month_to, epci, commune, _tick, *, 
 def overview_figures(_ready, departements, month_from, month_to, epci, commune, *, scope):
     view = _view(scope, departements, month_from, month_to, epci, commune)
     tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url
-    return view_map(view.map, geojson_url=geojson_url, tile_url=tile_url), view.map.caption
+    sources = f" {view.map.provenance.line}." if view.map.provenance is not None else ""
+    return view_map(view.map, geojson_url=geojson_url, tile_url=tile_url), view.map.caption + sources

@@ -14,7 +14,7 @@ import components.planner as ui
 from callbacks._access import guarded
 from callbacks.common import FILTER_INPUTS, SAMPLE_FILTERS, read_filters
 from components.maps import view_map
-from components.panel import data_id, graph_id, panel_data, view_table
+from components.panel import data_id, graph_id, map_data, view_table
 from components.stat_card import stat_cards
 from data.formatting import fmt_number
 from data.models import Dataset
@@ -136,7 +136,7 @@ def planner_figures(plan, scenario_id, departements, month_from, month_to, epci,
     if view.refused:
         return {"data": [], "layout": {}}, None, None, None
     tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url
-    return (view_map(view.map, geojson_url=geojson_url, tile_url=tile_url), panel_data(caption=view.map.caption),
+    return (view_map(view.map, geojson_url=geojson_url, tile_url=tile_url), map_data(view.map),
             view_table(view.epci, query=view.query), view_table(view.communes, query=view.query))
 
 

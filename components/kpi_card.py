@@ -4,6 +4,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components.about import about
 from components.formatting import fmt_date, fmt_number
 from data.queries.overview import Kpi
 
@@ -17,7 +18,9 @@ def kpi_card(kpi: Kpi) -> dbc.Card:
              html.Span(f"({c.detail})" if c.pct is not None else f": {c.detail}")] if c else []
     return dbc.Card(
         dbc.CardBody([
-            html.H2(kpi.label, className="kpi-label h6 text-muted"),
+            html.Div([html.H2(kpi.label, className="kpi-label h6 text-muted mb-0"),
+                      *about(kpi.key, kpi.label, kpi.provenance)],
+                     className="d-flex justify-content-between gap-2 mb-2"),
             html.P(value, className="kpi-value display-6 mb-1", id=f"kpi-{kpi.key}",
                    title=SECRET_NOTE if kpi.value_label else None),
             html.P(trend, className="small mb-1"),

@@ -16,6 +16,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from components.about import sources_line
 from components.formatting import PLOTLY_LOCALE, PLOTLY_LOCALES, fmt_date, fmt_datetime, fmt_number, plural
 
 # French axes: the vendored `fr` locale, with French month abbreviations (« juin », « juil. », « déc. »)
@@ -132,7 +133,14 @@ def panel_data(*, caption: str, table: pd.DataFrame | None = None, table_key: st
     return out
 
 
-def view_table(table, *, caption: str | None = None, query: str = "") -> list:
-    """A view's table (data.views.base.TableView) under its chart: caption, rows and export links."""
-    return panel_data(caption=caption if caption is not None else table.caption, table=table.frame,
-                      table_key=table.key, query=query, table_title=table.title, open_table=table.open)
+def view_table(table, *, caption: str | None = None, query: str = "", sources: bool = True) -> list:
+    """A view's table (data.views.base.TableView) under its chart: caption, rows, export links, and its sources
+    line (`sources=False` where the panel's map already says them)."""
+    out = panel_data(caption=caption if caption is not None else table.caption, table=table.frame,
+                     table_key=table.key, query=query, table_title=table.title, open_table=table.open)
+    return out + (sources_line(table.provenance, table.key) if sources else [])
+
+
+def map_data(view_map) -> list:
+    """A map's text alternative and its sources line (data.views.base.MapView)."""
+    return panel_data(caption=view_map.caption) + sources_line(view_map.provenance, view_map.key)

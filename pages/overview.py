@@ -7,6 +7,8 @@ from dash import dcc, html
 
 from components import ids
 from components.panel import MAP_CONFIG
+from data.indicators import indicator
+from data.views.provenance import MAP_KEYS
 from pages._shell import dashboard_page
 
 dash.register_page(__name__, path="/", name="Vue d'ensemble", title="Vue d'ensemble — e-Meuse Santé",
@@ -25,6 +27,8 @@ def _body(_filters) -> html.Div:
                     html.Figcaption(id=ids.OVERVIEW_MAP_CAPTION, className="small text-muted mt-2 mb-0",
                                     **{"aria-live": "polite"}),
                 ], className="mb-0"),
+                html.A("Méthode de la carte", href=indicator(MAP_KEYS["overview"]).anchor,
+                       className="small about-link"),
             ]),
         ], className="shadow-sm mb-4"),
     ])
