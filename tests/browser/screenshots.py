@@ -3,6 +3,7 @@
     .venv/bin/python -m tests.browser.screenshots --user ars --pages / /teleconsultation --out /tmp/shots
     .venv/bin/python -m tests.browser.screenshots --user ars --width 390 --height 844 --pages /   # a phone
     .venv/bin/python -m tests.browser.screenshots --user ars --print --pages /couverture         # print media
+    .venv/bin/python -m tests.browser.screenshots --user usagers --pages /biologie --click '#about-bio-tests'
 
 With --full the screenshot covers the whole page height (the window is stretched to it).
 """
@@ -44,6 +45,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=2200)
     parser.add_argument("--full", action="store_true", help="stretch the window to the page's height")
     parser.add_argument("--print", action="store_true", help="emulate print media (as the print stylesheet)")
+    parser.add_argument("--click", help="CSS selector of an element clicked before the screenshot (a card's « ? »)")
     args = parser.parse_args()
     account = next(a for a in demo_accounts() if a.email.startswith(args.user + "@"))
     out = Path(args.out)
@@ -60,6 +62,9 @@ def main() -> None:
         for page in args.pages:
             d.get(args.url + page)
             time.sleep(args.wait)
+            if args.click:
+                d.find_element(By.CSS_SELECTOR, args.click).click()
+                time.sleep(1)
             if args.full:
                 height = d.execute_script("return document.documentElement.scrollHeight")
                 d.set_window_size(args.width, height + 100)
@@ -67,7 +72,8 @@ def main() -> None:
                     phone_viewport(d, args.width, height + 100)
                 time.sleep(1)
             slug = page.strip('/').split('?')[0].replace('/', '_') or 'overview'
-            name = out / f"{args.user}_{slug}_{args.width}{'_print' if args.print else ''}.png"
+            clicked = "_clic" if args.click else ""
+            name = out / f"{args.user}_{slug}_{args.width}{clicked}{'_print' if args.print else ''}.png"
             d.save_screenshot(str(name))
             if args.full:
                 d.set_window_size(args.width, args.height)
