@@ -329,7 +329,7 @@ INDICATORS: dict[str, Indicator] = _entries(
               "communes", (WF, POP), SUPPRESSED, TWO_SFCA_LIMITS, APL),
     Indicator("cov-under-pop", COV, "Habitants sous le seuil",
               "Habitants des communes sous le seuil, et leur part de la population.",
-              "Σ P_i des communes avec A_i < seuil ; part = ÷ Σ P_i × 100", "habitants", (WF, POP), SUPPRESSED,
+              "Σ P_i des communes avec A_i < seuil ; part = ce total ÷ Σ P_i × 100", "habitants", (WF, POP), SUPPRESSED,
               TWO_SFCA_LIMITS, f"{APL} {INSEE}"),
     Indicator("cov-zero", COV, "Communes sans médecin à moins de 20 km",
               f"Communes habitées d'accessibilité nulle : aucune offre de médecin généraliste dans l'aire de "

@@ -10,7 +10,6 @@ from components.page import page_header
 from data.geography import POPULATION_VINTAGE
 from data.indicators import DATASET_TITLES, SNDS_RULE, SOURCES, biology_tests, by_dataset
 from data.views.base import SUMMARY_NOTE
-from data.views.provenance import NO_PERTURBATION
 
 dash.register_page(__name__, path="/methodes", name="Méthodes", title="Méthodes — e-Meuse Santé", order=80,
                    dataset=None)
@@ -18,7 +17,7 @@ dash.register_page(__name__, path="/methodes", name="Méthodes", title="Méthode
 KIND_WORDS = {"figure": "chiffre clé", "kpi": "chiffre clé de l'accueil", "table": "tableau et export",
               "map": "carte", "chart": "graphique"}
 FIELDS = (("Définition", "definition"), ("Formule", "formula"), ("Unité", "unit"), ("Sources", "source_text"),
-          ("Au niveau « synthèse »", "levels"), ("Limites connues", "limits"), ("Référence", "reference"))
+          ("Règles de niveau", "levels"), ("Limites connues", "limits"), ("Référence", "reference"))
 
 
 def entry_card(item) -> html.Article:
@@ -29,7 +28,7 @@ def entry_card(item) -> html.Article:
                 className="h6"),
         html.Dl([part for label, attr, text in rows for part in (html.Dt(label), html.Dd(text, className=f"m-{attr}"))],
                 className="methods-entry small mb-0"),
-    ]), className="shadow-sm"), id=item.key, className="methods-indicator mb-3", tabIndex=-1)
+    ]), className="shadow-sm h-100"), id=item.key, className="methods-indicator h-100", tabIndex=-1)
 
 
 def _table(rows: list[dict[str, str]], caption: str) -> html.Div:
@@ -43,11 +42,11 @@ def _table(rows: list[dict[str, str]], caption: str) -> html.Div:
 
 def sections() -> list[tuple[str, str, list]]:
     """(anchor, title, content) of each section, one per page of the dashboard, then the references."""
-    out = [(f"page-{dataset}", DATASET_TITLES.get(dataset, dataset), [entry_card(i) for i in items])
-           for dataset, items in by_dataset().items()]
+    out = [(f"page-{dataset}", DATASET_TITLES.get(dataset, dataset),
+            [dbc.Row([dbc.Col(entry_card(i), lg=6) for i in items])]) for dataset, items in by_dataset().items()]
     out.append(("secret-statistique", "Secret statistique", [
-        html.P(SNDS_RULE), html.P(SUMMARY_NOTE), html.P(f"Au niveau « détail » : {NO_PERTURBATION[0].lower()}"
-                                                        f"{NO_PERTURBATION[1:]}")]))
+        html.P(SNDS_RULE), html.P(SUMMARY_NOTE),
+        html.P("Niveau « détail » : aucune perturbation, valeurs exactes accordées au profil.")]))
     out.append(("examens", "Examens de biologie délocalisée (LOINC, UCUM)", [
         html.P("Seuls ces examens sont acceptés ; un résultat est anormal hors de l'intervalle de référence envoyé "
                "avec lui, sinon de celui-ci."),

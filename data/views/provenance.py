@@ -94,7 +94,8 @@ class Provenance:
     @property
     def line(self) -> str:
         """The short line under a chart: « Sources : … · données jusqu'au … »."""
-        return f"Sources : {self.sources_words} · données jusqu'au {self.last_words} · population {POPULATION}"
+        return (f"Sources : {self.sources_words} · données jusqu'au {self.last_words} · population "
+                f"{POPULATION_SOURCE} {POPULATION_YEAR}")
 
 
 def _sources(session: Session, kinds: tuple[str, ...], departements: tuple[str, ...]) -> dict[str, list[str]]:
