@@ -1,8 +1,20 @@
 """Page views: everything a page shows, computed once at the caller's level (see data/views/base.py).
 
-Importing this package registers every view and the tables it exports.
+Importing this package registers every view and the tables it exports, and the provenance each view attaches
+to its figures (data/views/provenance.py).
 """
-from data.views import biology, coverage, feeds, mobile, overview, planner, programme, teleconsultation, workforce  # noqa: F401 - each registers its view
+from data.views import (  # noqa: F401 - each registers its view
+    biology,
+    coverage,
+    feeds,
+    mobile,
+    overview,
+    planner,
+    programme,
+    provenance,  # noqa: F401 - registers itself as a finisher of every view
+    teleconsultation,
+    workforce,
+)
 from data.views.base import EXPORTS, VIEWS, Detail, ExportSpec, ViewSpec
 
 __all__ = ["EXPORTS", "VIEWS", "Detail", "ExportSpec", "ViewSpec"]

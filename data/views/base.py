@@ -28,6 +28,7 @@ from data.access import AccessScope
 from data.filters import Filters
 from data.formatting import fmt_number
 from data.formatting import plural as plural_text
+from data.indicators import indicator as registry_entry
 from data.models import Commune, Dataset, Departement, Level
 from data.queries.common import Area, area_for
 from data.secrecy import SMALL_LABEL, is_small
@@ -60,9 +61,7 @@ class Stat:
 def stat(key: str, value: str, detail: str | None = None, *, hidden: bool = False, indicator: str | None = None,
          **words: str) -> Stat:
     """A headline figure labelled by the registry (data.indicators): its text cannot drift from its method."""
-    from data.indicators import indicator as entry
-
-    return Stat(key, entry(indicator or key).label(**words), value, detail, hidden, indicator)
+    return Stat(key, registry_entry(indicator or key).label(**words), value, detail, hidden, indicator)
 
 
 @dataclass(frozen=True)
@@ -365,6 +364,9 @@ class ExportSpec:
 
 VIEWS: dict[str, ViewSpec] = {}
 EXPORTS: dict[str, ExportSpec] = {}
+# What every view passes through once computed (data.views.provenance adds each figure's provenance), filled
+# once at import time by the modules of data/views/, never changed after.
+FINISHERS: list[Callable[..., Any]] = []
 
 
 def register_view(name: str, *, dataset: str | None, datasets: tuple[str, ...],
@@ -375,10 +377,10 @@ def register_view(name: str, *, dataset: str | None, datasets: tuple[str, ...],
     def decorate(func_):
         @wraps(func_)
         def compute(session: Session, *, scope: AccessScope, filters: Filters | None, options=None):
-            from data.views.provenance import with_provenance
-
             view = func_(session, scope=scope, filters=filters, options=options)
-            return with_provenance(session, view, spec=VIEWS[name], scope=scope, filters=filters)
+            for finish in FINISHERS:
+                view = finish(session, view, spec=VIEWS[name], scope=scope, filters=filters)
+            return view
 
         VIEWS[name] = ViewSpec(name, dataset, datasets, compute, options, roles)
         for key, title in dict(tables).items():

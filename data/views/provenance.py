@@ -32,7 +32,8 @@ from data.models import (
     TeleconsultationDaily,
 )
 from data.queries.feeds import KIND_LABELS
-from data.views.base import SUMMARY_NOTE, Detail, MapView, Stat, TableView, detail_for
+from data.views.base import FINISHERS, SUMMARY_NOTE, Detail, MapView, Stat, TableView, detail_for
+from data.views.overview import OverviewView
 
 NO_PERTURBATION = "Aucune perturbation (niveau « détail ») : valeurs exactes."
 POPULATION = f"{POPULATION_SOURCE}, population municipale {POPULATION_YEAR}"
@@ -188,8 +189,6 @@ def with_provenance(session: Session, view, *, spec, scope: AccessScope, filters
     """The view with a provenance on each of its cards, tables and maps (KPIs: each of its own dataset)."""
     if not is_dataclass(view):
         return view
-    from data.views.overview import OverviewView
-
     if isinstance(view, OverviewView):
         kpis = tuple(replace(k, provenance=provenance(
             session, scope=scope, filters=filters, level=scope.level(k.dataset), kinds=_feeds_of(k.key),
@@ -210,3 +209,6 @@ def with_provenance(session: Session, view, *, spec, scope: AccessScope, filters
     changes = {f.name: new for f in fields(view)
                if (new := _attach(old := getattr(view, f.name), base, map_key)) is not old}
     return replace(view, **changes) if changes else view
+
+
+FINISHERS.append(with_provenance)

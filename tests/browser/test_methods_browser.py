@@ -21,8 +21,10 @@ def _sign_in(dash_duo, base: str, who: str) -> None:
 
 
 def _popover_text(driver) -> str:
+    """The open popover's text (its DOM text: `.text` is empty while it fades in)."""
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".about-popover .popover-body"))
-    return driver.find_element(By.CSS_SELECTOR, ".about-popover").text
+    WebDriverWait(driver, 15).until(lambda d: d.find_element(By.CSS_SELECTOR, ".about-popover").is_displayed())
+    return driver.find_element(By.CSS_SELECTOR, ".about-popover").get_attribute("textContent")
 
 
 def test_question_mark_opens_the_definition(dash_duo, served):
