@@ -14,6 +14,7 @@ from data.coverage import CONSULTATIONS_PER_FTE, DECAY_KM, DEFAULT_THRESHOLD, RE
 from data.formatting import fmt_number
 from data.geography import GEOMETRY_SOURCE, POPULATION_SOURCE, POPULATION_YEAR
 from data.queries.programme import INDICATOR_LABELS, PEOPLE_UNITS
+from data.queries.quality import DROP_MIN_BASELINE, DROP_SHARE, DROP_WEEKS, QUALITY_DAYS
 from data.queries.workforce import RETIRE_WITHIN_YEARS, RETIREMENT_AGE
 from data.secrecy import SMALL_LABEL
 from data.terminology import BIOLOGY_TESTS, EXPERIMENTS
@@ -429,6 +430,28 @@ INDICATORS: dict[str, Indicator] = _entries(
     Indicator("flux-refus", FEEDS, "Refus par motif (7 jours)",
               "Refus des 7 derniers jours par flux, motif et champ en cause.", "Σ refus par motif", "refus",
               (FEEDS,), FEEDS_LEVEL, "Motifs en français ; le code d'origine reste dans le journal.", "", kind="table"),
+    Indicator("flux-qualite", FEEDS, "Qualité des données par source (7 jours)",
+              f"Par source (par flux au niveau « synthèse ») : part des événements des {QUALITY_DAYS} derniers "
+              "jours ni refusés ni signalés, événements, refusés, signalés, et baisse soudaine du volume d'hier.",
+              "score = (acceptés + mis à jour − signalés) ÷ (acceptés + mis à jour + refusés) × 100, doublons "
+              f"exclus ; baisse soudaine : hier < {fmt_number(DROP_SHARE * 100)}\u00a0% de la moyenne du même jour "
+              f"de la semaine sur les {DROP_WEEKS} semaines précédentes", "%", (FEEDS,),
+              f"Au niveau « synthèse » : par flux, sans nom de source ; effectif de 1 à 10 lu « {SMALL_LABEL} » et "
+              "score alors donné comme borne basse (« ≥ … »).",
+              f"Baisse soudaine évaluée seulement si la moyenne de référence atteint {DROP_MIN_BASELINE} "
+              "événements (sinon « historique insuffisant ») ; un événement signalé est conservé.", "",
+              kind="table"),
+    Indicator("flux-signalements", FEEDS, "Signalements par contrôle (7 jours)",
+              "Événements acceptés mais signalés, par flux et par contrôle : valeur de biologie hors des limites "
+              "physiologiques de son examen, même professionnel (RPPS haché) reçu dans deux communes.",
+              f"Σ signalements par flux et contrôle sur {QUALITY_DAYS} jours", "signalements", (FEEDS,),
+              FEEDS_LEVEL, "Un signalement n'est pas une erreur certaine : la valeur peut être vraie.", "",
+              kind="table"),
+    Indicator("flux-signalements-recents", FEEDS, "Derniers événements signalés",
+              "Les derniers événements signalés, du plus récent au plus ancien, avec le contrôle, la valeur, la "
+              "source et le motif.", "les 20 derniers signalements", "événements", (FEEDS,),
+              "Réservé au niveau « détail » : ces lignes nomment leur source.",
+              "L'événement reste enregistré tel qu'il a été reçu.", "", kind="table"),
 )
 
 PROGRAMME_GENERIC = "prog-indicateur"

@@ -182,7 +182,15 @@ def _attach(value, base: Provenance, map_key: str | None):
         return replace(value, key=key, provenance=base.only(_feeds_of(key)) if key else base)
     if isinstance(value, tuple) and value and all(isinstance(v, Stat) for v in value):
         return tuple(_attach(v, base, map_key) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):  # a section of the view (e.g. /flux quality)
+        return _attach_fields(value, base, map_key)
     return value
+
+
+def _attach_fields(view, base: Provenance, map_key: str | None):
+    changes = {f.name: new for f in fields(view) if f.init
+               if (new := _attach(old := getattr(view, f.name), base, map_key)) is not old}
+    return replace(view, **changes) if changes else view
 
 
 def with_provenance(session: Session, view, *, spec, scope: AccessScope, filters: Filters | None):
@@ -205,10 +213,7 @@ def with_provenance(session: Session, view, *, spec, scope: AccessScope, filters
     level = detail.level if detail is not None else scope.level(spec.dataset) if spec.dataset else Level.DETAIL
     base = provenance(session, scope=scope, filters=filters, level=Level(level), kinds=_kinds(spec.datasets),
                       note=detail.note if detail is not None else None)
-    map_key = MAP_KEYS.get(spec.name)
-    changes = {f.name: new for f in fields(view)
-               if (new := _attach(old := getattr(view, f.name), base, map_key)) is not old}
-    return replace(view, **changes) if changes else view
+    return _attach_fields(view, base, MAP_KEYS.get(spec.name))
 
 
 FINISHERS.append(with_provenance)
