@@ -62,8 +62,11 @@ NO_COUNT = ("Au niveau « synthèse » : même calcul sur les départements choi
 SUPPRESSED = (f"Au niveau « synthèse » : par département ; effectif de 1 à 10 lu « {SMALL_LABEL} », et d'autres "
               "masqués (« s ») quand un total permettrait de le retrouver par soustraction.")
 DETAIL_ONLY = "Réservé au niveau « détail » : le planificateur n'est pas ouvert au niveau « synthèse »."
+COMPLETENESS_LEVEL = ("Au niveau « synthèse » : par flux et par département, sans automate, site, véhicule ni "
+                      f"commune nommé ; effectif de 1 à 10 lu « {SMALL_LABEL} », aucun taux sous 11 rapports attendus.")
 FEEDS_LEVEL = (f"Au niveau « synthèse » : par flux, sans nom de source ; effectif de 1 à 10 lu « {SMALL_LABEL} ».")
 
+DHIS2 = "DHIS2 : complétude = rapports reçus ÷ rapports attendus ; ponctualité = reçus à temps ÷ attendus."
 DECAY_WORDS = " ; ".join(f"{fmt_number(w, 2)} jusqu'à {fmt_number(km)} km" for km, w in DECAY_KM)
 
 
@@ -430,6 +433,35 @@ INDICATORS: dict[str, Indicator] = _entries(
     Indicator("flux-refus", FEEDS, "Refus par motif (7 jours)",
               "Refus des 7 derniers jours par flux, motif et champ en cause.", "Σ refus par motif", "refus",
               (FEEDS,), FEEDS_LEVEL, "Motifs en français ; le code d'origine reste dans le journal.", "", kind="table"),
+    Indicator("feeds-complete-biology", FEEDS, "Complétude des rapports d'automates",
+              "Rapports d'état quotidiens reçus des automates sur les 7 derniers jours complets, sur ceux attendus "
+              "(un par jour depuis la mise en service) ; le détail donne la ponctualité (reçu avant minuit, heure "
+              "de Paris).", "rapports reçus ÷ rapports attendus × 100 ; à temps ÷ attendus × 100", "%", (BIO, FEEDS),
+              COMPLETENESS_LEVEL, "La mise en service est la date du premier rapport d'état reçu.", DHIS2),
+    Indicator("feeds-complete-teleconsultation", FEEDS, "Complétude des séances de téléconsultation",
+              "Séances déclarées sur les 7 derniers jours complets, sur celles attendues ; à temps si déclarée dans "
+              "l'heure qui suit sa fin ; un site équipé silencieux doit le quart de ses séances des 28 jours "
+              "précédents (au moins 1).", "séances reçues ÷ séances attendues × 100 ; à temps ÷ attendues × 100",
+              "%", (TC, FEEDS), COMPLETENESS_LEVEL,
+              "Les séances attendues d'un site silencieux sont estimées d'après son activité habituelle.", DHIS2),
+    Indicator("feeds-complete-mobile", FEEDS, "Complétude des confirmations d'arrêts",
+              "Arrêts programmés des 7 derniers jours complets confirmés (réalisés ou annulés), sur les arrêts "
+              "programmés ; à temps si confirmés avant la fin de leur journée.",
+              "arrêts confirmés ÷ arrêts programmés × 100 ; à temps ÷ programmés × 100", "%", (MOB, FEEDS),
+              COMPLETENESS_LEVEL, "La première confirmation d'un arrêt fait foi.", DHIS2),
+    Indicator("flux-completude", FEEDS, "Complétude et ponctualité des rapports par département",
+              "Par flux et par département : rapports attendus, reçus, reçus à temps, complétude et ponctualité "
+              "sur les 7 derniers jours complets.", "reçus ÷ attendus × 100 ; à temps ÷ attendus × 100",
+              "rapports, %", (BIO, TC, MOB, FEEDS), COMPLETENESS_LEVEL, "", DHIS2, kind="table"),
+    Indicator("flux-completude-detail", FEEDS, "Complétude et ponctualité par automate, site et véhicule",
+              "Par automate, site et véhicule : rapports attendus, reçus, reçus à temps, les moins complets en tête.",
+              "reçus ÷ attendus × 100 ; à temps ÷ attendus × 100", "rapports, %", (BIO, TC, MOB, FEEDS),
+              "Réservé au niveau « détail » : chaque ligne nomme un automate, un site ou un véhicule.", "",
+              DHIS2, kind="table"),
+    Indicator("flux-manquants", FEEDS, "Rapports manquants",
+              "Automates sans rapport certains jours, sites équipés silencieux, arrêts restés « prévus » après leur "
+              "date (nombre par flux et par département au niveau « synthèse »).", "attendus − reçus, par source",
+              "sources en défaut", (BIO, TC, MOB, FEEDS), COMPLETENESS_LEVEL, "", DHIS2, kind="table"),
     Indicator("flux-qualite", FEEDS, "Qualité des données par source (7 jours)",
               f"Par source (par flux au niveau « synthèse ») : part des événements des {QUALITY_DAYS} derniers "
               "jours ni refusés ni signalés, événements, refusés, signalés, et baisse soudaine du volume d'hier.",
