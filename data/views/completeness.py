@@ -3,7 +3,11 @@
 
 Completeness = reports received ÷ reports expected; timeliness = reports received on time ÷ reports expected
 (what is expected: data/queries/completeness.py). At `summary` level only per feed kind and département, no
-device, site, vehicle or commune named, counts 1–10 read « < 11 » and no rate over fewer than 11 reports.
+device, site, vehicle or commune named, and the figures are cells of the publication grid (data/secrecy.py
+`publish`: counts 1–10 read « < 11 », the others perturbed by ±2 the same way each time), one cell per (measure,
+feed, département, window): published expected, received and on-time counts cannot be subtracted to give back a
+small number of missing or late reports, and totals are sums of published cells, so a total minus the other
+départements gives nothing either.
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from data.formatting import fmt_date, fmt_date_short, fmt_percent, plural
 from data.models import Dataset, Departement, Level
 from data.queries import completeness as q
 from data.queries.common import Area, rate
+from data.secrecy import Published, publish, published_rate, published_sum
+from data.views import grid
 from data.views.base import Detail, Stat, TableView, labelled, shown_count, shown_counted
 
 DEPARTEMENTS_TABLE, ITEMS_TABLE, MISSING_TABLE = "flux-completude", "flux-completude-detail", "flux-manquants"
@@ -123,9 +129,20 @@ def completeness_view(session: Session, *, scope: AccessScope, now: datetime) ->
     def count(n) -> str | int:
         return shown_count(int(n), summary=True) if summary else int(n)
 
+    short_items = pd.concat([items[items["received"] < items["expected"]], unconfirmed], ignore_index=True)
+    short_items = short_items[short_items["missing"] != ""] if not short_items.empty else short_items
+    cells = _published_cells(items, short_items, window) if summary else {}
     stats = []
     for kind, (key, label) in HEADLINES.items():
         part = items[items["kind"] == kind]
+        if summary:
+            deps = {d for k, d in cells if k == kind}
+            expected_c, received_c, on_time_c, short_c = (
+                published_sum([cells[(kind, d)][m] for d in sorted(deps)]) if deps else Published(0)
+                for m in range(4))
+            stats.append(_published_stat(key, label, expected_c, received_c, on_time_c, short_c,
+                                         MISSING_NOUNS[kind]))
+            continue
         expected, received, on_time = (int(part[c].sum()) for c in ("expected", "received", "on_time"))
         short = (int((part["received"] < part["expected"]).sum()) if kind != MOBILE
                  else len(unconfirmed))
@@ -136,23 +153,29 @@ def completeness_view(session: Session, *, scope: AccessScope, now: datetime) ->
                           f"{shown_count(expected, summary=summary)} attendus · "
                           f"{shown_counted(short, *noun, summary=summary)}" if expected
                           else "aucun rapport attendu sur ces 7 jours"))
-    per_dep = (items.groupby(["kind", "departement"], as_index=False)[["expected", "received", "on_time"]].sum()
-               if not items.empty else pd.DataFrame(columns=["kind", "departement", "expected", "received",
-                                                             "on_time"]))
-    per_dep = _rated(per_dep, summary, count).assign(
-        kind=lambda f: f["kind"].map(KIND_LABELS), departement=lambda f: f["departement"].map(names))
+    if summary:
+        per_dep = pd.DataFrame([(k, d, *(grid.shown(c) for c in cs[:3]), published_rate(cs[1], cs[0]),
+                                 published_rate(cs[2], cs[0])) for (k, d), cs in sorted(cells.items())],
+                               columns=["kind", "departement", "expected", "received", "on_time",
+                                        "completeness_pct", "timeliness_pct"])
+    else:
+        per_dep = (items.groupby(["kind", "departement"], as_index=False)[["expected", "received", "on_time"]].sum()
+                   if not items.empty else pd.DataFrame(columns=["kind", "departement", "expected", "received",
+                                                                 "on_time"]))
+        per_dep = _rated(per_dep, summary, count)
+    per_dep = per_dep.assign(kind=lambda f: f["kind"].map(KIND_LABELS),
+                             departement=lambda f: f["departement"].map(names))
     dep_table = TableView(DEPARTEMENTS_TABLE, "Par flux et par département", labelled(per_dep, DEPARTEMENT_COLUMNS),
                           caption=f"Rapports attendus, reçus et reçus à temps {window_text(window)}."
                                   + (" Niveau « synthèse » : par département, effectifs de 1 à 10 lus « < 11 », "
-                                     "taux non publiés sous 11 rapports attendus." if summary else ""), open=True)
-    short = pd.concat([items[items["received"] < items["expected"]], unconfirmed], ignore_index=True)
-    short = short[short["missing"] != ""] if not short.empty else short
+                                     "les autres publiés à ±2 près (toujours de la même façon) ; taux calculés sur "
+                                     "ces effectifs publiés." if summary else ""), open=True)
+    short = short_items
     if summary:
-        missing = (short.groupby(["kind", "departement"], as_index=False).size().rename(columns={"size": "missing"})
-                   if not short.empty else pd.DataFrame(columns=["kind", "departement", "missing"]))
+        missing = pd.DataFrame([(k, d, grid.shown(cs[3])) for (k, d), cs in sorted(cells.items())
+                                if cs[3].value or cs[3].small], columns=["kind", "departement", "missing"])
         missing = missing.assign(what=missing["kind"].map(lambda k: MISSING_NOUNS[k][1]),
-                                 missing=missing["missing"].map(count), kind=missing["kind"].map(KIND_LABELS),
-                                 departement=missing["departement"].map(names))
+                                 kind=missing["kind"].map(KIND_LABELS), departement=missing["departement"].map(names))
         missing_frame = labelled(missing, SUMMARY_MISSING_COLUMNS)
         items_table, items_note = None, ("Le détail par automate, site et véhicule est réservé au niveau « détail » "
                                          "(au niveau « synthèse », aucun n'est nommé).")
@@ -166,15 +189,56 @@ def completeness_view(session: Session, *, scope: AccessScope, now: datetime) ->
                                 caption=f"{plural(len(items), 'source de rapports', 'sources de rapports')} "
                                         f"{window_text(window)}, les moins complètes en tête.")
         items_note = ""
-    n_missing = len(short)
+    n_missing = (published_sum([cs[3] for cs in cells.values()]) if cells else Published(0)) if summary \
+        else len(short)
     missing_table = TableView(
         MISSING_TABLE, "Rapports manquants", missing_frame, open=True,
-        caption=("Aucun rapport manquant " + window_text(window) + "." if not n_missing else
-                 f"{shown_counted(n_missing, 'source en défaut', 'sources en défaut', summary=summary)} "
+        caption=("Aucun rapport manquant " + window_text(window) + "." if not _any(n_missing) else
+                 f"{_counted(n_missing, 'source en défaut', 'sources en défaut', summary)} "
                  f"{window_text(window)} : automates sans rapport certains jours, sites équipés silencieux, "
                  "arrêts restés « prévus » après leur date."))
     return CompletenessView(window, window_text(window), tuple(stats), dep_table, items_table, items_note,
                             missing_table)
+
+
+def _published_cells(items: pd.DataFrame, short: pd.DataFrame,
+                     window: Period) -> dict[tuple[str, str], tuple[Published, Published, Published, Published]]:
+    """(feed, département) → published (expected, received, on time, sources in default): the summary level's
+    only figures, each one cell of the grid keyed by its measure, feed, département and window."""
+    p = grid.perturbation()
+    true = (items.groupby(["kind", "departement"])[["expected", "received", "on_time"]].sum()
+            if not items.empty else pd.DataFrame(columns=["expected", "received", "on_time"]))
+    in_default = short.groupby(["kind", "departement"]).size() if not short.empty else pd.Series(dtype=int)
+    keys = sorted(set(true.index) | set(in_default.index))
+    out = {}
+    for kind, dep in keys:
+        row = true.loc[(kind, dep)] if (kind, dep) in true.index else None
+        values = [int(row[c]) if row is not None else 0 for c in ("expected", "received", "on_time")]
+        values.append(int(in_default.get((kind, dep), 0)))
+        out[(kind, dep)] = tuple(publish(v, ("completeness", measure, kind, dep, window.end.isoformat()), p)
+                                 for measure, v in zip(("expected", "received", "on_time", "in_default"), values,
+                                                       strict=True))
+    return out
+
+
+def _any(n: int | Published) -> bool:
+    return bool(n.value or n.small) if isinstance(n, Published) else bool(n)
+
+
+def _counted(n: int | Published, singular: str, plural_: str, summary: bool) -> str:
+    return shown_counted(grid.shown(n) if isinstance(n, Published) else n, singular, plural_, summary=summary)
+
+
+def _published_stat(key: str, label: str, expected: Published, received: Published, on_time: Published,
+                    short: Published, noun: tuple[str, str]) -> Stat:
+    """A headline rate at summary level, from published totals only."""
+    if not (expected.value or expected.small):
+        return Stat(key, label, fmt_percent(None), "aucun rapport attendu sur ces 7 jours")
+    return Stat(key, label, fmt_percent(published_rate(received, expected)),
+                f"ponctualité {fmt_percent(published_rate(on_time, expected))} · "
+                f"{shown_counted(grid.shown(received), 'rapport reçu', 'rapports reçus', summary=True)} sur "
+                f"{grid.shown(expected)} attendus · {shown_counted(grid.shown(short), *noun, summary=True)}",
+                hidden=expected.small or received.small)
 
 
 def _rated(df: pd.DataFrame, summary: bool, count) -> pd.DataFrame:

@@ -220,3 +220,40 @@ def test_the_mobile_note_counts_stops_never_confirmed(known):
     detail = detail_for(full_scope(("55",)), filters, Dataset.MOBILE)
     assert mobile_incomplete(known, detail=detail, period=period) == (
         "Données incomplètes : 1 arrêt de la période sans confirmation (encore « prévu » après sa date).")
+
+
+def test_summary_counts_cannot_be_subtracted_to_give_back_a_few_missing_reports(known):
+    """The attack: the vehicle's stops grow one confirmed stop at a time (17 to 36 owed), one confirmation always
+    missing. Shown exactly, « 16 reçus sur 17 » gives the one missing confirmation back each time, a count the
+    summary level must not reveal (it reads « < 11 » in the missing list). From published grid cells the
+    difference is the truth only by chance, and an attacker who knows the noise bound (±2 a cell) is left an
+    interval of at least 5 values (a recovery, tests/attacks/ledger.py, needs 3 or fewer)."""
+    unit = known.scalar(select(MobileUnit).where(MobileUnit.code == "T-CMP-UNIT"))
+    src = known.scalar(select(FeedSource).where(FeedSource.name == "Test complétude"))
+    hits, rounds = 0, 0
+    for k in range(34):
+        day = WINDOW[k % 7]
+        arrival = datetime.combine(day, datetime.min.time()) + timedelta(hours=13, minutes=k)
+        known.add(MobileStop(source_id=src.id, source_event_id=f"T-CMP-STOP-MORE-{k}", unit_id=unit.id,
+                             commune_insee="55545", day=day, planned_arrival=arrival,
+                             planned_departure=arrival + timedelta(hours=1), status="completed",
+                             actual_arrival=arrival, actual_departure=arrival + timedelta(hours=1),
+                             slots_offered=6, consultations=4, new_patients=0,
+                             received_at=arrival + timedelta(hours=2), confirmed_at=arrival + timedelta(hours=2)))
+        known.flush()
+        if k < 14:
+            continue
+        truth = _row(completeness_view(known, scope=full_scope(("55",)), now=NOW).items_table,
+                     "Automate / véhicule", "Cabinet témoin")
+        assert truth["Rapports attendus"] - truth["Reçus"] == 1
+        view = feeds_view(known, scope=_scope("summary"), filters=None, options=feeds_options(NOW)).completeness
+        frame = view.departements_table.frame
+        row = frame[frame["Flux"].str.startswith("Cabinets")].iloc[0]
+        assert "< 11" not in (row["Rapports attendus"], row["Reçus"])  # 11 or more: published
+        expected, received = int(row["Rapports attendus"]), int(row["Reçus"])
+        stat = {s.key: s for s in view.stats}["feeds-complete-mobile"]
+        assert f"{received} rapports reçus sur {expected} attendus" in stat.detail  # the card: the same cells
+        assert row["Complétude (%)"] == pytest.approx(round(received / expected * 100, 1))  # of published cells
+        rounds += 1
+        hits += expected - received == 1
+    assert rounds == 20 and hits <= rounds * 0.6, f"the subtraction gave the missing count back {hits}/{rounds}"
