@@ -34,6 +34,11 @@ def _missing(value) -> bool:
 
 # --- numbers -------------------------------------------------------------------------------------
 
+def guillemets(text: str) -> str:
+    """French quotation marks held to their words by no-break spaces (« < 11 » never splits over two lines)."""
+    return text.replace("« ", f"«{NBSP}").replace(" »", f"{NBSP}»")
+
+
 def fmt_number(value: float | int | None, decimals: int = 0) -> str:
     """1234567.8 → '1 234 567,8' (narrow no-break spaces), -3 → '−3' (true minus); None/NaN → '—'."""
     if _missing(value):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from data.coverage import CONSULTATIONS_PER_FTE, DECAY_KM, DEFAULT_THRESHOLD, REACH_KM
-from data.formatting import fmt_number
+from data.formatting import fmt_number, guillemets
 from data.geography import GEOMETRY_SOURCE, POPULATION_SOURCE, POPULATION_YEAR
 from data.queries.programme import INDICATOR_LABELS, PEOPLE_UNITS
 from data.queries.quality import DROP_MIN_BASELINE, DROP_SHARE, DROP_WEEKS, QUALITY_DAYS
@@ -63,7 +63,10 @@ SUPPRESSED = (f"Au niveau « synthèse » : par département ; effectif de 1 à 
               "masqués (« s ») quand un total permettrait de le retrouver par soustraction.")
 DETAIL_ONLY = "Réservé au niveau « détail » : le planificateur n'est pas ouvert au niveau « synthèse »."
 COMPLETENESS_LEVEL = ("Au niveau « synthèse » : par flux et par département, sans automate, site, véhicule ni "
-                      f"commune nommé ; effectif de 1 à 10 lu « {SMALL_LABEL} », aucun taux sous 11 rapports attendus.")
+                      "commune nommé ; rapports attendus, reçus, reçus à temps et sources en défaut lus sur la grille "
+                      f"de publication (chaque effectif de 1 à 10 lu « {SMALL_LABEL} », les autres publiés à ±2 près, "
+                      "toujours de la même façon), totaux et taux calculés sur ces effectifs publiés : la différence "
+                      "de deux chiffres ne redonne pas un petit nombre de rapports manquants.")
 FEEDS_LEVEL = (f"Au niveau « synthèse » : par flux, sans nom de source ; effectif de 1 à 10 lu « {SMALL_LABEL} ».")
 
 DHIS2 = "DHIS2 : complétude = rapports reçus ÷ rapports attendus ; ponctualité = reçus à temps ÷ attendus."
@@ -86,6 +89,10 @@ class Indicator:
     reference: str = ""
     kind: str = "figure"  # figure (page card) | kpi (overview card) | table | map | chart
     card: str | None = None  # the card's label when it depends on a page control, e.g. « {profession} : … »
+
+    def __post_init__(self) -> None:
+        for name in ("name", "definition", "formula", "unit", "levels", "limits", "reference"):
+            object.__setattr__(self, name, guillemets(getattr(self, name)))
 
     @property
     def feeds(self) -> tuple[str, ...]:
