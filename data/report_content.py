@@ -23,19 +23,14 @@ from data.access import COLLEGES, AccessScope
 from data.filters import Filters, add_months, month_end, month_start, parse_filters
 from data.formatting import PARIS, fmt_date, fmt_number, to_paris
 from data.geography import GEO_DIR, GEOMETRY_FILES, departement_names
+from data.indicators import INDICATORS, SOURCES
 from data.models import Level, User
 from data.terminology import EXPERIMENTS
 from data.views import VIEWS
 from data.views.base import Stat, TableView
 from data.views.biology import biology_options
 from data.views.coverage import coverage_options
-from data.views.metadata import (
-    DETAIL_RULE,
-    PAGE_PATHS,
-    SOURCES,
-    export_metadata,
-    view_level,
-)
+from data.views.metadata import DETAIL_RULE, PAGE_PATHS, export_metadata, view_level
 from data.views.mobile import MobileOptions
 from data.views.programme import programme_options
 from data.views.workforce import workforce_options
@@ -51,6 +46,7 @@ class Chart:
     figure: dict = field(compare=False)
     caption: str = ""
     height: int = 380
+    provenance: str = ""  # the view's « Sources : … · données jusqu'au … » line (data.views.provenance)
 
 
 @dataclass(frozen=True)
@@ -86,6 +82,7 @@ class Section:
     sources: tuple[str, ...]
     address: str
     window: str = ""  # when the page is read on more than the month (quarterly indicators)
+    definitions: tuple[tuple[str, str], ...] = ()  # (name, definition) of its headline figures (data.indicators)
 
 
 @dataclass(frozen=True)
@@ -294,6 +291,8 @@ def _section(session: Session, page: ReportPage, spec, view, before, tables: lis
     note = getattr(view, "note", None) or (detail.note if detail is not None else None)
     rule = note if level == Level.SUMMARY and note else DETAIL_RULE
     charts = tuple(page.charts(view, inline_geometry))
+    map_line = _line(getattr(getattr(view, "map", None), "provenance", None))
+    charts = tuple(replace(c, provenance=map_line) if c.figure.get("layout", {}).get("map") else c for c in charts)
     said = {c.caption for c in charts}
     printed = tuple(Table(page.name, t if t.caption not in said else replace(t, caption=""),
                           export_metadata(session, spec=spec, view=view, table=t, scope=scope, filters=filters,
@@ -302,8 +301,20 @@ def _section(session: Session, page: ReportPage, spec, view, before, tables: lis
     return Section(page=page.name, title=page.title, subtitle=subtitle, window=page.window_words, level=level,
                    note=note, rule=rule,
                    headlines=_headlines(view, before), charts=charts, tables=printed,
+                   definitions=_definitions(view),
                    sources=tuple(SOURCES[d] for d in spec.datasets if d in SOURCES),
                    address=f"{base_url.rstrip('/')}{PAGE_PATHS.get(page.name, '/')}{filters.to_query()}")
+
+
+def _line(provenance) -> str:
+    return getattr(provenance, "line", "") or ""
+
+
+def _definitions(view) -> tuple[tuple[str, str], ...]:
+    """The registry's name and definition of each headline figure of the view (as on the « Méthodes » page)."""
+    keys = [getattr(k, "key", None) for k in getattr(view, "kpis", ())] + \
+        [getattr(s, "ref", s.key) for s in getattr(view, "stats", ())]
+    return tuple((INDICATORS[k].name, INDICATORS[k].definition) for k in keys if k in INDICATORS)
 
 
 def user_by_email(session: Session, email: str) -> User | None:

@@ -218,6 +218,9 @@ def _data_table(table: Table, styles, width: float, wide: float | None = None) -
     rows += [[_p(t, styles["cell_num"] if n else styles["cell"]) for t, n in zip(line, numeric, strict=True)]
              for line in texts]
     flow.append(_grey_table(rows, _column_widths(columns, texts, numeric, wide if turn else width, styles)))
+    line = getattr(t.provenance, "line", "") if getattr(t, "provenance", None) is not None else ""
+    if line:
+        flow.append(_p(line, styles["small"]))
     if len(frame) > limit:
         flow.append(_p(f"{limit} premières lignes sur {fmt_number(len(frame))} : le tableau complet est dans "
                        f"le classeur XLSX joint (feuille « {t.title} »).", styles["small"]))
@@ -276,7 +279,10 @@ def _chart(chart: Chart, png: bytes, styles, width: float) -> list:
         width, height = width * limit / height, limit
     image = Image(io.BytesIO(png), width=width, height=height)
     image.hAlign = "LEFT"
-    return [KeepTogether([_p(chart.title, styles["h2"]), image, _p(chart.caption, styles["small"])])]
+    parts = [_p(chart.title, styles["h2"]), image, _p(chart.caption, styles["small"])]
+    if chart.provenance:
+        parts.append(_p(chart.provenance, styles["small"]))
+    return [KeepTogether(parts)]
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -342,6 +348,12 @@ def _sources_page(content: ReportContent, styles) -> list:
     for s in content.sections:
         seen += [x for x in s.sources if x not in seen]
     flow += [_p(x, styles["body"]) for x in seen]
+    defined: list[tuple[str, str]] = []
+    for s in content.sections:
+        defined += [d for d in s.definitions if d not in defined]
+    if defined:
+        flow.append(_p("Définitions des chiffres du mois (page « Méthodes »)", styles["h2"]))
+        flow += [_p(f"{name} : {definition}", styles["small"]) for name, definition in defined]
     flow += [_p("Population et géographie", styles["h2"]), _p(POPULATION_VINTAGE, styles["body"]),
              _p("Période", styles["h2"]),
              _p(f"{fmt_month(content.month).capitalize()} (données jusqu'au {fmt_date(content.data_until)}), comparé "

@@ -64,6 +64,8 @@ def test_usagers_report_names_no_place_and_shows_no_small_count(db, usagers_repo
     lines = pdf_lines(pdf)
     text = "\n".join(lines)
     assert "Rapport mensuel\nOctobre 2026" in text and "Page 1 / " in text
+    assert "Définitions des chiffres du mois" in text  # from the registry (data.indicators)
+    assert "Sources : Téléconsultation (1 source) · données jusqu'au" in text  # a provenance, without its name
     names = {n for n in db.scalars(select(Site.name))} | {n for n in db.scalars(select(Device.serial))} \
         | {n for n in db.scalars(select(MobileUnit.name))} | {n for n in db.scalars(select(Commune.name))}
     detector = Detector.from_session(db)
