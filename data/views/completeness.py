@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import data.views.grid as grid
 from data.access import AccessScope
 from data.filters import Period
 from data.formatting import fmt_date, fmt_date_short, fmt_percent, plural
@@ -25,7 +26,6 @@ from data.models import Dataset, Departement, Level
 from data.queries import completeness as q
 from data.queries.common import Area, rate
 from data.secrecy import Published, publish, published_rate, published_sum
-from data.views import grid
 from data.views.base import Detail, Stat, TableView, labelled, shown_count, shown_counted
 
 DEPARTEMENTS_TABLE, ITEMS_TABLE, MISSING_TABLE = "flux-completude", "flux-completude-detail", "flux-manquants"
