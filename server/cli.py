@@ -129,6 +129,18 @@ def register(app: Flask) -> None:
             click.echo(f"  ligne {line} : {message}")
 
 
+    @app.cli.command("worker")
+    @click.option("--interval", type=float, default=None, help="seconds between rounds (WORKER_INTERVAL_SECONDS)")
+    @click.option("--once", is_flag=True, help="one round, then exit")
+    @click.option("--rounds", type=int, default=None, help="stop after this many rounds")
+    def worker_cmd(interval: float | None, once: bool, rounds: int | None) -> None:
+        """Evaluate the alert rules and send the mail outbox, every minute by default (several may run)."""
+        from server.worker import run_forever
+
+        settings = current_app.config["EMEUSE_SETTINGS"]
+        run_forever(current_app._get_current_object(), interval=interval or settings.worker_interval_seconds,
+                    rounds=1 if once else rounds, echo=click.echo)
+
     @app.cli.command("simulate")
     @click.option("--url", default="http://127.0.0.1:8050", show_default=True, help="running instance (loopback)")
     @click.option("--rate", default=10.0, show_default=True, help="events per second")

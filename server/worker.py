@@ -1,0 +1,70 @@
+"""The background worker (`flask --app app worker`): every interval, evaluate the alert rules, then send the
+mail outbox. Several workers may run at once (two hosts): the database makes each notification and each
+sending happen once (data/alerts.py, data/outbox.py), so no worker needs to know about the others."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask
+
+from data.alerts import evaluate_all
+from data.outbox import deliver_pending
+from settings import Settings
+
+log = logging.getLogger(__name__)
+# Extra jobs run each round after the alerts and before delivery (the scheduled reports register here).
+JOBS: list[Callable[[Flask], None]] = []
+
+
+@dataclass(frozen=True)
+class RoundReport:
+    rules: int
+    transitions: int
+    mails_sent: int
+    mails_failed: int
+    errors: tuple[str, ...]
+
+
+def run_round(app: Flask) -> RoundReport:
+    """One round: rules, extra jobs, then the outbox."""
+    settings: Settings = app.config["EMEUSE_SETTINGS"]
+    factory = app.extensions["emeuse.sessions"]
+    report = evaluate_all(factory, territory=settings.departements, base_url=settings.public_base_url,
+                          reminder=timedelta(hours=settings.alert_reminder_hours)
+                          if settings.alert_reminder_hours > 0 else None)
+    errors = list(report.errors)
+    for job in JOBS:
+        try:
+            job(app)
+        except Exception as err:  # noqa: BLE001 — one failing job does not stop the worker
+            errors.append(f"{getattr(job, '__name__', job)}: {type(err).__name__}: {err}")
+    delivery = deliver_pending(factory, config=settings.smtp_config)
+    for error in errors:
+        log.error("worker: %s", error)
+    return RoundReport(report.rules, len(report.transitions), delivery.sent, delivery.failed, tuple(errors))
+
+
+def run_forever(app: Flask, *, interval: float, rounds: int | None = None,
+                echo: Callable[[str], None] = print) -> None:
+    """Rounds every `interval` seconds until SIGTERM/SIGINT (or `rounds` rounds)."""
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    done = 0
+    while not stop.is_set():
+        started = time.monotonic()
+        with app.app_context():
+            r = run_round(app)
+        echo(f"règles : {r.rules}, transitions : {r.transitions}, courriels envoyés : {r.mails_sent}, "
+             f"en échec : {r.mails_failed}, erreurs : {len(r.errors)}")
+        done += 1
+        if rounds is not None and done >= rounds:
+            break
+        stop.wait(max(0.0, interval - (time.monotonic() - started)))
