@@ -1,6 +1,7 @@
 """Callbacks, one module per page (registered with the global `dash.callback`)."""
 from callbacks import (  # noqa: F401
     admin,
+    alerts,
     biology,
     common,
     coverage,

@@ -75,3 +75,26 @@ FEEDS_COMPLETENESS_CARDS = "feeds-completeness-cards"  # filled with the section
 FEEDS_COMPLETENESS_DEPARTEMENTS = "feeds-completeness-departements"
 FEEDS_COMPLETENESS_ITEMS = "feeds-completeness-items"
 FEEDS_COMPLETENESS_MISSING = "feeds-completeness-missing"
+
+# alert centre (/alertes) and the header badge
+ALERTS_BADGE = "alerts-badge"
+ALERTS_BADGE_LINK = "alerts-badge-link"
+ALERTS_BADGE_INTERVAL = "alerts-badge-interval"
+ALERTS_INTERVAL = "alerts-interval"
+ALERTS_REFRESH = "alerts-refresh"
+ALERTS_MESSAGE = "alerts-message"
+ALERTS_FIRING = "alerts-firing"
+ALERTS_HISTORY = "alerts-history"
+ALERTS_RULES = "alerts-rules"
+ALERTS_NEW_NAME = "alerts-new-name"
+ALERTS_NEW_KIND = "alerts-new-kind"
+ALERTS_NEW_THRESHOLD = "alerts-new-threshold"
+ALERTS_NEW_DEPS = "alerts-new-deps"
+ALERTS_NEW_SEVERITY = "alerts-new-severity"
+ALERTS_NEW_SUBMIT = "alerts-new-submit"
+ALERTS_SILENCE_HOURS = "alerts-silence-hours"
+
+
+def alert_rule_action(action: str, rule_id: int) -> dict:
+    """A per-rule button: subscribe, unsubscribe, activate, deactivate, silence."""
+    return {"type": "alert-rule-action", "action": action, "rule": rule_id}

@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.alerts import header_badge
 from components.url_state import PAGE_CONTROLS, nav_link_id
 from data.access import COLLEGES, AccessScope
 
@@ -58,6 +59,7 @@ def navbar(*, scope: AccessScope, user_name: str, csrf_token: str, query: str = 
             dbc.Collapse(html.Div([
                 html.Span([html.Span(user_name, className="fw-semibold"), html.Br(), html.Small(who)],
                           className="navbar-text text-light text-lg-end me-3 lh-sm py-0"),
+                header_badge(),
                 dbc.Button("Mon compte", href="/compte", external_link=True, color="light", size="sm",
                            outline=True, className="me-2", id="account-link"),
                 logout_form(csrf_token),

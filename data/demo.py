@@ -665,6 +665,35 @@ def plant_quality_doubts(session: Session, *, sources: dict[str, int], end: date
     return sent
 
 
+# Example rules of the demo (nobody subscribed: each user chooses on /alertes what to receive by mail).
+DEMO_ALERT_RULES = (
+    ("Automates de biologie silencieux", "device_silent", 48, "critical"),
+    ("Contrôle qualité en échec", "device_qc_failed", None, "warning"),
+    ("Batterie d'automate faible", "device_battery_low", 15, "info"),
+    ("Source de flux silencieuse", "source_silent", 24, "critical"),
+    ("Taux de refus d'une source", "source_reject_rate", 20, "warning"),
+    ("Résultats anormaux en EHPAD", "biology_abnormal_rate", 35, "warning"),
+    ("Échecs techniques de téléconsultation", "teleconsultation_failure_rate", 15, "warning"),
+    ("Arrêts de cabinet mobile annulés", "mobile_cancelled", 3, "warning"),
+    ("Indicateurs du programme hors cible", "programme_off_target", None, "info"),
+)
+
+
+def demo_alert_rules(session: Session) -> int:
+    """The demo's example alert rules, on the whole territory."""
+    from data.alerts import KINDS
+    from data.models import AlertRule
+
+    now = utcnow()
+    for name, kind, threshold, severity in DEMO_ALERT_RULES:
+        spec = KINDS[kind]
+        session.add(AlertRule(name=name, kind=kind, dataset=spec.dataset.value,
+                              params={spec.param: float(threshold)} if threshold is not None else {},
+                              departements=None, severity=severity, active=True, created_at=now))
+    session.flush()
+    return len(DEMO_ALERT_RULES)
+
+
 def clear(session: Session) -> None:
     """Empty every table the generator fills (children first)."""
     from data.models import Base
@@ -699,6 +728,7 @@ def generate(session: Session, *, seed: int = DEFAULT_SEED, end: date | None = N
     gen.workforce()
     gen.programme()
     counts = dict(gen.counts)
+    counts["alert_rule"] = demo_alert_rules(session)
     counts.update(rollups.rebuild_all(session))
     if live_tail:
         from data.simulator import World, feed_in_process

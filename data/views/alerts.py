@@ -152,8 +152,9 @@ def describe(*, rule: AlertRule, facts: dict, at: datetime, scope: AccessScope) 
     end = date.fromisoformat(facts["period_end"])
     title = f"indicateur hors cible — {label}, {territory}"
     direction = "au plus" if facts["lower_is_better"] else "au moins"
-    cause = (f"{experiment} : {value} {facts['unit']} sur la période close le {fmt_date(end)}, pour une cible de "
-             f"{direction} {fmt_number(facts['target'], 1)}.")
+    target = facts["target"]
+    cause = (f"{experiment} : {value} {facts['unit']} sur la période close le {fmt_date(end)}, pour une cible : "
+             f"{direction} {fmt_number(target, 0 if float(target).is_integer() else 1)}.")
     return AlertText(title, cause, page + _month_query(dep, datetime.combine(end, datetime.min.time())))
 
 
@@ -269,8 +270,40 @@ def firing_alerts(session: Session, *, scope: AccessScope, now: datetime | None 
         items.append((order.get(rule.severity, 3), AlertItem(
             rule.id, rule.name, rule.severity, SEVERITIES.get(rule.severity, rule.severity),
             text.title[:1].upper() + text.title[1:], text.cause, text.link, fmt_datetime(state.since),
-            fmt_datetime(until) if until else None)))
-    return tuple(item for _, item in sorted(items, key=lambda pair: pair[0]))
+            fmt_datetime(until) if until else None), rule, state.facts))
+    ranked = sorted(items, key=lambda entry: entry[0])
+    return tuple(_grouped([(item, rule, facts) for _, item, rule, facts in ranked], scope))
+
+
+def _grouped(items: list[tuple[AlertItem, AlertRule, dict]], scope: AccessScope) -> list[AlertItem]:
+    """At summary level one line per rule and département (or feed): how many subjects fire, never a list
+    of anonymous lines that would stand for the sites one by one."""
+    groups: dict[tuple, list[AlertItem]] = {}
+    order: list[tuple] = []
+    for item, rule, facts in items:
+        summary = scope.level(KINDS[rule.kind].dataset) == Level.SUMMARY
+        key = ((rule.id, facts.get("dep"), facts.get("feed_kind")) if summary and rule.kind != "programme_off_target"
+               else (rule.id, item.title, item.since, len(order)))
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(item)
+    out = []
+    for key in order:
+        group = groups[key]
+        first = group[0]
+        if len(key) == 4 or len(group) == 1:
+            out.extend(group)
+            continue
+        facts = next(f for i, _r, f in items if i is first)
+        where = (f"en {facts['dep_name']} ({facts['dep']})" if facts.get("dep")
+                 else f"flux « {FEED_LABELS.get(facts.get('feed_kind'), facts.get('feed_kind'))} »")
+        label = KINDS[next(r for i, r, _f in items if i is first).kind].label
+        n = shown_counted(len(group), "alerte active", "alertes actives", summary=True)
+        out.append(AlertItem(first.rule_id, first.rule_name, first.severity, first.severity_label,
+                             f"{label} : {n} {where}", "Le détail par site n'est donné qu'au niveau « détail ».",
+                             first.link, min(i.since for i in group), first.silenced_until))
+    return out
 
 
 def firing_count(session: Session, *, scope: AccessScope) -> int:

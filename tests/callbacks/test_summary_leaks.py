@@ -148,6 +148,10 @@ def strategies(territory) -> dict[str, st.SearchStrategy]:
         "reports-pages.value": st.lists(st.sampled_from(["overview", "teleconsultation", "mobile", "biology",
                                                          "workforce", "coverage", "programme"]), unique=True),
         "reports-month.value": st.one_of(st.none(), months),
+        # the alert centre and the header badge (timers and the redraw counter)
+        "alerts-badge-interval.n_intervals": st.integers(0, 5000),
+        "alerts-interval.n_intervals": st.integers(0, 5000),
+        "alerts-refresh.data": st.integers(0, 50),
     }
 
 
