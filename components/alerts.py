@@ -57,7 +57,7 @@ def history_table(items: tuple[HistoryItem, ...]) -> html.Div:
                      html.Td(dcc.Link(i.title, href=i.link)),
                      html.Td("en silence" if i.silenced else str(i.mails))]) for i in items]
     head = html.Thead(html.Tr([html.Th(h, scope="col") for h in
-                               ("Moment (heure de Paris)", "Événement", "Règle", "Alerte", "Courriels")]))
+                               ("Moment", "Événement", "Règle", "Alerte", "Courriels")]))
     return html.Div(dbc.Table([head, html.Tbody(rows)], size="sm", striped=True, hover=True, className="mb-0"),
                     className="table-responsive")
 

@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import parse_qsl
 
 from data.access import COLLEGES
 from data.filters import parse_month
-from data.formatting import fmt_date, fmt_month, fmt_number, plural
+from data.formatting import fmt_date, fmt_month, fmt_number, plural, to_paris
 
 ROLE_LABELS = {"member": "membre", "ars": "officier ARS", "admin": "administrateur"}
 LEVEL_LABELS = {"none": "aucun", "summary": "synthèse", "detail": "détail"}
@@ -23,7 +23,10 @@ FIELD_LABELS = {"email": "adresse", "full_name": "nom", "role": "rôle", "colleg
                 "step": "étape", "seed": "graine", "end": "jusqu'au", "years": "années", "by": "par",
                 "sessions": "sessions", "query": "filtres", "params": "options", "filters": "filtres",
                 "path": "page", "reason": "motif", "actor": "utilisateur", "action": "action", "from": "du",
-                "to": "au", "dataset": "jeu de données"}
+                "to": "au", "dataset": "jeu de données", "until": "jusqu'au", "subject": "sujet", "name": "nom",
+                "kind": "type", "severity": "gravité", "site_id": "site", "source_id": "source",
+                "message": "message", "attempts": "essais", "subject_line": "objet", "attachments": "pièces jointes",
+                "error": "erreur"}
 VALUE_LABELS = {"step": {"totp": "code de vérification", "password": "mot de passe"},
                 "by": {"user": "l'utilisateur lui-même", "admin": "un administrateur"},
                 "format": {"csv": "CSV", "xlsx": "XLSX"}}
@@ -55,6 +58,12 @@ def value_text(field: str, value) -> str:
         return f"emk_{text}_…"
     if field == "query":
         return _query(text)
+    if field == "until":  # « 3 janvier 2031 à 1 h 00 (heure de Paris) »: the journal's column shows no clock
+        try:
+            local = to_paris(datetime.fromisoformat(text))
+        except ValueError:
+            return text
+        return f"{fmt_date(local.date())} à {local.hour}\u00a0h\u00a0{local.minute:02d} (heure de Paris)"
     if field in ("end", "from", "to"):
         try:
             return fmt_date(date.fromisoformat(text))

@@ -672,7 +672,7 @@ DEMO_ALERT_RULES = (
     ("Batterie d'automate faible", "device_battery_low", 15, "info"),
     ("Source de flux silencieuse", "source_silent", 24, "critical"),
     ("Taux de refus d'une source", "source_reject_rate", 20, "warning"),
-    ("Résultats anormaux en EHPAD", "biology_abnormal_rate", 35, "warning"),
+    ("Résultats anormaux en EHPAD", "biology_abnormal_rate", 45, "warning"),
     ("Échecs techniques de téléconsultation", "teleconsultation_failure_rate", 15, "warning"),
     ("Arrêts de cabinet mobile annulés", "mobile_cancelled", 3, "warning"),
     ("Indicateurs du programme hors cible", "programme_off_target", None, "info"),

@@ -22,7 +22,7 @@ from data.alerts import (
     can_manage,
     recipient_allowed,
 )
-from data.formatting import de, fmt_date, fmt_datetime, fmt_datetime_long, fmt_number, fmt_percent, to_paris
+from data.formatting import NBSP, de, fmt_date, fmt_datetime, fmt_datetime_long, fmt_number, fmt_percent, to_paris
 from data.models import AlertEvent, AlertRule, AlertSilence, AlertState, AlertSubscription, Level
 from data.queries.feeds import KIND_LABELS as FEED_LABELS
 from data.queries.programme import INDICATOR_LABELS, PEOPLE_UNITS
@@ -93,44 +93,44 @@ def describe(*, rule: AlertRule, facts: dict, at: datetime, scope: AccessScope) 
         device = f"un automate d'{place}" if summary else f"automate {facts['serial']} — {place}"
         if kind == "device_silent":
             what = ("automate sans aucun rapport" if facts.get("hours") is None
-                    else f"automate silencieux depuis {_hours(facts['hours'])} h")
+                    else f"automate silencieux depuis {_hours(facts['hours'])}{NBSP}h")
             title = f"{what} — {place}"
             cause = (f"Dernier rapport : {fmt_datetime_long(datetime.fromisoformat(facts['last_seen']))}"
                      if facts.get("last_seen") else "Aucun rapport reçu de cet automate.")
-            cause += f" (seuil : {_hours(facts.get('threshold'))} h sans rapport)."
+            cause += f" (seuil : {_hours(facts.get('threshold'))}{NBSP}h sans rapport)."
             if not summary:
                 cause = f"Automate {facts['serial']} ({facts['model']}). " + cause
         elif kind == "device_qc_failed":
             title = f"contrôle qualité en échec — {device}"
             cause = "Le dernier contrôle qualité transmis par l'automate est en échec."
         else:
-            title = f"batterie à {fmt_number(facts['battery'])} % — {device}"
-            cause = f"Batterie sous le seuil de {fmt_number(facts['threshold'])} %."
+            title = f"batterie à {fmt_number(facts['battery'])}{NBSP}% — {device}"
+            cause = f"Batterie sous le seuil de {fmt_number(facts['threshold'])}{NBSP}%."
         return AlertText(title, cause, link)
     if kind in ("source_silent", "source_reject_rate"):
         feed = FEED_LABELS.get(facts["feed_kind"], facts["feed_kind"])
         source = f"une source du flux « {feed} »" if summary else f"{facts['source']} (flux « {feed} »)"
         if kind == "source_silent":
             what = ("source sans aucun envoi" if facts.get("hours") is None
-                    else f"source silencieuse depuis {_hours(facts['hours'])} h")
+                    else f"source silencieuse depuis {_hours(facts['hours'])}{NBSP}h")
             title = f"{what} — {source}"
-            cause = f"Aucun événement reçu depuis plus de {_hours(facts['threshold'])} h."
+            cause = f"Aucun événement reçu depuis plus de {_hours(facts['threshold'])}{NBSP}h."
         else:
             title = f"{fmt_percent(facts['rate'])} d'envois refusés sur 24 h — {source}"
             cause = (f"{shown_counted(facts['numerator'], 'envoi refusé', 'envois refusés', summary=summary)} sur "
-                     f"{count(facts['denominator'])} en 24 h (seuil : {fmt_number(facts['threshold'])} %).")
+                     f"{count(facts['denominator'])} en 24 h (seuil : {fmt_number(facts['threshold'])}{NBSP}%).")
         return AlertText(title, cause, link)
     if kind in ("biology_abnormal_rate", "teleconsultation_failure_rate"):
         noun = ("résultats anormaux", "résultats") if kind == "biology_abnormal_rate" else \
             ("échecs techniques", "séances")
         hidden = summary and (count(facts["numerator"]) != fmt_number(facts["numerator"])
                               or count(facts["denominator"]) != fmt_number(facts["denominator"]))
-        rate = (f"plus de {fmt_number(facts['threshold'])} %" if hidden else fmt_percent(facts["rate"]))
+        rate = (f"plus de {fmt_number(facts['threshold'])}{NBSP}%" if hidden else fmt_percent(facts["rate"]))
         of = "d'" if noun[0][0] in "aeéiou" else "de "
         title = f"{rate} {of}{noun[0]} sur 7 jours — {place}"
         first, last = date.fromisoformat(facts["first"]), date.fromisoformat(facts["last"])
         cause = (f"{count(facts['numerator'])} {noun[0]} sur {count(facts['denominator'])} {noun[1]} du "
-                 f"{fmt_date(first)} au {fmt_date(last)} (seuil : {fmt_number(facts['threshold'])} %).")
+                 f"{fmt_date(first)} au {fmt_date(last)} (seuil : {fmt_number(facts['threshold'])}{NBSP}%).")
         return AlertText(title, cause, link)
     if kind == "mobile_cancelled":
         unit = f"un cabinet mobile {where_dep}" if summary else facts["unit"]
@@ -269,8 +269,8 @@ def firing_alerts(session: Session, *, scope: AccessScope, now: datetime | None 
         until = silences.get((rule.id, state.subject)) or silences.get((rule.id, None))
         items.append((order.get(rule.severity, 3), AlertItem(
             rule.id, rule.name, rule.severity, SEVERITIES.get(rule.severity, rule.severity),
-            text.title[:1].upper() + text.title[1:], text.cause, text.link, fmt_datetime(state.since),
-            fmt_datetime(until) if until else None), rule, state.facts))
+            text.title[:1].upper() + text.title[1:], text.cause, text.link, fmt_datetime(state.since, label=True),
+            fmt_datetime(until, label=True) if until else None), rule, state.facts))
     ranked = sorted(items, key=lambda entry: entry[0])
     return tuple(_grouped([(item, rule, facts) for _, item, rule, facts in ranked], scope))
 
@@ -316,8 +316,8 @@ def _threshold(rule: AlertRule) -> str:
     value = (rule.params or {}).get(spec.param)
     if value is None:
         return "—"
-    unit = {"hours": " h", "pct": " %", "count": ""}[spec.param]
-    return f"{fmt_number(value, 1)}{unit}"
+    unit = {"hours": "\u00a0h", "pct": "\u00a0%", "count": ""}[spec.param]
+    return f"{fmt_number(value, 0 if float(value).is_integer() else 1)}{unit}"
 
 
 def _scope_label(rule: AlertRule, summary: bool) -> str:
@@ -349,7 +349,7 @@ def centre(session: Session, *, scope: AccessScope, now: datetime | None = None,
         rule_items.append(RuleItem(rule.id, rule.name, KINDS[rule.kind].label, _threshold(rule),
                                    _scope_label(rule, summary), SEVERITIES.get(rule.severity, rule.severity),
                                    rule.active, rule.id in subscribed, per_rule.get(rule.id, 0),
-                                   fmt_datetime(until) if until else None))
+                                   fmt_datetime(until, label=True) if until else None))
     events = []
     if by_id:
         rows = session.scalars(select(AlertEvent).where(AlertEvent.rule_id.in_(by_id))
@@ -358,7 +358,7 @@ def centre(session: Session, *, scope: AccessScope, now: datetime | None = None,
             text = describe(rule=by_id[event.rule_id], facts=event.facts, at=event.at, scope=scope)
             if text is None:
                 continue
-            events.append(HistoryItem(fmt_datetime(event.at), EVENT_LABELS.get(event.kind, event.kind),
+            events.append(HistoryItem(fmt_datetime(event.at, label=True), EVENT_LABELS.get(event.kind, event.kind),
                                       by_id[event.rule_id].name, text.title[:1].upper() + text.title[1:], text.link,
                                       event.silenced, event.recipients))
             if len(events) >= history:

@@ -125,7 +125,7 @@ def test_silent_device_fires_once_stays_quiet_and_resolves_once(factory, world, 
     ars, pro = smtp.mailbox.to(ARS), smtp.mailbox.to(PRO)
     assert len(ars) == 1 and len(pro) == 1
     subject = ars[0]["Subject"]
-    assert subject.startswith("[e-Meuse Santé] Alerte : automate silencieux depuis 26 h — ")
+    assert subject.startswith("[e-Meuse Santé] Alerte : automate silencieux depuis 26\u00a0h — ")
     assert SITE_NAME in subject
     body = body_text(ars[0])
     assert f"{BASE}/biologie?dep=55&commune=55029&du=2031-01&au=2031-01" in body
