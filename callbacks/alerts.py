@@ -16,7 +16,7 @@ from components.alerts import badge_text, firing_list, history_table, message, r
 from data import alerts
 from data.formatting import fmt_datetime_long
 from data.users import utcnow
-from data.views.alerts import centre, firing_alerts
+from data.views.alerts import centre
 from server.database import db_session
 
 ACTION = {"type": "alert-rule-action", "action": ALL, "rule": ALL}
@@ -30,10 +30,10 @@ ACTION = {"type": "alert-rule-action", "action": ALL, "rule": ALL}
 @guarded(sample_args=(0,))
 def alerts_badge(_tick, *, scope):
     """How many alerts the user may see are firing (nothing for a user whom no rule concerns)."""
-    session = db_session()
-    if not centre(session, scope=scope, history=0).rules:
+    view = centre(db_session(), scope=scope, history=0)
+    if not view.rules:
         raise PreventUpdate
-    return badge_text(len(firing_alerts(session, scope=scope)))
+    return badge_text(len(view.firing))
 
 
 @callback(
@@ -53,11 +53,13 @@ def alerts_centre(_tick, _refresh, *, scope):
     Input(ids.ALERTS_NEW_SUBMIT, "n_clicks"), Input(ACTION, "n_clicks"),
     State(ids.ALERTS_NEW_NAME, "value"), State(ids.ALERTS_NEW_KIND, "value"), State(ids.ALERTS_NEW_THRESHOLD, "value"),
     State(ids.ALERTS_NEW_DEPS, "value"), State(ids.ALERTS_NEW_SEVERITY, "value"),
+    State(ids.ALERTS_NEW_SITE, "value"), State(ids.ALERTS_NEW_SOURCE, "value"),
     State(ids.ALERTS_SILENCE_HOURS, "value"), State(ids.ALERTS_REFRESH, "data"),
     prevent_initial_call=True,
 )
-@guarded(sample_args=(None, [], None, None, None, None, None, None, 0), public=True)
-def alerts_action(_create, _clicks, name, kind, threshold, deps, severity, silence_hours, refresh, *, scope):
+@guarded(sample_args=(None, [], None, None, None, None, None, None, None, None, 0), public=True)
+def alerts_action(_create, _clicks, name, kind, threshold, deps, severity, site_id, source_id, silence_hours, refresh,
+                  *, scope):
     """One button pressed: its action checked and done by the data layer; a message, then the centre redrawn."""
     trigger = ctx.triggered_id
     if trigger is None or not any(t.get("value") for t in ctx.triggered):
@@ -68,7 +70,7 @@ def alerts_action(_create, _clicks, name, kind, threshold, deps, severity, silen
         if trigger == ids.ALERTS_NEW_SUBMIT:
             rule = alerts.create_rule(session, scope=scope, actor=actor, name=name or "", kind=kind or "",
                                       threshold=_number(threshold), departements=deps or None,
-                                      severity=severity or "warning")
+                                      severity=severity or "warning", site_id=_id(site_id), source_id=_id(source_id))
             text = f"Règle « {rule.name} » créée ; vous y êtes abonné."
         elif isinstance(trigger, dict) and trigger.get("type") == "alert-rule-action":
             rule_id, action = int(trigger["rule"]), str(trigger["action"])
@@ -95,6 +97,11 @@ def alerts_action(_create, _clicks, name, kind, threshold, deps, severity, silen
         session.rollback()
         return message(str(err), ok=False), no_update
     return message(text, ok=True), (refresh or 0) + 1
+
+
+def _id(value) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None and number.is_integer() else None
 
 
 def _number(value) -> float | None:

@@ -93,8 +93,9 @@ def rules_table(centre: AlertCentre) -> html.Div:
 
 
 def new_rule_form(kinds: list[tuple[str, str]], departements: list[tuple[str, str]],
-                  severities: list[tuple[str, str]]) -> dbc.Card:
-    """Admin and ARS: a rule on the territory or some départements (site and source rules: by API later)."""
+                  severities: list[tuple[str, str]], sites: list[tuple[int, str]],
+                  sources: list[tuple[int, str]]) -> dbc.Card:
+    """Admin and ARS: a rule on the territory, some départements, one site or one feed source."""
     def field(label, control, width):
         return dbc.Col([dbc.Label(label, html_for=control.id), control], md=width, className="mb-2")
 
@@ -112,6 +113,14 @@ def new_rule_form(kinds: list[tuple[str, str]], departements: list[tuple[str, st
                   2),
             field("Gravité", dbc.Select(id=ids.ALERTS_NEW_SEVERITY, value="warning",
                                         options=[{"label": lbl, "value": k} for k, lbl in severities]), 2),
+        ]),
+        dbc.Row([
+            field("Un seul site (facultatif ; ses abonnés ont besoin du niveau « détail »)",
+                  dcc.Dropdown(id=ids.ALERTS_NEW_SITE, placeholder="Tous les sites",
+                               options=[{"label": name, "value": sid} for sid, name in sites]), 6),
+            field("Une seule source de flux (facultatif, règles de flux)",
+                  dcc.Dropdown(id=ids.ALERTS_NEW_SOURCE, placeholder="Toutes les sources",
+                               options=[{"label": name, "value": sid} for sid, name in sources]), 6),
         ]),
         dbc.Button("Créer la règle", id=ids.ALERTS_NEW_SUBMIT, color="primary", size="sm"),
     ]), className="mb-3")

@@ -91,6 +91,8 @@ ALERTS_NEW_KIND = "alerts-new-kind"
 ALERTS_NEW_THRESHOLD = "alerts-new-threshold"
 ALERTS_NEW_DEPS = "alerts-new-deps"
 ALERTS_NEW_SEVERITY = "alerts-new-severity"
+ALERTS_NEW_SITE = "alerts-new-site"
+ALERTS_NEW_SOURCE = "alerts-new-source"
 ALERTS_NEW_SUBMIT = "alerts-new-submit"
 ALERTS_SILENCE_HOURS = "alerts-silence-hours"
 

@@ -334,7 +334,8 @@ def run_rule(session: Session, *, rule: AlertRule, now: datetime, territory: tup
     from data.views.alerts import notification  # the view layer writes what each recipient may read
 
     findings = {f.subject: f for f in evaluate(session, rule=rule, now=now, territory=territory)}
-    states = {s.subject: s for s in session.scalars(select(AlertState).where(AlertState.rule_id == rule.id))}
+    states = {s.subject: s for s in session.scalars(select(AlertState).where(AlertState.rule_id == rule.id)
+                                                   .order_by(AlertState.id))}  # one lock order for all workers
     delay = timedelta(hours=rule.reminder_hours) if rule.reminder_hours else reminder
     planned: list[tuple[str, str, float | None, dict, AlertState | None]] = []
     for subject, finding in findings.items():
@@ -458,6 +459,10 @@ def create_rule(session: Session, *, scope: AccessScope, actor: str, name: str, 
     deps = sorted({d for d in (departements or []) if d in scope.departements}) or None
     if departements and deps is None:
         raise AlertError("Départements hors de votre territoire.")
+    if site_id is not None and (spec.dataset == Dataset.FEEDS or kind in ("mobile_cancelled", "programme_off_target")):
+        raise AlertError("Une règle de ce type ne porte pas sur un site.")
+    if source_id is not None and spec.dataset != Dataset.FEEDS:
+        raise AlertError("Seules les règles de flux portent sur une source.")
     if site_id is not None and session.get(Site, site_id) is None:
         raise AlertError("Site inconnu.")
     if source_id is not None and session.get(FeedSource, source_id) is None:

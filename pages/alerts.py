@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dash
 from dash import dcc, html
+from sqlalchemy import select
 
 from components import ids
 from components.alerts import new_rule_form, silence_select
 from components.page import page_header
 from data.alerts import KINDS, SEVERITIES, can_manage
 from data.geography import departement_names
+from data.models import Commune, FeedSource, Site
 from server.auth import current_scope
 from server.database import db_session
 
@@ -24,9 +26,14 @@ def layout(**_query) -> html.Div:
     manage = scope is not None and can_manage(scope)
     form = None
     if manage:
-        deps = departement_names(db_session())
+        session = db_session()
+        deps = departement_names(session)
+        sites = session.execute(select(Site.id, Site.name).join(Commune, Commune.insee == Site.commune_insee)
+                                .where(Commune.departement_code.in_(scope.departements)).order_by(Site.name)).all()
+        sources = session.execute(select(FeedSource.id, FeedSource.name).order_by(FeedSource.name)).all()
         form = new_rule_form([(k, spec.label) for k, spec in KINDS.items()],
-                             [(c, n) for c, n in deps.items() if c in scope.departements], list(SEVERITIES.items()))
+                             [(c, n) for c, n in deps.items() if c in scope.departements], list(SEVERITIES.items()),
+                             [tuple(r) for r in sites], [tuple(r) for r in sources])
     return html.Div([
         page_header("Alertes", "Ce qui demande une intervention, sans avoir à surveiller le tableau de bord : les "
                                "alertes actives, leur historique, et les règles auxquelles s'abonner pour les "

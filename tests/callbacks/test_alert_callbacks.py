@@ -34,7 +34,7 @@ def _create(as_user, email, kind="device_silent", deps=None):
 
     with as_user(email):
         return _click(alerts_action, f"{ids.ALERTS_NEW_SUBMIT}.n_clicks", 1, [], NAME, kind, "30", deps,
-                      "critical", "24", 0)
+                      "critical", None, None, "24", 0)
 
 
 def _cleanup(engine):
@@ -74,28 +74,28 @@ def test_member_cannot_subscribe_to_a_rule_their_grant_does_not_cover(as_user, e
         for email in (USAGERS,):  # no biology grant
             with as_user(email):
                 message, _ = _click(alerts_action, _action("subscribe", rule_id), None, [1], None, None, None, None,
-                                    None, None, 0)
+                                    None, None, None, None, 0)
             assert "ne couvrent pas" in str(message)
         with as_user(FIN):  # summary on biology: a territory rule is fine
             message, _ = _click(alerts_action, _action("subscribe", rule_id), None, [1], None, None, None, None,
-                                None, None, 0)
+                                None, None, None, None, 0)
             assert "Abonnement enregistré" in str(message)
         with engine.begin() as conn:  # the same rule scoped on one site needs detail
             conn.execute(AlertRule.__table__.update().where(AlertRule.id == rule_id).values(site_id=site_id))
         with as_user(FIN):
             message, _ = _click(alerts_action, _action("unsubscribe", rule_id), None, [1], None, None, None, None,
-                                None, None, 0)
+                                None, None, None, None, 0)
             message, _ = _click(alerts_action, _action("subscribe", rule_id), None, [1], None, None, None, None,
-                                None, None, 0)
+                                None, None, None, None, 0)
             assert "ne couvrent pas" in str(message)
         with as_user(PRO):  # detail on biology
             message, _ = _click(alerts_action, _action("subscribe", rule_id), None, [1], None, None, None, None,
-                                None, None, 0)
+                                None, None, None, None, 0)
             assert "Abonnement enregistré" in str(message)
             # a member may not switch a rule off nor silence it
             for action in ("deactivate", "silence"):
                 message, _ = _click(alerts_action, _action(action, rule_id), None, [1], None, None, None, None,
-                                    None, "24", 0)
+                                    None, None, None, "24", 0)
                 assert "danger" in str(message)
         with engine.connect() as conn:
             subscribers = conn.scalars(select(AlertSubscription.user_id).where(AlertSubscription.rule_id == rule_id))
@@ -114,8 +114,28 @@ def test_ars_silences_a_rule_for_a_chosen_time(as_user, engine):
             rule_id = conn.scalar(select(AlertRule.id).where(AlertRule.name == NAME))
         with as_user(ARS):
             message, _ = _click(alerts_action, _action("silence", rule_id), None, [1], None, None, None, None, None,
-                                "4", 0)
+                                None, None, "4", 0)
         assert "en silence jusqu'au" in str(message)
+    finally:
+        _cleanup(engine)
+
+
+def test_a_rule_on_one_site_and_a_refused_combination(as_user, engine):
+    from callbacks.alerts import alerts_action
+
+    with engine.connect() as conn:
+        site_id = conn.scalar(select(Site.id).where(Site.code == "EHPAD-55-BLANPAIN"))
+    try:
+        with as_user(ARS):
+            message, _ = _click(alerts_action, f"{ids.ALERTS_NEW_SUBMIT}.n_clicks", 1, [], NAME, "device_silent",
+                                "", None, "warning", str(site_id), None, "24", 0)
+            assert "créée" in str(message)
+            message, _ = _click(alerts_action, f"{ids.ALERTS_NEW_SUBMIT}.n_clicks", 2, [], NAME, "source_silent",
+                                "", None, "warning", str(site_id), None, "24", 0)
+            assert "ne porte pas sur un site" in str(message)
+        with engine.connect() as conn:
+            assert conn.execute(select(AlertRule.site_id, AlertRule.params).where(AlertRule.name == NAME)).all() \
+                == [(site_id, {"hours": 24.0})]
     finally:
         _cleanup(engine)
 
