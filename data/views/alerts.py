@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data.access import AccessScope
-from data.alerts import (
+from data.alert_kinds import (
     FIRING,
     KINDS,
     RESOLVED,
