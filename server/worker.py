@@ -18,8 +18,17 @@ from data.outbox import deliver_pending
 from settings import Settings
 
 log = logging.getLogger(__name__)
-# Extra jobs run each round after the alerts and before delivery (the scheduled reports register here).
-JOBS: list[Callable[[Flask], None]] = []
+
+
+def _reports(app: Flask) -> None:
+    """The monthly reports (server/reports.py): last month's report of every subscription, once each."""
+    from server.reports import report_job
+
+    report_job(app)
+
+
+# Jobs run each round after the alerts and before delivery, so what they queue leaves in the same round.
+JOBS: list[Callable[[Flask], None]] = [_reports]
 
 
 @dataclass(frozen=True)
