@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from data.demo import demo_accounts
@@ -21,8 +20,9 @@ def test_weekly_axis_reads_french_months(dash_duo, served):
     driver = dash_duo.driver
     driver.get(served + "/teleconsultation?dep=55&du=2026-01&au=2026-10")
     ticks = "#teleconsultation-weekly-graph .xtick text"
-    WebDriverWait(driver, 40).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ticks)) >= 3)
-    labels = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ticks)]
+    # read in one script: the figure may be redrawn between finding a tick and reading it (a stale element)
+    labels = WebDriverWait(driver, 40).until(lambda d: (lambda found: found if len(found) >= 3 else False)(
+        d.execute_script("return Array.from(document.querySelectorAll(arguments[0]), e => e.textContent)", ticks)))
     assert not [t for t in labels if ENGLISH_MONTHS.search(t)], labels
     assert any(abbr in t for t in labels for abbr in MONTH_ABBR_FR), labels
     assert dash_duo.get_logs() == []
