@@ -9,10 +9,9 @@ import pyotp
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import delete, select
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, wait_for
 
 pytestmark = pytest.mark.browser
 PASSWORD = "qr-navigateur-" + "x" * 12
@@ -39,8 +38,8 @@ def test_enrolment_shows_a_scannable_qr_code_and_then_the_recovery_codes(dash_du
     driver = dash_duo.driver
     login(dash_duo, served, member, PASSWORD)
     driver.get(served + "/compte")
-    WebDriverWait(driver, 10).until(EC.element_to_be_clickable((By.ID, "totp-prepare"))).click()
-    qr = WebDriverWait(driver, 10).until(EC.visibility_of_element_located((By.ID, "totp-qr")))
+    wait_for(driver, 10).until(EC.element_to_be_clickable((By.ID, "totp-prepare"))).click()
+    qr = wait_for(driver, 10).until(EC.visibility_of_element_located((By.ID, "totp-qr")))
     assert qr.size["width"] >= 120 and qr.size["width"] == qr.size["height"]  # drawn, square, big enough to scan
     secret = driver.find_element(By.ID, "totp-secret").text
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)
@@ -48,7 +47,7 @@ def test_enrolment_shows_a_scannable_qr_code_and_then_the_recovery_codes(dash_du
         driver.save_screenshot(os.path.join(os.environ["SCREENSHOT_DIR"], "compte-enrolement.png"))
     driver.find_element(By.ID, "code-on").send_keys(pyotp.TOTP(secret).now())
     driver.find_element(By.ID, "totp-enable").click()
-    codes = WebDriverWait(driver, 10).until(EC.visibility_of_element_located((By.ID, "recovery-codes")))
+    codes = wait_for(driver, 10).until(EC.visibility_of_element_located((By.ID, "recovery-codes")))
     assert len(codes.find_elements(By.TAG_NAME, "li")) == 10
     assert "10 codes de secours" in driver.find_element(By.ID, "recovery-left").text
     if os.environ.get("SCREENSHOT_DIR"):

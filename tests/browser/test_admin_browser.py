@@ -7,9 +7,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import login, logout
+from tests.browser.conftest import login, logout, wait_for
 
 pytestmark = pytest.mark.browser
 USAGERS_ROW = 3  # fourth college in the grants matrix
@@ -41,16 +40,16 @@ def choose_level(driver, selector: str, *, steps_down: int, expected: str, attem
     for _ in range(attempts):
         ActionChains(driver).double_click(driver.find_element(By.CSS_SELECTOR, selector)).perform()
         try:  # on a loaded machine the double click is sometimes lost: try again
-            picker = WebDriverWait(driver, 10).until(EC.presence_of_element_located(
+            picker = wait_for(driver, 10).until(EC.presence_of_element_located(
                 (By.CSS_SELECTOR, "#admin-grants-grid .ag-cell-inline-editing .ag-picker-field-wrapper")))
             picker.send_keys(Keys.ENTER)
-            WebDriverWait(driver, 10).until(lambda _d, p=picker: "ag-picker-expanded" in p.get_attribute("class"))
+            wait_for(driver, 10).until(lambda _d, p=picker: "ag-picker-expanded" in p.get_attribute("class"))
         except (TimeoutException, StaleElementReferenceException):
             continue
         for key in [Keys.ARROW_DOWN] * steps_down + [Keys.ENTER]:
             picker.send_keys(key)
         try:
-            WebDriverWait(driver, 3).until(lambda d: cell_text(d) == expected)
+            wait_for(driver, 3).until(lambda d: cell_text(d) == expected)
             return
         except TimeoutException:
             continue
@@ -68,7 +67,7 @@ def test_grant_change_shows_biology_to_usagers(dash_duo, served, restore_usagers
     driver.get(served + "/admin")
     dash_duo.wait_for_element("#admin-users-grid .ag-row", timeout=20)
     driver.find_element(By.LINK_TEXT, "Droits d'accès").click()
-    cell = WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, GRANT_CELL)))
+    cell = wait_for(driver, 20).until(EC.presence_of_element_located((By.CSS_SELECTOR, GRANT_CELL)))
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
     assert cell.text == "aucun"
     choose_level(driver, GRANT_CELL, steps_down=2, expected="détail")

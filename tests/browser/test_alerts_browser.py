@@ -7,10 +7,9 @@ from datetime import timedelta
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import delete, select
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, wait_for
 from tests.conftest import TERRITORY
 
 pytestmark = pytest.mark.browser
@@ -60,10 +59,10 @@ def test_badge_list_and_link_to_the_cause(dash_duo, served, firing, engine):
         expected = len(firing_alerts(s, scope=scope_for_user(s, get_by_email(s, email=ARS[0]), territory=TERRITORY)))
     driver = dash_duo.driver
     login(dash_duo, served, *ARS)
-    badge = WebDriverWait(driver, 20).until(EC.visibility_of_element_located((By.ID, "alerts-badge")))
-    WebDriverWait(driver, 20).until(lambda d: badge.text.strip() == str(expected))
+    badge = wait_for(driver, 20).until(EC.visibility_of_element_located((By.ID, "alerts-badge")))
+    wait_for(driver, 20).until(lambda d: badge.text.strip() == str(expected))
     driver.find_element(By.ID, "alerts-badge-link").click()
-    WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "alerts-firing-list")))
+    wait_for(driver, 20).until(EC.presence_of_element_located((By.ID, "alerts-firing-list")))
     items = driver.find_elements(By.CSS_SELECTOR, "#alerts-firing-list .alert-item")
     assert len(items) == expected
     ours = [i for i in items if site_name in i.text and "Automate silencieux depuis" in i.text]
@@ -72,7 +71,7 @@ def test_badge_list_and_link_to_the_cause(dash_duo, served, firing, engine):
     rules = driver.find_element(By.ID, "alerts-rules").text
     assert RULE in rules and "Se désabonner" in rules  # its author follows it
     ours[0].find_element(By.CSS_SELECTOR, "a.alert-cause-link").click()
-    WebDriverWait(driver, 20).until(lambda d: "/biologie?" in d.current_url)
+    wait_for(driver, 20).until(lambda d: "/biologie?" in d.current_url)
     assert "dep=55" in driver.current_url and "commune=55029" in driver.current_url
-    WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "biology-devices-data")))
+    wait_for(driver, 20).until(EC.presence_of_element_located((By.ID, "biology-devices-data")))
     assert dash_duo.get_logs() == []

@@ -4,11 +4,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from selenium.webdriver.support.ui import WebDriverWait
 
 from data.demo import demo_accounts
 from data.formatting import MONTH_ABBR_FR
-from tests.browser.conftest import login
+from tests.browser.conftest import login, wait_for
 
 pytestmark = pytest.mark.browser
 ENGLISH_MONTHS = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b")
@@ -21,8 +20,13 @@ def test_weekly_axis_reads_french_months(dash_duo, served):
     driver.get(served + "/teleconsultation?dep=55&du=2026-01&au=2026-10")
     ticks = "#teleconsultation-weekly-graph .xtick text"
     # read in one script: the figure may be redrawn between finding a tick and reading it (a stale element)
-    labels = WebDriverWait(driver, 40).until(lambda d: (lambda found: found if len(found) >= 3 else False)(
-        d.execute_script("return Array.from(document.querySelectorAll(arguments[0]), e => e.textContent)", ticks)))
+    # the empty figure drawn before the data arrives has numeric ticks (−1, 0, 1…): wait for date ticks
+    def date_ticks(d):
+        found = d.execute_script("return Array.from(document.querySelectorAll(arguments[0]), e => e.textContent)",
+                                 ticks)
+        return found if len(found) >= 3 and any(re.search(r"[^\d\s,.−-]", t) for t in found) else False
+
+    labels = wait_for(driver, 40).until(date_ticks)
     assert not [t for t in labels if ENGLISH_MONTHS.search(t)], labels
     assert any(abbr in t for t in labels for abbr in MONTH_ABBR_FR), labels
     assert dash_duo.get_logs() == []

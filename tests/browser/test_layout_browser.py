@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from data.demo import demo_accounts
-from tests.browser.conftest import login
+from tests.browser.conftest import login, wait_for
 
 pytestmark = pytest.mark.browser
 QUERY = "?dep=55&du=2026-01&au=2026-06"
@@ -51,10 +50,10 @@ def test_at_390_px_the_menu_is_collapsed_and_the_kpis_are_on_the_first_screen(da
     assert "Meuse (55)" in driver.find_element(By.ID, "filters-summary").text  # ... and said in words
 
     toggler.click()
-    WebDriverWait(driver, 10).until(lambda d: all(link.is_displayed() for link in links))
+    wait_for(driver, 10).until(lambda d: all(link.is_displayed() for link in links))
     assert toggler.get_attribute("aria-expanded") == "true"
     toggler.click()
-    WebDriverWait(driver, 10).until(lambda d: not any(link.is_displayed() for link in links))
+    wait_for(driver, 10).until(lambda d: not any(link.is_displayed() for link in links))
     assert dash_duo.get_logs() == []
 
 
@@ -64,16 +63,16 @@ def test_at_390_px_the_filters_open_in_a_panel_and_still_filter(dash_duo, served
     _phone(driver)
     driver.get(served + "/teleconsultation" + QUERY)
     dash_duo.wait_for_element("#stat-tc-completed", timeout=30)
-    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "stat-tc-completed").text.strip())
+    wait_for(driver, 30).until(lambda d: d.find_element(By.ID, "stat-tc-completed").text.strip())
     before = driver.find_element(By.ID, "stat-tc-completed").text
     driver.find_element(By.ID, "filters-open").click()
     panel = driver.find_element(By.ID, "filters-panel")
-    WebDriverWait(driver, 10).until(lambda d: panel.is_displayed() and panel.rect["x"] >= 0)
+    wait_for(driver, 10).until(lambda d: panel.is_displayed() and panel.rect["x"] >= 0)
     driver.find_element(By.XPATH, "//label[contains(., 'Haute-Marne (52)')]").click()
-    WebDriverWait(driver, 20).until(lambda d: "Haute-Marne (52)" in d.find_element(By.ID, "filters-summary").text)
+    wait_for(driver, 20).until(lambda d: "Haute-Marne (52)" in d.find_element(By.ID, "filters-summary").text)
     driver.find_element(By.ID, "filters-close").click()
-    WebDriverWait(driver, 10).until(lambda d: not panel.is_displayed())
-    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "stat-tc-completed").text != before)
+    wait_for(driver, 10).until(lambda d: not panel.is_displayed())
+    wait_for(driver, 30).until(lambda d: d.find_element(By.ID, "stat-tc-completed").text != before)
     assert "dep=52,55" in driver.current_url
     assert dash_duo.get_logs() == []
 
@@ -92,7 +91,7 @@ def test_print_media_shows_the_report_without_navbar_nor_filters(dash_duo, serve
         assert not any(_shown(driver, ".live-controls, .export-links, .modebar-container"))
         header = driver.find_element(By.CSS_SELECTOR, ".print-header")
         assert header.is_displayed() and "imprimé le" in header.text
-        WebDriverWait(driver, 5).until(lambda d: d.find_element(By.ID, "print-date").text.strip())
+        wait_for(driver, 5).until(lambda d: d.find_element(By.ID, "print-date").text.strip())
         summary = driver.find_element(By.ID, "filters-summary")
         assert summary.is_displayed() and "Meuse (55)" in summary.text and "janvier 2026" in summary.text
         assert driver.find_element(By.TAG_NAME, "h1").is_displayed()

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
 from data.demo import demo_accounts
 from data.indicators import INDICATORS, indicator
-from tests.browser.conftest import axe_violations, login
+from tests.browser.conftest import axe_violations, login, wait_for
 
 pytestmark = pytest.mark.browser
 QUERY = "?dep=55&du=2026-01&au=2026-06"
@@ -22,8 +21,8 @@ def _sign_in(dash_duo, base: str, who: str) -> None:
 
 def _popover_text(driver) -> str:
     """The open popover's text (its DOM text: `.text` is empty while it fades in)."""
-    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".about-popover .popover-body"))
-    WebDriverWait(driver, 15).until(lambda d: d.find_element(By.CSS_SELECTOR, ".about-popover").is_displayed())
+    wait_for(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".about-popover .popover-body"))
+    wait_for(driver, 15).until(lambda d: d.find_element(By.CSS_SELECTOR, ".about-popover").is_displayed())
     return driver.find_element(By.CSS_SELECTOR, ".about-popover").get_attribute("textContent")
 
 
@@ -43,7 +42,7 @@ def test_question_mark_opens_the_definition(dash_duo, served):
     assert axe_violations(dash_duo) == []
 
     driver.find_element(By.TAG_NAME, "h1").click()  # a click elsewhere closes it
-    WebDriverWait(driver, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".about-popover"))
+    wait_for(driver, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".about-popover"))
     other = driver.find_element(By.ID, "about-tc-median")  # the keyboard opens it too
     other.send_keys(Keys.ENTER)
     assert indicator("tc-median").definition in _popover_text(driver)

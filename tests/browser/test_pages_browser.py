@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from data.demo import demo_accounts
-from tests.browser.conftest import axe_violations, login
+from tests.browser.conftest import axe_violations, login, wait_for
 
 pytestmark = pytest.mark.browser
 QUERY = "?dep=52,55&du=2026-01&au=2026-06"
@@ -34,7 +33,7 @@ def test_page_loads_and_follows_a_filter(dash_duo, served, path, who, figure, gr
     driver = dash_duo.driver
     driver.get(served + path + QUERY)
     dash_duo.wait_for_element(figure, timeout=30)
-    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, figure).text.strip() not in ("", "—"))
+    wait_for(driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, figure).text.strip() not in ("", "—"))
     before = dash_duo.find_element(figure).text
     if graph:  # the map is drawn by MapLibre from the geometry asset
         dash_duo.wait_for_element(f"{graph} .maplibregl-canvas", timeout=40)
@@ -42,8 +41,8 @@ def test_page_loads_and_follows_a_filter(dash_duo, served, path, who, figure, gr
 
     # untick Haute-Marne: the figures follow and the address bar keeps the new filter
     driver.find_element(By.XPATH, "//label[contains(., 'Haute-Marne (52)')]").click()
-    WebDriverWait(driver, 30).until(lambda d: "dep=55&" in d.current_url)
-    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, figure).text != before)
+    wait_for(driver, 30).until(lambda d: "dep=55&" in d.current_url)
+    wait_for(driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, figure).text != before)
     assert dash_duo.get_logs() == []
 
 
@@ -51,13 +50,13 @@ def test_feed_health_live_timer_can_be_paused(dash_duo, served):
     _sign_in(dash_duo, served, "entreprises")  # feeds: detail
     driver = dash_duo.driver
     driver.get(served + "/flux")
-    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, "#stat-feeds-sources").text.isdigit())
+    wait_for(driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, "#stat-feeds-sources").text.isdigit())
     assert int(dash_duo.find_element("#stat-feeds-sources").text) >= 5  # the five demo sources, and any test ones
     dash_duo.wait_for_contains_text("#feeds-sources-data", "Démo — plateforme de téléconsultation", timeout=20)
     switch = driver.find_element(By.CSS_SELECTOR, "input[id*='live-switch']")
     assert switch.is_selected()
     driver.find_element(By.XPATH, "//label[contains(., 'Actualisation automatique')]").click()
-    WebDriverWait(driver, 10).until(lambda d: not switch.is_selected())
+    wait_for(driver, 10).until(lambda d: not switch.is_selected())
     assert axe_violations(dash_duo) == []
     assert dash_duo.get_logs() == []
 

@@ -7,9 +7,8 @@ from datetime import date, datetime
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, wait_for
 from tests.reports_support import OCTOBER_NOW, clear_reports
 
 pytestmark = pytest.mark.browser
@@ -40,7 +39,7 @@ def test_reports_page_lists_the_report_with_its_downloads(dash_duo, served, octo
     driver = dash_duo.driver
     login(dash_duo, served, EMAIL, PASSWORD)
     driver.get(served + "/rapports")
-    row = WebDriverWait(driver, 20).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".report-row")))
+    row = wait_for(driver, 20).until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".report-row")))
     assert "Octobre 2026" in row.text and "prêt" in row.text and "31 octobre 2026" in row.text
     pdf = row.find_element(By.CSS_SELECTOR, "a.report-pdf")
     assert pdf.get_attribute("href").endswith(f"/rapports/{october_report}.pdf")

@@ -6,11 +6,10 @@ from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from components.formatting import fmt_number
 from data.access import scope_for_user
@@ -18,7 +17,7 @@ from data.filters import parse_filters
 from data.users import get_by_email
 from data.views.overview import overview_view
 from data.views.teleconsultation import teleconsultation_view
-from tests.browser.conftest import login, logout
+from tests.browser.conftest import login, logout, wait_for
 from tests.conftest import TERRITORY
 
 pytestmark = pytest.mark.browser
@@ -35,13 +34,13 @@ def _wait_params(driver, path: str, expected: dict[str, str], timeout: int = 30)
         return urlsplit(d.current_url).path == path and all(_params(d).get(k) == v for k, v in expected.items())
 
     try:
-        WebDriverWait(driver, timeout).until(ok)
+        wait_for(driver, timeout).until(ok)
     except Exception as exc:  # say what the address bar held
         raise AssertionError(f"{driver.current_url} is not {path} with {expected}") from exc
 
 
 def _menu(driver, label: str) -> None:
-    link = WebDriverWait(driver, 20).until(
+    link = wait_for(driver, 20).until(
         EC.element_to_be_clickable((By.XPATH, f"//nav//a[contains(@class, 'nav-page-link')][. = '{label}']")))
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
     link.click()
@@ -58,7 +57,7 @@ def _shared_filters_shown(driver) -> None:
 
 
 def _stat_text(dash_duo, selector: str) -> str:
-    WebDriverWait(dash_duo.driver, 40).until(
+    wait_for(dash_duo.driver, 40).until(
         lambda d: d.find_element(By.CSS_SELECTOR, selector).text.strip() not in ("", "—"))
     return dash_duo.find_element(selector).text.strip()
 
@@ -85,7 +84,7 @@ def test_filters_and_a_page_control_survive_menu_clicks(dash_duo, served):
 
     _menu(driver, "Couverture")
     _wait_params(driver, "/couverture", {"dep": "55", "du": "2025-01", "au": "2025-06", "seuil": "3.5"})
-    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "coverage-threshold").get_attribute("value")
+    wait_for(driver, 30).until(lambda d: d.find_element(By.ID, "coverage-threshold").get_attribute("value")
                                     == "3,5")
     _shared_filters_shown(driver)
     # a point typed is read too; junk is refused on the server and the field says so
@@ -95,7 +94,7 @@ def test_filters_and_a_page_control_survive_menu_clicks(dash_duo, served):
     _wait_params(driver, "/couverture", {"seuil": "1.5"})
     field.clear()
     field.send_keys("beaucoup", Keys.ENTER)
-    WebDriverWait(driver, 20).until(lambda d: "is-invalid" in d.find_element(By.ID, "coverage-threshold")
+    wait_for(driver, 20).until(lambda d: "is-invalid" in d.find_element(By.ID, "coverage-threshold")
                                     .get_attribute("class"))
     _wait_params(driver, "/couverture", {"dep": "55"})
     assert "seuil" not in _params(driver)  # back to the default threshold
@@ -106,7 +105,7 @@ def test_a_shared_link_survives_sign_in(dash_duo, served, db):
     driver = dash_duo.driver
     query = {"dep": "55", "epci": EPCI_BAR_LE_DUC, "du": "2025-01", "au": "2025-06"}
     driver.get(served + "/teleconsultation?" + "&".join(f"{k}={v}" for k, v in query.items()))
-    WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "email")))
+    wait_for(driver, 20).until(EC.presence_of_element_located((By.ID, "email")))
     assert urlsplit(driver.current_url).path == "/login"
     driver.find_element(By.ID, "email").send_keys(ARS[0])
     driver.find_element(By.ID, "password").send_keys(ARS[1])
@@ -149,7 +148,7 @@ def test_a_commune_clicked_on_the_overview_map_filters_the_kpis(dash_duo, served
             continue
     _wait_params(driver, "/", {"dep": "55", "commune": bar_le_duc, "du": "2025-01", "au": "2025-06"})
     # the card is redrawn as its callbacks answer: a stale element is read again, not an error
-    WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+    wait_for(driver, 30).until(
         lambda d: d.find_element(By.ID, "kpi-teleconsultations").text.strip() not in ("", "—", before))
 
     scope = scope_for_user(db, get_by_email(db, email=ARS[0]), territory=TERRITORY)
@@ -158,7 +157,7 @@ def test_a_commune_clicked_on_the_overview_map_filters_the_kpis(dash_duo, served
     view = overview_view(db, scope=scope, filters=filters)
     kpi = next(k for k in view.kpis if k.key == "teleconsultations")
     shown = fmt_number(kpi.value, kpi.decimals)
-    WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+    wait_for(driver, 10).until(
         lambda d: d.find_element(By.ID, "kpi-teleconsultations").text.strip() == shown)
 
 
@@ -169,7 +168,7 @@ def test_the_next_user_of_a_tab_does_not_inherit_the_menu_memory(dash_duo, serve
     driver.get(served + "/couverture?dep=55&seuil=3.5")
     _wait_params(driver, "/couverture", {"dep": "55", "seuil": "3.5"})
     couverture = "//nav//a[contains(@class, 'nav-page-link')][. = 'Couverture']"
-    WebDriverWait(driver, 20).until(lambda d: "seuil=3.5" in d.find_element(By.XPATH, couverture)
+    wait_for(driver, 20).until(lambda d: "seuil=3.5" in d.find_element(By.XPATH, couverture)
                                     .get_attribute("href"))
     logout(dash_duo)
     assert driver.execute_script("return window.sessionStorage.length") == 0
