@@ -5,7 +5,7 @@ under-served communes, which read the same cached view.
 """
 from __future__ import annotations
 
-from dash import Input, Output, callback
+from dash import Input, Output, State, callback
 from flask import current_app
 
 from callbacks._access import guarded
@@ -20,7 +20,8 @@ from callbacks.common import (
     view_ready,
 )
 from callbacks.url_state import control_inputs, control_states, read_controls
-from components.maps import view_map
+from components.map_patch import map_state_id
+from components.maps import view_map_answer
 from components.panel import data_id, graph_id, map_data, view_table
 from components.stat_card import stat_cards, stats_id
 from data.models import Dataset
@@ -31,7 +32,8 @@ from server.database import db_session
 from server.health import geojson_url
 
 PAGE = "coverage"
-map_click_filters_commune(graph_id(f"{PAGE}-map"))
+MAP = graph_id(f"{PAGE}-map")
+map_click_filters_commune(MAP)
 SAMPLE = (*SAMPLE_FILTERS, "2,5", ["65"], ["teleconsultation"])
 
 
@@ -57,17 +59,21 @@ def coverage_cards(departements, month_from, month_to, epci, commune, threshold,
 @callback(
     Output(graph_id(f"{PAGE}-map"), "figure"), Output(data_id(f"{PAGE}-map"), "children"),
     Output(data_id(f"{PAGE}-under"), "children"), Output(data_id(f"{PAGE}-under-epci"), "children"),
-    Input(ready_id(PAGE), "data"), *FILTER_STATES, *control_states(PAGE),
+    Output(map_state_id(MAP), "data"),
+    Input(ready_id(PAGE), "data"), *FILTER_STATES, *control_states(PAGE), State(map_state_id(MAP), "data"),
 )
-@guarded(dataset=Dataset.COVERAGE.value, sample_args=(SAMPLE_READY, *SAMPLE),
+@guarded(dataset=Dataset.COVERAGE.value, sample_args=(SAMPLE_READY, *SAMPLE, "habitants", None),
          has_data=lambda result: len(result[0]["data"]) >= 2)
 def coverage_figures(_ready, departements, month_from, month_to, epci, commune, threshold, exclude, layers,
-                     sort="habitants", *, scope):
+                     sort="habitants", map_state=None, *, scope):
+    """The map as a Patch of its values when only they changed (threshold, 65+ option, layers toggled), else whole."""
     view = _view(scope, departements, month_from, month_to, epci, commune, threshold, exclude, layers, sort)
     tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url
+    figure, state = view_map_answer(view.map, map_state, scope=scope, geojson_url=geojson_url, tile_url=tile_url)
     return (
-        view_map(view.map, geojson_url=geojson_url, tile_url=tile_url),
+        figure,
         map_data(view.map),
         view_table(view.under, query=view.query, sources=False),
         view_table(view.under_epci, query=view.query, sources=False) if view.under_epci is not None else None,
+        state,
     )

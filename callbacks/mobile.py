@@ -5,7 +5,7 @@ tables, which read the same cached view.
 """
 from __future__ import annotations
 
-from dash import Input, Output, callback
+from dash import Input, Output, State, callback
 from flask import current_app
 
 from callbacks._access import guarded
@@ -22,7 +22,8 @@ from callbacks.common import (
 )
 from components.charts import series_bars
 from components.live import interval_id, stamp_id
-from components.maps import view_map
+from components.map_patch import map_state_id
+from components.maps import view_map_answer
 from components.panel import data_id, graph_id, map_data, view_table
 from components.stat_card import stat_cards, stats_id
 from data.models import Dataset
@@ -33,7 +34,8 @@ from server.database import db_session
 from server.health import geojson_url
 
 PAGE = "mobile"
-map_click_filters_commune(graph_id(f"{PAGE}-map"))
+MAP = graph_id(f"{PAGE}-map")
+map_click_filters_commune(MAP)
 SAMPLE = (["52"], *SAMPLE_FILTERS[1:])  # the vehicles tour 52
 
 
@@ -57,18 +59,22 @@ def mobile_cards(departements, month_from, month_to, epci, commune, _tick, *, sc
     Output(graph_id(f"{PAGE}-map"), "figure"), Output(data_id(f"{PAGE}-map"), "children"),
     Output(graph_id(f"{PAGE}-weekly"), "figure"), Output(data_id(f"{PAGE}-weekly"), "children"),
     Output(data_id(f"{PAGE}-communes"), "children"), Output(data_id(f"{PAGE}-tour"), "children"),
-    Input(ready_id(PAGE), "data"), *FILTER_STATES,
+    Output(map_state_id(MAP), "data"),
+    Input(ready_id(PAGE), "data"), *FILTER_STATES, State(map_state_id(MAP), "data"),
 )
-@guarded(dataset=Dataset.MOBILE.value, sample_args=(SAMPLE_READY, *SAMPLE),
+@guarded(dataset=Dataset.MOBILE.value, sample_args=(SAMPLE_READY, *SAMPLE, None),
          has_data=lambda result: bool(result[0]["data"]) and bool(result[2]["data"]))
-def mobile_figures(_ready, departements, month_from, month_to, epci, commune, *, scope):
+def mobile_figures(_ready, departements, month_from, month_to, epci, commune, map_state=None, *, scope):
+    """The map as a Patch of what moved when a live poll changed only values (positions, stops), else whole."""
     view = _view(scope, departements, month_from, month_to, epci, commune)
     tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url
+    figure, state = view_map_answer(view.map, map_state, scope=scope, geojson_url=geojson_url, tile_url=tile_url)
     return (
-        view_map(view.map, geojson_url=geojson_url, tile_url=tile_url),
+        figure,
         map_data(view.map) + view_table(view.vehicles_table, caption="", query=view.query, sources=False),
         series_bars(view.weekly, y_title="Arrêts", x_title="Semaine du", height=500),
         view_table(view.weekly_table, query=view.query),
         view_table(view.communes_table, query=view.query),
         view_table(view.tour_table, query=view.query),
+        state,
     )

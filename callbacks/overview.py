@@ -4,7 +4,7 @@ The KPI cards first; their `ready` store then triggers the map, which reads the 
 """
 from __future__ import annotations
 
-from dash import Input, Output, callback
+from dash import Input, Output, State, callback
 from flask import current_app
 
 from callbacks._access import guarded
@@ -21,7 +21,8 @@ from callbacks.common import (
 from components import ids
 from components.kpi_card import kpi_row
 from components.live import interval_id, stamp_id
-from components.maps import view_map
+from components.map_patch import map_state_id
+from components.maps import view_map_answer
 from pages._shell import ready_id
 from server.cache import page_view
 from server.database import db_session
@@ -48,11 +49,15 @@ def overview_cards(departements, month_from, month_to, epci, commune, _tick, *, 
 
 @callback(
     Output(ids.OVERVIEW_MAP, "figure"), Output(ids.OVERVIEW_MAP_CAPTION, "children"),
-    Input(ready_id(PAGE), "data"), *FILTER_STATES,
+    Output(map_state_id(ids.OVERVIEW_MAP), "data"),
+    Input(ready_id(PAGE), "data"), *FILTER_STATES, State(map_state_id(ids.OVERVIEW_MAP), "data"),
 )
-@guarded(dataset=None, sample_args=(SAMPLE_READY, *SAMPLE_FILTERS), has_data=lambda result: bool(result[0]["data"]))
-def overview_figures(_ready, departements, month_from, month_to, epci, commune, *, scope):
+@guarded(dataset=None, sample_args=(SAMPLE_READY, *SAMPLE_FILTERS, None),
+         has_data=lambda result: bool(result[0]["data"]))
+def overview_figures(_ready, departements, month_from, month_to, epci, commune, map_state=None, *, scope):
+    """The map as a Patch of its values when a live poll changed only them, else whole."""
     view = _view(scope, departements, month_from, month_to, epci, commune)
     tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url
     sources = f" {view.map.provenance.line}." if view.map.provenance is not None else ""
-    return view_map(view.map, geojson_url=geojson_url, tile_url=tile_url), view.map.caption + sources
+    figure, state = view_map_answer(view.map, map_state, scope=scope, geojson_url=geojson_url, tile_url=tile_url)
+    return figure, view.map.caption + sources, state

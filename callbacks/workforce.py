@@ -5,7 +5,7 @@ which read the same cached view.
 """
 from __future__ import annotations
 
-from dash import Input, Output, callback
+from dash import Input, Output, State, callback
 from flask import current_app
 
 from callbacks._access import guarded
@@ -21,7 +21,8 @@ from callbacks.common import (
 )
 from callbacks.url_state import control_inputs, control_states, read_controls
 from components.charts import series_bars
-from components.maps import view_map
+from components.map_patch import map_state_id
+from components.maps import view_map_answer
 from components.panel import data_id, graph_id, view_table
 from components.stat_card import stat_cards, stats_id
 from data.models import Dataset
@@ -32,7 +33,8 @@ from server.database import db_session
 from server.health import geojson_url
 
 PAGE = "workforce"
-map_click_filters_commune(graph_id(f"{PAGE}-map"))
+MAP = graph_id(f"{PAGE}-map")
+map_click_filters_commune(MAP)
 SAMPLE = (*SAMPLE_FILTERS, "medecin_gp", "epci")
 
 
@@ -57,18 +59,23 @@ def workforce_cards(departements, month_from, month_to, epci, commune, professio
     Output(graph_id(f"{PAGE}-map"), "figure"), Output(data_id(f"{PAGE}-map"), "children"),
     Output(graph_id(f"{PAGE}-ages"), "figure"), Output(data_id(f"{PAGE}-ages"), "children"),
     Output(graph_id(f"{PAGE}-flows"), "figure"), Output(data_id(f"{PAGE}-flows"), "children"),
-    Input(ready_id(PAGE), "data"), *FILTER_STATES, *control_states(PAGE),
+    Output(map_state_id(MAP), "data"),
+    Input(ready_id(PAGE), "data"), *FILTER_STATES, *control_states(PAGE), State(map_state_id(MAP), "data"),
 )
-@guarded(dataset=Dataset.WORKFORCE.value, sample_args=(SAMPLE_READY, *SAMPLE),
+@guarded(dataset=Dataset.WORKFORCE.value, sample_args=(SAMPLE_READY, *SAMPLE, None),
          has_data=lambda result: bool(result[0]["data"]) and bool(result[2]["data"]))
-def workforce_figures(_ready, departements, month_from, month_to, epci, commune, profession, scale, *, scope):
+def workforce_figures(_ready, departements, month_from, month_to, epci, commune, profession, scale, map_state=None,
+                      *, scope):
+    """The map as a Patch of its values when only they changed (another profession), else whole."""
     view = _view(scope, departements, month_from, month_to, epci, commune, profession, scale)
     tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url
+    figure, state = view_map_answer(view.map, map_state, scope=scope, geojson_url=geojson_url, tile_url=tile_url)
     return (
-        view_map(view.map, geojson_url=geojson_url, tile_url=tile_url),
+        figure,
         view_table(view.density_table, query=view.query),
         series_bars(view.ages, y_title="Professionnels", horizontal=True, height=480),
         view_table(view.ages_table, query=view.query),
         series_bars(view.flows, y_title=view.label, stacked=False),
         view_table(view.flows_table, query=view.query),
+        state,
     )

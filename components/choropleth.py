@@ -61,6 +61,12 @@ def colorbar(title: str, *, zmax: float, capped: bool) -> dict:
             "tickmode": "array", "tickvals": values, "ticktext": labels}
 
 
+def _compact(value: float) -> float | int:
+    """A value as few JSON bytes as it reads: two decimals, an integer without « .0 »."""
+    value = round(float(value), 2)
+    return int(value) if value.is_integer() else value
+
+
 def commune_choropleth(*, geojson_url: str, codes: list[str], values: list[float | None], value_hover: str,
                        colorbar_title: str, bounds: tuple[list[float], list[float]], customdata: list | None = None,
                        missing_hover: str | list[str] = "Sans valeur", zmax: float | None = None,
@@ -86,7 +92,7 @@ def commune_choropleth(*, geojson_url: str, codes: list[str], values: list[float
         "geojson": geojson_url,
         "featureidkey": "properties.code",
         "locations": [codes[i] for i in shown],
-        "z": [round(values[i], 2) for i in shown],
+        "z": [_compact(values[i]) for i in shown],
         "zmin": zmin if zmin is not None else 0,
         "zmax": top,
         "colorscale": ([list(stop) for stop in colorscale] if isinstance(colorscale, tuple)

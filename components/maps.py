@@ -6,6 +6,7 @@ import math
 from components.charts import FONT, empty_figure, points_map
 from components.choropleth import commune_choropleth, highlight_trace
 from components.formatting import fmt_number
+from components.map_patch import map_answer
 from data.geography import GEOMETRY_SOURCE, POPULATION_SOURCE, POPULATION_YEAR
 from data.views.base import COMMUNE
 
@@ -96,6 +97,14 @@ def view_map(view, *, geojson_url, tile_url: str | None = None) -> dict:
         figure["layout"]["showlegend"] = True
         figure["layout"]["legend"] = {"orientation": "h", "y": 0.01, "x": 0.01, "bgcolor": "rgba(255,255,255,0.85)"}
     return _finish(figure, view, tile_url)
+
+
+def view_map_answer(view, previous, *, scope, geojson_url, tile_url: str | None = None):
+    """(figure output, map-state store output) of a map callback: the full figure of the view, or a Patch of its
+    changed values when the browser's store (`previous`) says it holds this scope's figure of the same structure
+    (components/map_patch.py)."""
+    return map_answer(view_map(view, geojson_url=geojson_url, tile_url=tile_url), previous,
+                      scope_key=scope.cache_key)
 
 
 def _highlight(figure: dict, view, geojson_url) -> None:

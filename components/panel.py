@@ -18,6 +18,7 @@ from dash import dcc, html
 
 from components.about import sources_line
 from components.formatting import PLOTLY_LOCALE, PLOTLY_LOCALES, fmt_date, fmt_datetime, fmt_number, plural
+from components.map_patch import map_state_id
 
 # French axes: the vendored `fr` locale, with French month abbreviations (« juin », « juil. », « déc. »)
 GRAPH_CONFIG = {"locale": PLOTLY_LOCALE, "locales": PLOTLY_LOCALES, "displaylogo": False, "responsive": True,
@@ -48,6 +49,8 @@ def panel(panel_id: str, title: str, *, graph: bool = True, is_map: bool = False
                                   style={"height": f"{height}px"}, figure={"data": [], "layout": {}}),
                         type="dot", delay_show=300),
         ], className="mb-0"))
+        if is_map:  # what the map holds, so that its callback can send only what changed (components/map_patch.py)
+            body.append(dcc.Store(id=map_state_id(graph_id(panel_id))))
     body.append(dcc.Loading(html.Div(id=data_id(panel_id)), type="dot", delay_show=300))
     return dbc.Col(dbc.Card([
         dbc.CardHeader(html.H2(title, className="h5 mb-0")),

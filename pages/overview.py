@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.map_patch import map_state_id
 from components.panel import MAP_CONFIG
 from data.indicators import indicator
 from data.views.provenance import MAP_KEYS
@@ -24,6 +25,7 @@ def _body(_filters) -> html.Div:
                 html.Figure([
                     dcc.Loading(dcc.Graph(id=ids.OVERVIEW_MAP, config=MAP_CONFIG, style={"height": "560px"}),
                                 type="dot", delay_show=300),
+                    dcc.Store(id=map_state_id(ids.OVERVIEW_MAP)),
                     html.Figcaption(id=ids.OVERVIEW_MAP_CAPTION, className="small text-muted mt-2 mb-0",
                                     **{"aria-live": "polite"}),
                 ], className="mb-0"),

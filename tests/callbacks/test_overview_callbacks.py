@@ -16,7 +16,7 @@ def update_overview(*args):
     """KPIs, map, caption and time stamp: the overview's two callbacks, cards first."""
     *filters, tick = args
     kpis, stamp, ready = overview_cards(*filters, tick)
-    figure, caption = overview_figures(ready, *filters)
+    figure, caption, _map_state = overview_figures(ready, *filters)
     return kpis, figure, caption, stamp
 
 ADMIN = "admin@demo.e-meuse-sante.fr"

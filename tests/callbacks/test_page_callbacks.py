@@ -27,14 +27,14 @@ READY = 1  # the value a cards callback wrote to its page's `ready` store
 def update_teleconsultation(*args):
     *filters, tick = args
     stats, note, stamp, _ = teleconsultation_cards(*filters, tick)
-    weekly, weekly_data, sites, sites_data = teleconsultation_figures(READY, *filters)
+    weekly, weekly_data, sites, sites_data, _map_state = teleconsultation_figures(READY, *filters)
     return stats, weekly, weekly_data, sites, sites_data, note, stamp
 
 
 def update_mobile(*args):
     *filters, tick = args
     stats, note, stamp, _ = mobile_cards(*filters, tick)
-    return (stats, *mobile_figures(READY, *filters), note, stamp)
+    return (stats, *mobile_figures(READY, *filters)[:-1], note, stamp)  # the map's store left out
 
 
 def update_biology(*args):
@@ -45,12 +45,12 @@ def update_biology(*args):
 
 def update_workforce(*args):
     stats, note, _ = workforce_cards(*args)
-    return (stats, *workforce_figures(READY, *args), note)
+    return (stats, *workforce_figures(READY, *args)[:-1], note)
 
 
 def update_coverage(*args):
     stats, note, _ = coverage_cards(*args)
-    return (stats, *coverage_figures(READY, *args), note)
+    return (stats, *coverage_figures(READY, *args)[:-1], note)
 
 
 def update_programme(*args):

@@ -120,6 +120,9 @@ def strategies(territory) -> dict[str, st.SearchStrategy]:
         "programme-experiment.value": st.sampled_from(sorted(EXPERIMENTS)),
         "{type=live-interval}.n_intervals": st.one_of(st.just(0), st.integers(1, 5000)),
         "{type=view-ready}.data": st.one_of(st.none(), st.integers(1, 2**62)),  # a cards callback's trigger
+        # what a map holds (components/map_patch.py): nothing yet, or a store a browser made up (a full figure then;
+        # the patches a summary user gets are checked in tests/callbacks/test_map_patch.py)
+        "{type=map-state}.data": st.one_of(st.none(), st.just({"scope": "x", "layout": "y", "lv": {}, "traces": []})),
         **{f"{page}-map-graph.clickData": st.one_of(st.none(), st.sampled_from(communes).map(
             lambda c: {"points": [{"location": c, "customdata": c}]}))
            for page in ("coverage", "mobile", "teleconsultation", "workforce")},
