@@ -59,10 +59,10 @@ def applied(figure: dict, patch: Patch) -> dict:
     return out
 
 
-def shown(figure: dict) -> list[dict]:
+def shown(figure: dict) -> list[str]:
     """The traces drawn (hidden ones left out, the `visible` flag dropped), by key for comparison."""
-    return sorted((json.dumps({k: v for k, v in t.items() if k != "visible"}, sort_keys=True)
-                   for t in figure["data"] if t.get("visible", True) is not False))
+    return sorted(json.dumps({k: v for k, v in t.items() if k != "visible"}, sort_keys=True)
+                   for t in figure["data"] if t.get("visible", True) is not False)
 
 
 def test_a_threshold_change_patches_only_value_arrays(as_user):
