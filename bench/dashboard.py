@@ -241,7 +241,9 @@ def _values(items: list[dict]) -> list[dict]:
     out = []
     for item in items:
         cid = json.loads(item["id"]) if item["id"].startswith("{") else item["id"]
-        if isinstance(cid, dict):  # the live timer, or the `ready` store a cards callback writes
+        if isinstance(cid, dict) and cid.get("type") == "map-state":  # what a map holds: nothing yet (first draw)
+            value = None
+        elif isinstance(cid, dict):  # the live timer, or the `ready` store a cards callback writes
             value = 0 if item["property"] == "n_intervals" else 1
         else:
             value = SAMPLE_VALUES[cid]
@@ -420,12 +422,94 @@ def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, fille
         print(f"{label:10} map bytes per commune  {page:12} {len(orjson.dumps(figure)) / communes:6.1f} B "
               f"({communes} communes, geometry {'by URL' if by_url else 'INLINE'})")
         geojson_url = figure["data"][0]["geojson"]
+    map_patch_sizes(client, headers, figure_bodies, label, server=server, factory=factory)
     geo = client.get(geojson_url)
     packed = len(gzip.compress(geo.data, 9))
     print(f"{label:10} geometry asset {len(geo.data) / 1024:8.1f} KiB, gzip {packed / 1024:6.1f} KiB, "
           f"Cache-Control: {geo.headers.get('Cache-Control')}")
     print(f"{label:10} resident memory of this process (one app, as one worker, after serving every page): "
           f"{rss:.0f} MiB")
+
+
+# What each kind of trigger sends of a map (components/map_patch.py): the first draw whole, then, with the store of
+# what the browser holds, a Patch of the values that changed (or nothing).
+MAP_TRIGGERS = {  # page → (map graph, [(trigger, {control: new value})])
+    "coverage": ("coverage-map-graph", [("threshold 2,5 → 1,5", {"coverage-threshold": "1.5"}),
+                                        ("65+ option off", {"coverage-exclude": []}),
+                                        ("layer toggled off", {"coverage-layers": ["teleconsultation", "mobile"]}),
+                                        ("new territory (52)", {"filter-departements": ["52"]})]),
+    "workforce": ("workforce-map-graph", [("profession → infirmier", {"workforce-profession": "infirmier"}),
+                                          ("scale → département", {"workforce-scale": "departement"})]),
+    "overview": ("overview-map", [("live poll", {})]),
+    "mobile": ("mobile-map-graph", [("live poll", {})]),
+    "teleconsultation": ("teleconsultation-map-graph", [("live poll", {})]),
+}
+
+
+def _map_answer(client, headers, body: dict, graph: str, controls: dict, state) -> tuple[object, object, int]:
+    """(figure or patch, store, bytes of both as sent) of the map of one figures callback's answer."""
+    key = json.dumps({"graph": graph, "type": "map-state"}, sort_keys=True, separators=(",", ":"))
+    sent = {**body, "state": [{**s, "value": state if isinstance(s["id"], dict) and s["id"].get("type") == "map-state"
+                               else controls.get(s["id"], s["value"]) if isinstance(s["id"], str) else s["value"]}
+                              for s in body["state"]]}
+    r = client.post("/_dash-update-component", json=sent, headers=headers)
+    response = json.loads(r.data)["response"] if r.status_code == 200 else {}
+    figure = response.get(graph, {}).get("figure")
+    store = response.get(key, {}).get("data", state)
+    size = (len(orjson.dumps(figure)) if figure is not None else 0) + (
+        len(orjson.dumps(response[key]["data"])) if key in response else 0)
+    return figure, store, size
+
+
+LIVE_EVENTS = 300  # fed between two live polls (vehicle positions, teleconsultations, biology) for the last lines
+
+
+def map_patch_sizes(client, headers, figure_bodies: dict, label: str, *, server, factory) -> None:
+    """Bytes per commune of each map's answer: first draw (full figure), then each trigger from that state; then
+    the live maps polled again after the simulator's events were ingested."""
+    from sqlalchemy import select
+
+    from data.models import FeedSource
+    from data.simulator import World, feed_in_process
+    from server.extensions import cache
+
+    live = {}
+    for page, (graph, triggers) in MAP_TRIGGERS.items():
+        body = figure_bodies[page]
+        full, state, full_size = _map_answer(client, headers, body, graph, {}, None)
+        if not full or not full.get("data"):
+            continue
+        communes = sum(len(t.get("locations") or []) for t in full["data"] if t.get("type") == "choroplethmap") or \
+            max(len(t.get("lat") or []) for t in full["data"])
+        unit = "commune" if any(t.get("type") == "choroplethmap" for t in full["data"]) else "point"
+        print(f"{label:10} map answer per {unit}  {page:16} {'first draw':24} {full_size / communes:7.2f} B  full "
+              f"({full_size} B, {communes} {unit}s)")
+        if ("live poll", {}) in triggers:
+            live[page] = (graph, state, communes, unit)
+        for trigger, controls in triggers:
+            answer, _, size = _map_answer(client, headers, body, graph, controls, state)
+            kind = ("no update" if answer is None else "patch" if isinstance(answer, dict)
+                    and answer.get("__dash_patch_update") else "full")
+            ops = len(answer["operations"]) if kind == "patch" else 0
+            print(f"{label:10} map answer per {unit}  {page:16} {trigger:24} {size / communes:7.2f} B  {kind}"
+                  + (f" ({ops} operations, {size} B)" if kind == "patch" else f" ({size} B)"))
+
+
+    with factory() as session:
+        sources = {s.feed_kind: s for s in session.scalars(select(FeedSource).where(FeedSource.name.like("Démo — %")))}
+        fed = feed_in_process(session, world=World.load(session, seed=11), sources=sources, count=LIVE_EVENTS,
+                              malformed_share=0)
+        session.commit()
+    with server.app_context():
+        cache.clear()  # what the ingestion's version bumps do, for every dataset at once
+    for page, (graph, state, communes, unit) in live.items():
+        answer, _, size = _map_answer(client, headers, figure_bodies[page], graph, {}, state)
+        kind = ("no update" if answer is None else "patch" if isinstance(answer, dict)
+                and answer.get("__dash_patch_update") else "full")
+        touched = sorted({str(op["location"][-1]) for op in answer["operations"]}) if kind == "patch" else []
+        trigger = f"live poll, {fed['accepted']} new events"
+        print(f"{label:10} map answer per {unit}  {page:16} {trigger:24} {size / communes:7.2f} B  {kind}"
+              + (f" ({', '.join(touched)}; {size} B)" if touched else f" ({size} B)"))
 
 
 def run_on_new_database(server_url: str | None, label: str, scale: str, repeats: int, with_duckdb: bool) -> None:

@@ -53,7 +53,8 @@ def overview_cards(departements, month_from, month_to, epci, commune, _tick, *, 
     Input(ready_id(PAGE), "data"), *FILTER_STATES, State(map_state_id(ids.OVERVIEW_MAP), "data"),
 )
 @guarded(dataset=None, sample_args=(SAMPLE_READY, *SAMPLE_FILTERS, None),
-         has_data=lambda result: bool(result[0]["data"]))
+         has_data=lambda result: isinstance(result[0], dict) and bool(result[0].get("data")
+                                                                       or result[0].get("operations")))
 def overview_figures(_ready, departements, month_from, month_to, epci, commune, map_state=None, *, scope):
     """The map as a Patch of its values when a live poll changed only them, else whole."""
     view = _view(scope, departements, month_from, month_to, epci, commune)

@@ -13,7 +13,8 @@ from flask_login import current_user
 import components.planner as ui
 from callbacks._access import guarded
 from callbacks.common import FILTER_INPUTS, SAMPLE_FILTERS, read_filters
-from components.maps import view_map
+from components.map_patch import map_state_id
+from components.maps import view_map_answer
 from components.panel import data_id, graph_id, map_data, view_table
 from components.stat_card import stat_cards
 from data.formatting import fmt_number
@@ -126,18 +127,23 @@ def update_planner(plan, scenario_id, departements, month_from, month_to, epci, 
 
 
 @callback(Output(graph_id(ui.MAP), "figure"), Output(data_id(ui.MAP), "children"),
-          Output(data_id(ui.EPCI), "children"), Output(data_id(ui.COMMUNES), "children"), *PLANNER_INPUTS)
-@guarded(dataset=COVERAGE, sample_args=PLANNER_SAMPLE, has_data=lambda result: len(result[0].get("data", [])) >= 1)
-def planner_figures(plan, scenario_id, departements, month_from, month_to, epci, commune, threshold, exclude, *,
-                    scope):
-    """The scenario's change map and its tables (the same cached view as its cards)."""
+          Output(data_id(ui.EPCI), "children"), Output(data_id(ui.COMMUNES), "children"),
+          Output(map_state_id(graph_id(ui.MAP)), "data"),
+          *PLANNER_INPUTS, State(map_state_id(graph_id(ui.MAP)), "data"))
+@guarded(dataset=COVERAGE, sample_args=(*PLANNER_SAMPLE, None),
+         has_data=lambda result: isinstance(result[0], dict) and len(result[0].get("data", [])) >= 1)
+def planner_figures(plan, scenario_id, departements, month_from, month_to, epci, commune, threshold, exclude,
+                    map_state=None, *, scope):
+    """The scenario's change map and its tables (the same cached view as its cards); the map as a Patch of its
+    values when the scenario changed only them (components/map_patch.py)."""
     view = _planner_view(scope, plan, scenario_id, departements, month_from, month_to, epci, commune, threshold,
                          exclude)
     if view.refused:
-        return {"data": [], "layout": {}}, None, None, None
+        return {"data": [], "layout": {}}, None, None, None, None
     tile_url = current_app.config["EMEUSE_SETTINGS"].map_tile_url
-    return (view_map(view.map, geojson_url=geojson_url, tile_url=tile_url), map_data(view.map),
-            view_table(view.epci, query=view.query), view_table(view.communes, query=view.query))
+    figure, state = view_map_answer(view.map, map_state, scope=scope, geojson_url=geojson_url, tile_url=tile_url)
+    return (figure, map_data(view.map), view_table(view.epci, query=view.query),
+            view_table(view.communes, query=view.query), state)
 
 
 @callback(Output(ui.SUGGESTION, "children"), Output(ui.PLAN, "data", allow_duplicate=True),

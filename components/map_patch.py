@@ -21,7 +21,7 @@ from dash import Patch, no_update
 
 # The parts of a trace that may change while its geometry and its communes stay (patched one by one).
 VALUE_KEYS = {
-    "choroplethmap": ("z", "zmax", "colorbar", "customdata", "text", "hovertemplate"),
+    "choroplethmap": ("z", "zmin", "zmax", "colorbar", "customdata", "text", "hovertemplate"),
     "scattermap": ("lat", "lon", "text", "customdata", "marker"),
 }
 LAYOUT_VALUE_KEYS = ("shapes", "annotations")  # size legends and the credit line

@@ -249,3 +249,17 @@ def test_a_summary_users_patched_answer_has_no_leak(app, client, engine):
         detector = Detector.from_session(s)
     assert detector.find_leaks(raw) == []
     assert not INSEE.search(json.dumps(patch))
+
+
+def test_a_planner_scenario_change_patches_the_change_map(as_user):
+    from callbacks.planner import SAMPLE_PLAN, planner_figures
+
+    more = {**SAMPLE_PLAN, "changes": [{**c, "amount": c["amount"] * 2} for c in SAMPLE_PLAN["changes"]]}
+    with as_user(ARS):
+        first = planner_figures(SAMPLE_PLAN, None, *H1, 2.5, ["65"], None)
+        patch = planner_figures(more, None, *H1, 2.5, ["65"], first[-1])[0]
+        reference = planner_figures(more, None, *H1, 2.5, ["65"], None)[0]
+    assert isinstance(first[0], dict) and first[0]["data"]
+    assert {op["location"][2] for op in operations(patch) if op["location"][0] == "data"} <= set(
+        VALUE_KEYS["choroplethmap"]) | set(VALUE_KEYS["scattermap"])
+    assert applied(first[0], patch) == reference
