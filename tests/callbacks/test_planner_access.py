@@ -36,12 +36,17 @@ def _callback(app, first_output: str):
 
 def _outputs(key: str) -> list[dict]:
     parts = key[2:-2].split("...") if key.startswith("..") else [key]
-    return [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]} for p in parts]
+    return [{"id": _id(p.rsplit(".", 1)[0]), "property": p.rsplit(".", 1)[1]} for p in parts]
+
+
+def _id(raw: str):
+    """A component id as the renderer sends it: a pattern id (the map's store) as a dict."""
+    return json.loads(raw) if raw.startswith("{") else raw
 
 
 def _body(key, spec, values) -> dict:
     def dep(d):
-        return {"id": d["id"], "property": d["property"], "value": values.get(d["id"])}
+        return {"id": _id(d["id"]), "property": d["property"], "value": values.get(d["id"])}
     return {"output": key, "outputs": _outputs(key), "inputs": [dep(d) for d in spec["inputs"]],
             "state": [dep(d) for d in spec["state"]],
             "changedPropIds": [f"{spec['inputs'][0]['id']}.{spec['inputs'][0]['property']}"]}
