@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     public_base_url: str = "http://localhost:8050"  # links in mails
     worker_interval_seconds: float = 60.0
     alert_reminder_hours: int = 24  # a rule without its own delay reminds after this while firing
+    # PostgreSQL partitions of the raw event tables (data/partitions.py), kept by the worker
+    partition_premake_months: int = 6  # months of partitions made ahead
+    partition_retention_months: int = 0  # detach partitions older than this many months; 0 keeps them all
 
     @field_validator("territory_departements")
     @classmethod

@@ -20,7 +20,7 @@ import numpy as np
 from sqlalchemy import delete, insert, text
 from sqlalchemy.orm import Session
 
-from data import rollups
+from data import partitions, rollups
 from data.access import COLLEGES
 from data.formatting import de
 from data.geography import GEO_DIR, CommuneRow, load_territory, pairwise_km, read_communes
@@ -720,6 +720,8 @@ def generate(session: Session, *, seed: int = DEFAULT_SEED, end: date | None = N
     clear(session)
     gen = DemoGenerator(session, seed=seed, end=end, years=years, departements=departements, geo_dir=geo_dir,
                         now=now)
+    # PostgreSQL: a partition for each month of the data, so the rows go straight there (not to the default)
+    partitions.ensure_range(session.connection(), gen.start, max(end, gen.now_local.date()))
     gen.reference()
     gen.sites()
     gen.teleconsultations()

@@ -129,6 +129,27 @@ def register(app: Flask) -> None:
             click.echo(f"  ligne {line} : {message}")
 
 
+    @app.cli.command("partitions")
+    @click.option("--premake", type=int, default=None, help="months ahead (PARTITION_PREMAKE_MONTHS)")
+    @click.option("--retention", type=int, default=None,
+                  help="detach partitions older than this many months (PARTITION_RETENTION_MONTHS; 0 keeps all)")
+    def partitions_cmd(premake: int | None, retention: int | None) -> None:
+        """PostgreSQL: create the next months' partitions of the raw event tables, detach old ones (the worker
+        does it every round)."""
+        from data import partitions
+
+        settings = current_app.config["EMEUSE_SETTINGS"]
+        retention = settings.partition_retention_months if retention is None else retention
+        with current_app.extensions["emeuse.engine"].begin() as conn:
+            if not partitions.is_postgres(conn):
+                click.echo("SQLite : tables non partitionnées, rien à faire")
+                return
+            done = partitions.maintain(conn, today=date.today(), retention_months=retention or None,
+                                       premake=settings.partition_premake_months if premake is None else premake)
+        click.echo(f"partitions créées : {len(done.created)}, détachées : {len(done.detached)}")
+        for name in done.created + done.detached:
+            click.echo(f"  {name}")
+
     @app.cli.command("worker")
     @click.option("--interval", type=float, default=None, help="seconds between rounds (WORKER_INTERVAL_SECONDS)")
     @click.option("--once", is_flag=True, help="one round, then exit")

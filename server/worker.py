@@ -1,6 +1,8 @@
-"""The background worker (`flask --app app worker`): every interval, evaluate the alert rules, then send the
-mail outbox. Several workers may run at once (two hosts): the database makes each notification and each
-sending happen once (data/alerts.py, data/outbox.py), so no worker needs to know about the others."""
+"""The background worker (`flask --app app worker`): every interval, evaluate the alert rules, keep the
+partitions of the event tables (PostgreSQL), make the monthly reports, then send the mail outbox. Several
+workers may run at once (two hosts): the database makes each notification and each sending happen once
+(data/alerts.py, data/outbox.py), and one partition maintenance at a time (an advisory lock), so no worker
+needs to know about the others."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Flask
 
@@ -27,8 +29,25 @@ def _reports(app: Flask) -> None:
     report_job(app)
 
 
+def _partitions(app: Flask) -> None:
+    """PostgreSQL: next months' partitions of the raw event tables, old ones detached (data/partitions.py)."""
+    from data import partitions
+
+    settings: Settings = app.config["EMEUSE_SETTINGS"]
+    engine = app.extensions["emeuse.engine"]
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        done = partitions.maintain(conn, today=date.today(), premake=settings.partition_premake_months,
+                                   retention_months=settings.partition_retention_months or None)
+    for name in done.created:
+        log.info("worker: partition %s created", name)
+    for name in done.detached:
+        log.info("worker: partition %s detached (to archive, then drop)", name)
+
+
 # Jobs run each round after the alerts and before delivery, so what they queue leaves in the same round.
-JOBS: list[Callable[[Flask], None]] = [_reports]
+JOBS: list[Callable[[Flask], None]] = [_partitions, _reports]
 
 
 @dataclass(frozen=True)

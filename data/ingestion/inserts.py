@@ -1,7 +1,10 @@
 """Dialect-specific writes (SQLite and PostgreSQL): idempotent event inserts, rollup upserts, updates.
 
 Events are inserted with `ON CONFLICT (source, event id) DO NOTHING … RETURNING`, so only rows really
-inserted come back and a re-delivery, even a concurrent one, never makes a second row.
+inserted come back and a re-delivery, even a concurrent one, never makes a second row. On PostgreSQL the
+partitioned event tables (data/partitions.py) claim the event's key in `event_key` from a trigger, which
+skips a re-delivered row (and it does not come back either); there the statement says `ON CONFLICT DO
+NOTHING` without a target, which a partitioned table (unique key including its day) accepts as well.
 """
 from __future__ import annotations
 
@@ -60,7 +63,7 @@ def _unnest_statement(dialect, table, cols: tuple[str, ...]):
     arrays = ", ".join(f"CAST(:p{i} AS {table.c[c].type.compile(dialect)}[])" for i, c in enumerate(cols))
     return text(f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
                 f"SELECT * FROM unnest({arrays}) "
-                f"ON CONFLICT (source_id, source_event_id) DO NOTHING RETURNING source_event_id")
+                f"ON CONFLICT DO NOTHING RETURNING source_event_id")
 
 
 def insert_new(session: Session, model, rows: list[dict]) -> set[str]:
