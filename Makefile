@@ -53,10 +53,13 @@ $(VENV)/.bench-deps: requirements-bench.txt requirements-dev.txt requirements.tx
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	touch $@ $(VENV)/.dev-deps $(VENV)/.run-deps
 
-## Every page callback end to end vs its bare queries vs DuckDB (SCALE=s|m|l; POSTGRES=postgresql+psycopg://... adds PostgreSQL)
+## Every page callback end to end vs its bare queries vs DuckDB (SCALE=s|m|l; POSTGRES=postgresql+psycopg://... adds PostgreSQL,
+## its event tables partitioned by month; PARTITIONED=0 on plain tables (revision 0012), PARTITIONED=both the two)
 SCALE ?= s
+PARTITIONED ?= 1
 bench: $(VENV)/.bench-deps
-	$(PY) -m bench.dashboard --scale $(SCALE) $(if $(POSTGRES),--postgres $(POSTGRES),)
+	$(PY) -m bench.dashboard --scale $(SCALE) $(if $(POSTGRES),--postgres $(POSTGRES) \
+	  --pg-schema $(if $(filter 0,$(PARTITIONED)),unpartitioned,$(if $(filter both,$(PARTITIONED)),both,partitioned)),)
 	$(PY) -m bench.planner --scale $(if $(filter l,$(SCALE)),l,s)
 
 ## First paint in headless Chromium: navigation → KPI cards visible, → every chart drawn, per page (starts app.py on

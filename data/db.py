@@ -59,14 +59,14 @@ def alembic_config(url: str):
     return cfg
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to the latest Alembic revision."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to the latest Alembic revision (or to `revision`: the bench's unpartitioned schema)."""
     from alembic import command
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
 
 
 def schema_revision(engine: Engine) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -111,3 +112,20 @@ def test_end_sessions_command_signs_a_user_out_everywhere(app, db):
     assert result.exit_code == 0 and "ended" in result.output, result.output
     assert client.get("/").status_code == 302
     assert app.test_cli_runner().invoke(args=["end-sessions", "personne@nulle.part"]).exit_code != 0
+
+
+def test_partitions_command_keeps_the_months_ahead(app, engine, db):
+    """`flask partitions`: nothing to do on SQLite; on PostgreSQL the months ahead exist, a second run creates none."""
+    from data import partitions
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["partitions", "--premake", "7"])
+    assert result.exit_code == 0, result.output
+    if engine.dialect.name != "postgresql":
+        assert "rien à faire" in result.output
+        return
+    with engine.connect() as conn:
+        months = partitions.partitions(conn, "vehicle_position")
+    assert partitions.add_months(partitions.month_start(date.today()), 7) in months
+    again = runner.invoke(args=["partitions", "--premake", "7"])
+    assert "partitions créées : 0, détachées : 0" in again.output
