@@ -83,9 +83,10 @@ loadtest: $(VENV)/.bench-deps .venv-load/.deps
 	$(PY) -m bench.loadtest --users $(USERS) --workers $(WORKERS) --rate $(LOAD_RATE) --seconds $(LOAD_SECONDS) \
 	  $(if $(POSTGRES),--postgres $(POSTGRES),) $(if $(REDIS),--redis $(REDIS),)
 
-## Ingestion throughput vs a bare bulk insert (POSTGRES=postgresql+psycopg://... adds PostgreSQL)
+## Ingestion throughput vs a bare bulk insert (POSTGRES=postgresql+psycopg://... adds PostgreSQL; PARTITIONED as for bench)
 bench-ingestion: $(VENV)/.dev-deps
-	$(PY) -m bench.ingestion $(if $(POSTGRES),--postgres $(POSTGRES),)
+	$(PY) -m bench.ingestion $(if $(POSTGRES),--postgres $(POSTGRES) \
+	  --pg-schema $(if $(filter 0,$(PARTITIONED)),unpartitioned,$(if $(filter both,$(PARTITIONED)),both,partitioned)),)
 
 ## Longer attack run on statistical secrecy (the suite in `make test` draws 10 selections per tactic)
 ATTACK_EXAMPLES ?= 40

@@ -2,6 +2,7 @@
 
     python -m bench.ingestion                      # SQLite (temporary file)
     python -m bench.ingestion --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    python -m bench.ingestion --postgres … --pg-schema both --postgres-only   # partitioned (event_key) vs plain
 
 Prints one line per measurement (events/second) and the ratios computed from the same run.
 The API is driven in-process through Flask's test client (no network), so the figures are the
@@ -51,11 +52,11 @@ def _database(url: str | None) -> tuple[str, callable]:
     return make_url(url).set(database=name).render_as_string(hide_password=False), drop
 
 
-def run(url: str, label: str, total: int) -> dict[str, float]:
+def run(url: str, label: str, total: int, revision: str = "head") -> dict[str, float]:
     from app import create_app
 
     engine = make_engine(url)
-    upgrade(engine)
+    upgrade(engine, revision)
     factory = make_session_factory(engine)
     with session_scope(factory) as s:
         demo.generate(s, end=date(2026, 10, 31), years=1, departements=("55",))
@@ -108,11 +109,11 @@ def run(url: str, label: str, total: int) -> dict[str, float]:
     return figures
 
 
-def run_on_new_database(server_url: str | None, label: str, total: int) -> None:
+def run_on_new_database(server_url: str | None, label: str, total: int, revision: str = "head") -> None:
     """Measure on a throwaway database (SQLite file, or a new database on `server_url`), then drop it."""
     url, drop = _database(server_url)
     try:
-        run(url, label, total)
+        run(url, label, total, revision)
     finally:
         drop()
 
@@ -121,13 +122,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", help="PostgreSQL server URL (a throwaway database is created on it)")
     parser.add_argument("--events", type=int, default=5000, help="events per measurement")
+    parser.add_argument("--postgres-only", action="store_true", help="with --postgres: skip the SQLite run")
+    parser.add_argument("--pg-schema", choices=("partitioned", "unpartitioned", "both"), default="partitioned",
+                        help="with --postgres: event tables partitioned by month (head, keys in event_key) or "
+                             "plain (revision 0012), or both")
     args = parser.parse_args()
-    for engine_label, server_url in (("sqlite", None), ("postgresql", args.postgres)):
-        if engine_label == "postgresql" and not server_url:
-            continue
+    schemas_ = {"partitioned": [("postgresql", "head")], "unpartitioned": [("pg-plain", "0012")],
+                "both": [("postgresql", "head"), ("pg-plain", "0012")]}[args.pg_schema]
+    targets = ([] if args.postgres_only else [("sqlite", None, "head")]) + (
+        [(label, args.postgres, revision) for label, revision in schemas_] if args.postgres else [])
+    for engine_label, server_url, revision in targets:
         # a process per engine, each with the one app Dash supports per process
         child = multiprocessing.get_context("spawn").Process(target=run_on_new_database,
-                                                             args=(server_url, engine_label, args.events))
+                                                             args=(server_url, engine_label, args.events, revision))
         child.start()
         child.join()
         if child.exitcode:
