@@ -95,21 +95,18 @@ def create_month(conn: Connection, table: str, month: date) -> str | None:
     if conn.scalar(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": name}):
         return None
     lo, hi = month.isoformat(), add_months(month, 1).isoformat()
-    bounds = f"FOR VALUES FROM ('{lo}') TO ('{hi}')"
-    waiting = _has_default(conn, table) and conn.scalar(text(
-        f'SELECT EXISTS (SELECT 1 FROM "{default_name(table)}" WHERE day >= :lo AND day < :hi)'),
-        {"lo": month, "hi": add_months(month, 1)})
-    if not waiting:
-        conn.execute(text(f'CREATE TABLE "{name}" PARTITION OF "{table}" {bounds}'))
-        return name
+    # made apart, then attached: ATTACH PARTITION takes a SHARE UPDATE EXCLUSIVE lock on the parent (inserts go
+    # on), where CREATE TABLE … PARTITION OF would take an ACCESS EXCLUSIVE one
     conn.execute(text(f'CREATE TABLE "{name}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'))
     conn.execute(text(f'ALTER TABLE "{name}" ADD CONSTRAINT "{name}_bounds" '
-                      f"CHECK (day >= DATE '{lo}' AND day < DATE '{hi}')"))  # attach without a second scan
-    # straight from the partition: the parent's triggers do not fire, the events keep their keys
-    conn.execute(text(f'WITH moved AS (DELETE FROM "{default_name(table)}" WHERE day >= :lo AND day < :hi '
-                      f'RETURNING *) INSERT INTO "{name}" SELECT * FROM moved'),
-                 {"lo": month, "hi": add_months(month, 1)})
-    conn.execute(text(f'ALTER TABLE "{table}" ATTACH PARTITION "{name}" {bounds}'))
+                      f"CHECK (day >= DATE '{lo}' AND day < DATE '{hi}')"))  # the attach need not scan it
+    if _has_default(conn, table):
+        # the month's rows that waited in the default partition, moved straight from it: the parent's
+        # triggers do not fire, the events keep their keys
+        conn.execute(text(f'WITH moved AS (DELETE FROM "{default_name(table)}" WHERE day >= :lo AND day < :hi '
+                          f'RETURNING *) INSERT INTO "{name}" SELECT * FROM moved'),
+                     {"lo": month, "hi": add_months(month, 1)})
+    conn.execute(text(f'ALTER TABLE "{table}" ATTACH PARTITION "{name}" FOR VALUES FROM (\'{lo}\') TO (\'{hi}\')'))
     conn.execute(text(f'ALTER TABLE "{name}" DROP CONSTRAINT "{name}_bounds"'))
     return name
 
