@@ -29,14 +29,23 @@ def _reports(app: Flask) -> None:
     report_job(app)
 
 
+PARTITIONS_EVERY = 3600.0  # seconds: months ahead are made months ahead, an hourly look is plenty
+_partitions_done_at: dict[int, float] = {}  # per app, in this process
+
+
 def _partitions(app: Flask) -> None:
-    """PostgreSQL: next months' partitions of the raw event tables, old ones detached (data/partitions.py)."""
+    """PostgreSQL: next months' partitions of the raw event tables, old ones detached (data/partitions.py);
+    the first round, then hourly."""
     from data import partitions
 
     settings: Settings = app.config["EMEUSE_SETTINGS"]
     engine = app.extensions["emeuse.engine"]
     if engine.dialect.name != "postgresql":
         return
+    last = _partitions_done_at.get(id(app))
+    if last is not None and time.monotonic() - last < PARTITIONS_EVERY:
+        return
+    _partitions_done_at[id(app)] = time.monotonic()
     with engine.begin() as conn:
         done = partitions.maintain(conn, today=date.today(), premake=settings.partition_premake_months,
                                    retention_months=settings.partition_retention_months or None)
