@@ -5,6 +5,7 @@ from callbacks import (  # noqa: F401
     biology,
     common,
     coverage,
+    evaluation,
     feeds,
     layout,
     mobile,

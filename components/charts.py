@@ -154,3 +154,75 @@ def points_map(layers: list[dict], *, height: int = MAP_HEIGHT_PX, tile_url: str
                                        "height": height, "font": FONT,
                                        "legend": {"orientation": "h", "y": 0.01, "x": 0.01,
                                                   "bgcolor": "rgba(255,255,255,0.85)"}}}
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def evaluation_chart(chart, *, height: int = 400) -> dict:
+    """A chart of the « Évaluation » page (data.views.evaluation.EvalChart): lines with their 95 % band,
+    bars, or points with error bars; an optional vertical marker (the first session) and horizontal reference."""
+    if chart.empty or not chart.series:
+        return empty_figure()
+    x = list(chart.x)
+    traces = []
+    heat = [s for s in chart.series if s.kind == "heat"]
+    if heat:  # one row per series (e.g. one EHPAD per row), the colour its value
+        traces.append({"type": "heatmap", "x": x, "y": [s.name for s in heat], "z": [list(s.y) for s in heat],
+                       "colorscale": "Viridis", "colorbar": {"title": {"text": chart.y_title}},
+                       "hovertemplate": f"%{{y}} — {chart.x_title} : %{{x}}<br>%{{z:,.2f}} {chart.y_title}"
+                                        "<extra></extra>", "hoverongaps": False})
+    many = len(chart.series) > 12  # per-EHPAD series: thin lines, no markers
+    for i, series in enumerate(s for s in chart.series if s.kind != "heat"):
+        colour = PALETTE[i % len(PALETTE)]
+        y = list(series.y)
+        if series.kind == "bar":
+            trace = {"type": "bar", "name": series.name, "x": x, "y": y,
+                     "marker": {"color": colour, "pattern": {"shape": PATTERNS[i % len(PATTERNS)]}},
+                     "hovertemplate": f"%{{x}} — {series.name} : %{{y:,.1f}}<extra></extra>"}
+        elif series.kind == "markers":
+            trace = {"type": "scatter", "mode": "markers", "name": series.name, "x": x, "y": y,
+                     "marker": {"color": colour, "symbol": SYMBOLS[i % len(SYMBOLS)], "size": 8},
+                     "hovertemplate": f"%{{x}} — {series.name} : %{{y:,.1f}}<extra></extra>"}
+            if series.lower is not None and series.upper is not None:
+                trace["error_y"] = {"type": "data", "symmetric": False, "color": colour,
+                                    "array": [None if u is None or v is None else u - v
+                                              for u, v in zip(series.upper, y, strict=True)],
+                                    "arrayminus": [None if lo is None or v is None else v - lo
+                                                   for lo, v in zip(series.lower, y, strict=True)]}
+        else:
+            if series.lower is not None and series.upper is not None and not many:
+                traces.append({"type": "scatter", "mode": "lines", "x": x + x[::-1],
+                               "y": list(series.upper) + list(series.lower)[::-1], "fill": "toself",
+                               "fillcolor": _rgba(colour, 0.15), "line": {"width": 0}, "hoverinfo": "skip",
+                               "showlegend": False, "name": f"IC 95 % — {series.name}"})
+            trace = {"type": "scatter", "mode": "lines" if many else "lines+markers", "name": series.name,
+                     "x": x, "y": y,
+                     "line": {"color": colour, "dash": DASHES[i % len(DASHES)], "width": 1 if many else 2},
+                     "hovertemplate": f"%{{x}} — {series.name} : %{{y:,.2f}}<extra></extra>"}
+            if not many:
+                trace["marker"] = {"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 6, "color": colour}
+        traces.append(trace)
+    shapes, annotations = [], []
+    if chart.vline is not None:
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": chart.vline, "x1": chart.vline,
+                       "y0": 0, "y1": 1, "line": {"color": "#495057", "dash": "dot", "width": 1}})
+        if chart.vline_label:
+            annotations.append({"x": chart.vline, "xref": "x", "y": 1, "yref": "paper", "text": chart.vline_label,
+                                "showarrow": False, "xanchor": "left", "yanchor": "top",
+                                "font": {"size": 11, "color": "#495057"}})
+    if chart.hline is not None:
+        shapes.append({"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": chart.hline,
+                       "y1": chart.hline, "line": {"color": "#495057", "dash": "dot", "width": 1}})
+    yaxis = {"title": {"text": chart.y_title}, "gridcolor": "#e9ecef", "zeroline": False}
+    if heat:
+        yaxis = {"automargin": True, "autorange": "reversed", "tickfont": {"size": 9}, "type": "category"}
+        height = max(height, 14 * len(heat) + 120)
+    if chart.y_range:
+        yaxis["range"] = list(chart.y_range)
+    return {"data": traces, "layout": base_layout(
+        height=height, shapes=shapes, annotations=annotations, showlegend=not heat and not many,
+        yaxis=yaxis, xaxis={"title": {"text": chart.x_title}, "automargin": True, "zeroline": False,
+                            **date_axis(x)})}

@@ -100,3 +100,4 @@ ALERTS_SILENCE_HOURS = "alerts-silence-hours"
 def alert_rule_action(action: str, rule_id: int) -> dict:
     """A per-rule button: subscribe, unsubscribe, activate, deactivate, silence."""
     return {"type": "alert-rule-action", "action": action, "rule": rule_id}
+EVALUATION_SECTIONS = "evaluation-sections"  # where callbacks/evaluation.py draws the sections of /evaluation

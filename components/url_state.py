@@ -38,6 +38,7 @@ PAGE_CONTROLS: dict[str, tuple[Control, ...]] = {
     "workforce": (Control("workforce-profession", "profession", workforce.PROFESSION),
                   Control("workforce-scale", "echelle", workforce.SCALE)),
     "programme": (Control("programme-experiment", "experience", programme.EXPERIMENT),),
+    "evaluation": (),
 }
 
 PAGE_STATE = "page-state"  # pattern id type of the store holding the current page's query

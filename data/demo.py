@@ -30,6 +30,7 @@ from data.models import (
     College,
     Device,
     DeviceStatus,
+    EhpadActivity,
     FeedKind,
     FeedSource,
     Grant,
@@ -150,6 +151,74 @@ def _poisson(rng: random.Random, lam: float) -> int:
         if p <= threshold:
             return k
         k += 1
+
+
+# EHPAD activity (the before/after of /evaluation): base rates per 100 residents per month, from which each
+# EHPAD draws its own (log-normal spread); an own log-linear trend per EHPAD (sd per year); a winter peak.
+# Orders of magnitude: about one resident in three goes to an emergency department in a year (DREES, enquête
+# EHPA; HAS 2015 « Patients en EHPAD : transferts aux urgences »), i.e. ~2.5 per 100 residents a month.
+EHPAD_TRANSFERS_PER_100, EHPAD_REFERRALS_PER_100 = 2.5, 4.0
+EHPAD_RATE_SPREAD, EHPAD_TREND_SD_PER_YEAR, EHPAD_WINTER_PEAK = 0.25, 0.06, 0.15
+DEFAULT_TRANSFER_EFFECT, DEFAULT_REFERRAL_EFFECT = -0.20, -0.10  # planted: the change after the first session
+EHPAD_HISTORY_MONTHS = 12  # activity records go back this far before the demo's first month
+
+
+@dataclass(frozen=True)
+class EhpadPlan:
+    """What the activity generator needs of an EHPAD: its id, capacity and first teleconsultation month."""
+
+    site_id: int
+    residents: int
+    first_session: date | None  # first day of the month of its first session; None: not equipped
+
+
+def ehpad_activity_rows(rng: np.random.Generator, ehpads: list[EhpadPlan], months: list[date], *,
+                        transfer_effect: float = DEFAULT_TRANSFER_EFFECT,
+                        referral_effect: float = DEFAULT_REFERRAL_EFFECT) -> list[dict]:
+    """Monthly activity of each EHPAD: residents (occupancy around 95 %), emergency transfers and referrals
+    drawn from Poisson laws around its own base rate, own trend and the winter peak, multiplied by
+    (1 + effect) from the month of its first teleconsultation on. The one generator of this data: the demo
+    and the estimators' tests (with effect 0 or −20 %) draw from it."""
+    rows = []
+    t0 = months[0].year * 12 + months[0].month - 1
+    for plan in ehpads:
+        base_t, base_r = (np.exp(rng.normal(0, EHPAD_RATE_SPREAD, 2)) * (EHPAD_TRANSFERS_PER_100,
+                                                                         EHPAD_REFERRALS_PER_100) / 100)
+        trend = rng.normal(0, EHPAD_TREND_SD_PER_YEAR) / 12
+        for m in months:
+            t = m.year * 12 + m.month - 1 - t0
+            residents = int(rng.binomial(plan.residents, 0.95)) or 1
+            season = EHPAD_WINTER_PEAK * math.cos(2 * math.pi * (m.month - 1) / 12)
+            after = plan.first_session is not None and m >= plan.first_session
+            scale = residents * math.exp(trend * t + season)
+            rows.append({"site_id": plan.site_id, "month": m, "residents": residents,
+                         "emergency_transfers": int(rng.poisson(scale * base_t * (1 + transfer_effect * after))),
+                         "hospital_referrals": int(rng.poisson(scale * base_r * (1 + referral_effect * after)))})
+    return rows
+
+
+def synthetic_panel(seed: int, *, ehpads: int = 40, months: int = 36, equipped: float = 0.6,
+                    transfer_effect: float = DEFAULT_TRANSFER_EFFECT,
+                    referral_effect: float = DEFAULT_REFERRAL_EFFECT, first: date = date(2024, 1, 1)):
+    """A small EHPAD panel in the shape of data.queries.evaluation.ehpad_panel, from `ehpad_activity_rows`:
+    `equipped` of the EHPADs get their first session at a month drawn between the 10th and the 30th
+    (staggered), the others never (the comparison group)."""
+    import pandas as pd
+
+    from data.filters import add_months
+
+    rng = np.random.default_rng(seed)
+    calendar = [add_months(first, k) for k in range(months)]
+    plans = []
+    for i in range(ehpads):
+        start = (add_months(first, int(rng.integers(min(10, months - 1), max(11, min(30, months)))))
+                 if rng.random() < equipped else None)
+        plans.append(EhpadPlan(i + 1, int(rng.integers(45, 111)), start))
+    rows = ehpad_activity_rows(rng, plans, calendar, transfer_effect=transfer_effect, referral_effect=referral_effect)
+    first_by_site = {p.site_id: p.first_session for p in plans}
+    df = pd.DataFrame(rows).rename(columns={"emergency_transfers": "transfers", "hospital_referrals": "referrals"})
+    df["first_session"] = [first_by_site[s] for s in df["site_id"]]
+    return df
 
 
 class DemoGenerator:
@@ -320,7 +389,37 @@ class DemoGenerator:
                       and s["code"] not in named and s["opened_on"] and s["opened_on"] < long_open), None)
         if quiet:
             rows = [r for r in rows if r["site_id"] != quiet["id"] or r["day"] <= self.end - timedelta(days=8)]
+        self.first_completed: dict[int, date] = {}
+        for row in rows:
+            if row["status"] == "completed" and row["day"] < self.first_completed.get(row["site_id"], date.max):
+                self.first_completed[row["site_id"]] = row["day"]
         self._bulk(TeleconsultationSession, rows)
+
+    # -- EHPAD activity records (before and after the first teleconsultation) -------------
+    def ehpad_activity(self, *, transfer_effect: float = DEFAULT_TRANSFER_EFFECT,
+                       referral_effect: float = DEFAULT_REFERRAL_EFFECT) -> None:
+        """Each EHPAD's monthly record from `EHPAD_HISTORY_MONTHS` before the demo's first month to the last
+        complete month, with the planted effect from the month of its first completed session (as the
+        dashboard reads it from the teleconsultation data); EHPADs never equipped are the comparison group."""
+        from data.filters import add_months
+
+        src = self.sources[FeedKind.PROGRAMME.value]
+        last = add_months((self.end + timedelta(days=1)).replace(day=1), -1)  # the last complete month
+        months, m = [], add_months(self.start, -EHPAD_HISTORY_MONTHS)
+        while m <= last:
+            months.append(m)
+            m = add_months(m, 1)
+        plans = [EhpadPlan(site["id"], site["residents"] or 60,
+                           self.first_completed[site["id"]].replace(day=1) if site["id"] in self.first_completed
+                           else None)
+                 for site in self.site_rows if site["kind"] == "ehpad"]
+        rows = ehpad_activity_rows(np.random.default_rng(self.seed + 19), plans, months,
+                                   transfer_effect=transfer_effect, referral_effect=referral_effect)
+        codes = {site["id"]: site["code"] for site in self.site_rows}
+        for row in rows:
+            row.update(source_id=src, source_event_id=f"EHPAD-ACT-{codes[row['site_id']]}-{row['month']:%Y-%m}",
+                       received_at=self.received)
+        self._bulk(EhpadActivity, rows)
 
     # -- mobile offices -------------------------------------------------------------------
     def mobile(self) -> None:
@@ -705,8 +804,12 @@ def clear(session: Session) -> None:
 
 def generate(session: Session, *, seed: int = DEFAULT_SEED, end: date | None = None, years: int = 2,
              departements: tuple[str, ...] = ("52", "54", "55"), live_tail: int = 0,
-             geo_dir: Path = GEO_DIR, now: datetime | None = None) -> dict[str, int]:
+             geo_dir: Path = GEO_DIR, now: datetime | None = None,
+             ehpad_effect: float = DEFAULT_TRANSFER_EFFECT) -> dict[str, int]:
     """Fill an empty (or emptied) database; returns row counts per table.
+
+    `ehpad_effect` is the change in EHPADs' emergency transfers planted from their first teleconsultation
+    (−20 % by default; referrals −10 %): what /evaluation's estimates should find.
 
     `geo_dir` holds the geography files (data/geo by default; the bench's L scale builds its own).
 
@@ -725,6 +828,7 @@ def generate(session: Session, *, seed: int = DEFAULT_SEED, end: date | None = N
     gen.reference()
     gen.sites()
     gen.teleconsultations()
+    gen.ehpad_activity(transfer_effect=ehpad_effect)
     gen.mobile()
     gen.biology()
     gen.workforce()

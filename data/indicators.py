@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from data.coverage import CONSULTATIONS_PER_FTE, DECAY_KM, DEFAULT_THRESHOLD, REACH_KM
 from data.formatting import fmt_number, guillemets
 from data.geography import GEOMETRY_SOURCE, POPULATION_SOURCE, POPULATION_YEAR
+from data.impact import MIN_CONTROLS as IMPACT_MIN_CONTROLS
+from data.impact import MIN_EHPADS as IMPACT_MIN_EHPADS
+from data.impact import MIN_POST as IMPACT_MIN_POST
+from data.impact import MIN_PRE as IMPACT_MIN_PRE
 from data.queries.programme import INDICATOR_LABELS, PEOPLE_UNITS
 from data.queries.quality import DROP_MIN_BASELINE, DROP_SHARE, DROP_WEEKS, QUALITY_DAYS
 from data.queries.workforce import RETIRE_WITHIN_YEARS, RETIREMENT_AGE
@@ -28,7 +32,8 @@ SOURCES: dict[str, str] = {
     "biology": "Biologie délocalisée : résultats et état des automates en EHPAD (API /api/v1/biology/results, "
                "/api/v1/biology/device-status)",
     "workforce": "Professionnels de santé : extrait du répertoire (API /api/v1/workforce/practitioners, import CSV)",
-    "programme": "Indicateurs d'évaluation du programme (API /api/v1/programme/indicators)",
+    "programme": "Indicateurs d'évaluation du programme et bilans mensuels des EHPAD (API "
+                 "/api/v1/programme/indicators, /api/v1/programme/ehpad-activity)",
     "coverage": "Couverture : accessibilité calculée à partir des professionnels, des services du programme et "
                 "des populations communales",
     "feeds": "Journal d'ingestion des flux : sources, événements reçus et refusés",
@@ -40,7 +45,7 @@ FEED_KINDS = ("teleconsultation", "mobile", "biology", "workforce", "programme")
 DATASET_TITLES = {"overview": "Accueil", "teleconsultation": "Téléconsultation", "mobile": "Cabinets médicaux mobiles",
                   "biology": "Biologie délocalisée", "workforce": "Professionnels de santé",
                   "coverage": "Couverture", "planner": "Couverture — scénarios", "programme": "Programme",
-                  "feeds": "Santé des flux"}
+                  "evaluation": "Évaluation", "feeds": "Santé des flux"}
 
 # --- references ------------------------------------------------------------------------------------
 
@@ -492,6 +497,91 @@ INDICATORS: dict[str, Indicator] = _entries(
               "Réservé au niveau « détail » : ces lignes nomment leur source.",
               "L'événement reste enregistré tel qu'il a été reçu.", "", kind="table"),
 )
+
+# --- évaluation (/evaluation): impact estimates ---------------------------------------------------------
+
+EVAL = "evaluation"
+EVAL_ESTIMATE_LEVEL = (f"Au niveau « synthèse » : estimations pour l'ensemble des départements choisis et pour "
+                       f"chacun, sans EHPAD nommé ; nombre d'EHPAD de 1 à 10 lu « {SMALL_LABEL} » ; aucun nombre "
+                       "d'événements publié ; les filtres EPCI et commune ne s'appliquent pas. Au niveau « détail » : "
+                       "mêmes estimations sur les EHPAD de la sélection (EPCI, commune).")
+EVAL_ITS_FORMULA = ("log E[y_it] = log(résidents_it) + α_i + β_i·t + saison(mois) + δ·après_it (Poisson) ; "
+                    "variation = exp(δ) − 1 ; IC 95 % = exp(δ ± t(0,975 ; G − 1) × ET robuste par EHPAD) − 1")
+EVAL_DID_FORMULA = ("empilement par cohorte g (mois de la 1re séance) : EHPAD de g contre EHPAD non équipés ou équipés "
+                    "après la fenêtre [g − 12, g + 11] ; log E[y] = log(résidents) + effet pile × groupe + effet pile "
+                    "× mois + δ·(équipé × après) ; variation = exp(δ) − 1")
+EVAL_LIMITS = ("Données déclarées par les EHPAD (bilans mensuels), non vérifiées par le programme ; le mois de la "
+               "première téléconsultation compte dans l'« après » ; un EHPAD entre dans une estimation s'il est "
+               f"observé au moins {IMPACT_MIN_PRE} mois avant et {IMPACT_MIN_POST} mois après, et une estimation "
+               f"demande au moins {IMPACT_MIN_EHPADS} EHPAD équipés (et {IMPACT_MIN_CONTROLS} de comparaison pour la "
+               "différence de différences), sinon une phrase remplace le chiffre ; l'effet estimé est celui d'être "
+               "équipé (intention de traiter), quel que soit le nombre de séances ; un autre changement survenu le "
+               "même mois dans l'EHPAD serait confondu avec la téléconsultation.")
+EVAL_REFERENCE = ("Bernal, Cummins & Gasparrini (2017), « Interrupted time series regression for the evaluation of "
+                  "public health interventions », Int J Epidemiol ; Cengiz, Dube, Lindner & Zipperer (2019) et Baker, "
+                  "Larcker & Wang (2022) pour la différence de différences empilée ; Goodman-Bacon (2021) sur le biais "
+                  "des effets fixes à deux dimensions avec adoption échelonnée ; statsmodels (GLM).")
+ITS_DEFINITION = ("Variation relative du taux de {what} pour 100 résidents après la première téléconsultation de "
+                  "chaque EHPAD, estimée par série temporelle interrompue : régression segmentée de Poisson sur les "
+                  "bilans mensuels, chaque EHPAD avec son niveau et sa propre tendance antérieure, saisonnalité "
+                  "mensuelle commune (à partir de 24 mois), changement de niveau au mois de la première séance.")
+DID_DEFINITION = ("Variation relative du taux de {what} pour 100 résidents des EHPAD équipés par rapport aux EHPAD pas "
+                  "encore équipés, par différence de différences avec adoption échelonnée (empilée : un EHPAD déjà "
+                  "équipé ne sert jamais de comparaison).")
+
+
+def _evaluation_entries() -> tuple[Indicator, ...]:
+    out = []
+    for outcome, what in (("transfers", "transferts aux urgences"), ("referrals", "orientations vers l'hôpital")):
+        label = "Transferts aux urgences" if outcome == "transfers" else "Orientations vers l'hôpital"
+        out += [
+            Indicator(f"eval-ehpad-{outcome}-its", EVAL, f"{label} après la 1re téléconsultation (série interrompue)",
+                      ITS_DEFINITION.format(what=what), EVAL_ITS_FORMULA, "% de variation", (PROG, TC),
+                      EVAL_ESTIMATE_LEVEL, EVAL_LIMITS + " Série interrompue : la tendance antérieure de chaque EHPAD "
+                      "est prolongée ; sans groupe de comparaison, un choc commun à tous au même moment serait "
+                      "attribué à la téléconsultation.", EVAL_REFERENCE),
+            Indicator(f"eval-ehpad-{outcome}-did", EVAL, f"{label} : équipés contre pas encore équipés",
+                      DID_DEFINITION.format(what=what), EVAL_DID_FORMULA, "% de variation", (PROG, TC),
+                      EVAL_ESTIMATE_LEVEL, EVAL_LIMITS + " Différence de différences : suppose que, sans "
+                      "téléconsultation, les taux des EHPAD équipés auraient évolué comme ceux des EHPAD de "
+                      "comparaison (tendances parallèles, en rapport) ; erreurs robustes par EHPAD, intervalle de "
+                      "Student à G − 1 degrés de liberté.", EVAL_REFERENCE),
+        ]
+    out += [
+        Indicator("evaluation-ehpad-estimations", EVAL, "Téléconsultation en EHPAD : estimations d'impact",
+                  "Pour les transferts aux urgences et les orientations vers l'hôpital, l'estimation par série "
+                  "temporelle interrompue et par différence de différences, pour la sélection et chaque département : "
+                  "variation relative, intervalle de confiance à 95 %, EHPAD, mois et EHPAD-mois derrière elle, ou "
+                  "la raison de son absence.", f"{EVAL_ITS_FORMULA} ; {EVAL_DID_FORMULA}", "%", (PROG, TC),
+                  EVAL_ESTIMATE_LEVEL, EVAL_LIMITS, EVAL_REFERENCE, kind="table"),
+        Indicator("evaluation-ehpad-temps-relatif", EVAL, "Taux autour de la première téléconsultation",
+                  "Taux observés de transferts aux urgences et d'orientations pour 100 résidents des EHPAD équipés, "
+                  "par mois relatif à leur première téléconsultation (−12 à +11), avec un intervalle à 95 %.",
+                  "Σ événements ÷ Σ résidents-mois × 100 par mois relatif ; intervalle exact de Poisson (χ²)",
+                  "pour 100 résidents", (PROG, TC),
+                  "Au niveau « synthèse » : un point reposant sur moins de 11 EHPAD ou 11 événements n'est pas "
+                  f"publié ; nombre d'EHPAD de 1 à 10 lu « {SMALL_LABEL} » ; ni événements ni résidents-mois publiés.",
+                  "Taux bruts : ni la tendance ni la saison ne sont retirées, et les EHPAD présents changent d'un mois "
+                  "relatif à l'autre (adoption échelonnée).", EVAL_REFERENCE, kind="table"),
+        Indicator("evaluation-ehpad-par-ehpad", EVAL, "Estimations par EHPAD",
+                  "Pour chaque EHPAD équipé : mois observés avant et après sa première téléconsultation, taux avant et "
+                  "après, variation estimée par sa propre série temporelle interrompue et son intervalle à 95 %.",
+                  "log E[y_t] = log(résidents_t) + a + b·t + c·cos + d·sin + δ·après_t (quasi-Poisson) ; "
+                  "variation = exp(δ) − 1", "%", (PROG, TC),
+                  "Réservé au niveau « détail » : chaque ligne nomme un EHPAD.",
+                  "Une série d'un seul EHPAD compte peu d'événements par mois : intervalles larges ; " + EVAL_LIMITS,
+                  EVAL_REFERENCE, kind="table"),
+        Indicator("evaluation-ehpad-series", EVAL, "Séries mensuelles par EHPAD",
+                  "Bilans mensuels de chaque EHPAD : résidents, transferts aux urgences, orientations vers l'hôpital, "
+                  "taux de transferts pour 100 résidents, et si le mois suit sa première téléconsultation.",
+                  "transferts ÷ résidents × 100", "pour 100 résidents", (PROG, TC),
+                  "Réservé au niveau « détail » : chaque ligne nomme un EHPAD.",
+                  "Valeurs déclarées par l'EHPAD ; plusieurs bilans d'un même mois s'additionnent.", "", kind="table"),
+    ]
+    return tuple(out)
+
+
+INDICATORS.update({e.key: e for e in _evaluation_entries()})
 
 PROGRAMME_GENERIC = "prog-indicateur"
 

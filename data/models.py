@@ -332,6 +332,26 @@ class ProgrammeIndicatorValue(Base):
     unit: Mapped[str] = mapped_column(String(30))
 
 
+class EhpadActivity(Base):
+    """One EHPAD's month as its own records give it: residents, emergency transfers, referrals to hospital.
+
+    Sent by the programme's evaluation feed for months before and after the EHPAD's first teleconsultation
+    (the sessions alone cannot say what happened before it): the before/after estimates of /evaluation."""
+
+    __tablename__ = "ehpad_activity"
+    __table_args__ = (UniqueConstraint("source_id", "source_event_id"),
+                      Index("ix_ehpad_activity_site_month", "site_id", "month"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("feed_source.id"))
+    source_event_id: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    month: Mapped[date] = mapped_column(Date)  # first day of the month
+    residents: Mapped[int] = mapped_column(Integer)  # residents present on average over the month
+    emergency_transfers: Mapped[int] = mapped_column(Integer)
+    hospital_referrals: Mapped[int] = mapped_column(Integer)
+
+
 # --- access and audit ------------------------------------------------------------------------
 
 class College(Base):

@@ -46,6 +46,9 @@ def json_examples(now: datetime | None = None, suffix: str = "1") -> dict[str, d
             "indicator": "personnes_agees_depistees_pct", "territory_level": "departement", "territory_code": "55",
             "period_start": "2026-07-01", "period_end": "2026-09-30", "value": 47.5, "target": 60,
             "unit": "%"},
+        "programme/ehpad-activity": {
+            "event_id": f"EHPAD-ACT-EX-{suffix}", "site_code": "EHPAD-55-BLANPAIN", "month": "2026-09-01",
+            "residents": 94, "emergency_transfers": 2, "hospital_referrals": 4},
     }
 
 

@@ -27,6 +27,7 @@ from data.ingestion.rows import (
     ItemRejected,
     biology_row,
     device_status_row,
+    ehpad_activity_row,
     indicator_row,
     mobile_stop_row,
     position_row,
@@ -37,6 +38,7 @@ from data.ingestion.rows import (
 from data.models import (
     BiologyResult,
     DeviceStatus,
+    EhpadActivity,
     FeedHourly,
     FeedSource,
     HealthProfessional,
@@ -82,6 +84,8 @@ ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in (
              None, ("workforce", "coverage")),
     Endpoint("programme/indicators", "programme", schemas.IndicatorValueIn, ProgrammeIndicatorValue, indicator_row,
              None, ("programme",)),
+    Endpoint("programme/ehpad-activity", "programme", schemas.EhpadActivityIn, EhpadActivity, ehpad_activity_row,
+             None, ("programme",), updatable=True),
 )}
 
 

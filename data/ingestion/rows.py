@@ -142,6 +142,10 @@ class Context:
         self._allowed_site(code, field_path)
         return sites[code]
 
+    def site_kind(self, code: str) -> str | None:
+        kinds = self._memo("site_kinds", lambda: dict(self.session.execute(select(Site.code, Site.kind)).all()))
+        return kinds.get(code)
+
     def device(self, serial: str, field_path: str = "device_serial") -> tuple[int, int]:
         devices = self._memo("devices", lambda: {s: (i, site_id, code) for s, i, site_id, code in self.session.execute(
             select(Device.serial, Device.id, Device.site_id, Site.code).join(Site, Site.id == Device.site_id)).all()})
@@ -251,3 +255,11 @@ def indicator_row(ctx: Context, m: schemas.IndicatorValueIn) -> dict:
             "territory_level": m.territory_level, "territory_code": m.territory_code, "departement_code": dep,
             "period_start": m.period_start, "period_end": m.period_end, "value": m.value, "target": m.target,
             "unit": m.unit}
+
+
+def ehpad_activity_row(ctx: Context, m: schemas.EhpadActivityIn) -> dict:
+    site_id, _insee = ctx.site(m.site_code)
+    if ctx.site_kind(m.site_code) != "ehpad":
+        raise ItemRejected("site_code", "site_not_ehpad", f"le site {m.site_code} n'est pas un EHPAD")
+    return {**_common(ctx, m), "site_id": site_id, "month": m.month, "residents": m.residents,
+            "emergency_transfers": m.emergency_transfers, "hospital_referrals": m.hospital_referrals}

@@ -169,6 +169,10 @@ FIELD_DESCRIPTIONS = {
     "period_start": "premier jour de la période mesurée",
     "period_end": "dernier jour de la période mesurée",
     "target": "cible de l'indicateur pour la période",
+    "month": "mois du bilan, par son premier jour (AAAA-MM-01)",
+    "residents": "résidents présents en moyenne sur le mois",
+    "emergency_transfers": "transferts aux urgences dans le mois",
+    "hospital_referrals": "orientations vers une consultation ou une hospitalisation programmée dans le mois",
     "field": "chemin du champ en cause, par exemple « started_at » ou « events.3.unit »",
     "reason": "raison lisible par un programme, par exemple « future_timestamp », « unknown_site »",
     "message": "explication en français",
@@ -385,6 +389,26 @@ class IndicatorValueIn(EventIn):
     def _period(self) -> IndicatorValueIn:
         _rule(self.period_end >= self.period_start, "end_before_start",
               "la fin de période précède son début", "period_end")
+        return self
+
+
+class EhpadActivityIn(EventIn):
+    """One EHPAD's month from its own records: residents, emergency transfers and referrals to hospital."""
+
+    DESCRIPTION: ClassVar[str] = ("Le bilan mensuel d'un EHPAD tiré de ses propres registres : résidents, "
+                                  "transferts aux urgences et orientations vers l'hôpital, y compris pour les "
+                                  "mois antérieurs à sa première téléconsultation. Une correction reprend "
+                                  "l'event_id du mois (la ligne est mise à jour).")
+
+    site_code: Code
+    month: PeriodDay
+    residents: int = Field(ge=1, le=2000)
+    emergency_transfers: int = Field(ge=0, le=20000)
+    hospital_referrals: int = Field(ge=0, le=20000)
+
+    @model_validator(mode="after")
+    def _month(self) -> EhpadActivityIn:
+        _rule(self.month.day == 1, "not_month_start", "le mois se donne par son premier jour (AAAA-MM-01)", "month")
         return self
 
 

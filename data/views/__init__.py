@@ -6,6 +6,8 @@ to its figures (data/views/provenance.py).
 from data.views import (  # noqa: F401 - each registers its view
     biology,
     coverage,
+    evaluation,
+    evaluation_ehpad,  # noqa: F401 - registers its section of the evaluation view
     feeds,
     mobile,
     overview,

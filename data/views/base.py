@@ -322,12 +322,20 @@ def with_epci(session: Session, frame: pd.DataFrame, insee: str = "insee") -> pd
 
 
 def view_tables(view) -> Iterator[TableView]:
-    """Every table of a view, those of its sections (a field holding a dataclass of tables) included."""
+    """Every table of a view, those of its sections (a field holding a dataclass of tables, or a tuple of
+    them) included."""
     for value in vars(view).values():
-        if isinstance(value, TableView):
-            yield value
-        elif is_dataclass(value) and not isinstance(value, type):
-            yield from view_tables(value)
+        yield from _tables_in(value)
+
+
+def _tables_in(value) -> Iterator[TableView]:
+    if isinstance(value, TableView):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _tables_in(item)
+    elif is_dataclass(value) and not isinstance(value, type):
+        yield from view_tables(value)
 
 
 def find_table(view, key: str) -> TableView | None:

@@ -25,7 +25,7 @@ from data.views.base import SUMMARY_NOTE, TableView, ViewSpec
 APP_NAME = "e-Meuse Santé — tableau de bord du consortium"
 PAGE_PATHS = {"overview": "/", "teleconsultation": "/teleconsultation", "mobile": "/cabinets-mobiles",
               "biology": "/biologie", "workforce": "/professionnels", "coverage": "/couverture",
-              "programme": "/programme", "feeds": "/flux"}
+              "programme": "/programme", "evaluation": "/evaluation", "feeds": "/flux"}
 LEVEL_WORDS = {Level.DETAIL: "détail (communes et sites)", Level.SUMMARY: "synthèse (totaux par département)",
                Level.NONE: "aucun"}
 DETAIL_RULE = ("Aucune perturbation : niveau « détail », valeurs exactes accordées à ce profil ; "

@@ -182,9 +182,17 @@ def _attach(value, base: Provenance, map_key: str | None):
         return replace(value, key=key, provenance=base.only(_feeds_of(key)) if key else base)
     if isinstance(value, tuple) and value and all(isinstance(v, Stat) for v in value):
         return tuple(_attach(v, base, map_key) for v in value)
+    if isinstance(value, tuple) and value and all(_is_section(v) for v in value):  # e.g. /evaluation's sections
+        attached = tuple(_attach(v, base, map_key) for v in value)
+        return value if all(a is v for a, v in zip(attached, value, strict=True)) else attached
     if is_dataclass(value) and not isinstance(value, type):  # a section of the view (e.g. /flux quality)
         return _attach_fields(value, base, map_key)
     return value
+
+
+def _is_section(value) -> bool:
+    """A dataclass instance that may hold figures (tables, cards, charts): walked for provenance."""
+    return is_dataclass(value) and not isinstance(value, type)
 
 
 def _attach_fields(view, base: Provenance, map_key: str | None):
