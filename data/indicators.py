@@ -521,18 +521,18 @@ EVAL_REFERENCE = ("Bernal, Cummins & Gasparrini (2017), « Interrupted time seri
                   "public health interventions », Int J Epidemiol ; Cengiz, Dube, Lindner & Zipperer (2019) et Baker, "
                   "Larcker & Wang (2022) pour la différence de différences empilée ; Goodman-Bacon (2021) sur le biais "
                   "des effets fixes à deux dimensions avec adoption échelonnée ; statsmodels (GLM).")
-ITS_DEFINITION = ("Variation relative du taux de {what} pour 100 résidents après la première téléconsultation de "
+ITS_DEFINITION = ("Variation relative du taux {what} pour 100 résidents après la première téléconsultation de "
                   "chaque EHPAD, estimée par série temporelle interrompue : régression segmentée de Poisson sur les "
                   "bilans mensuels, chaque EHPAD avec son niveau et sa propre tendance antérieure, saisonnalité "
                   "mensuelle commune (à partir de 24 mois), changement de niveau au mois de la première séance.")
-DID_DEFINITION = ("Variation relative du taux de {what} pour 100 résidents des EHPAD équipés par rapport aux EHPAD pas "
+DID_DEFINITION = ("Variation relative du taux {what} pour 100 résidents des EHPAD équipés par rapport aux EHPAD pas "
                   "encore équipés, par différence de différences avec adoption échelonnée (empilée : un EHPAD déjà "
                   "équipé ne sert jamais de comparaison).")
 
 
 def _evaluation_entries() -> tuple[Indicator, ...]:
     out = []
-    for outcome, what in (("transfers", "transferts aux urgences"), ("referrals", "orientations vers l'hôpital")):
+    for outcome, what in (("transfers", "de transferts aux urgences"), ("referrals", "d'orientations vers l'hôpital")):
         label = "Transferts aux urgences" if outcome == "transfers" else "Orientations vers l'hôpital"
         out += [
             Indicator(f"eval-ehpad-{outcome}-its", EVAL, f"{label} après la 1re téléconsultation (série interrompue)",
@@ -545,7 +545,7 @@ def _evaluation_entries() -> tuple[Indicator, ...]:
                       EVAL_ESTIMATE_LEVEL, EVAL_LIMITS + " Différence de différences : suppose que, sans "
                       "téléconsultation, les taux des EHPAD équipés auraient évolué comme ceux des EHPAD de "
                       "comparaison (tendances parallèles, en rapport) ; erreurs robustes par EHPAD, intervalle de "
-                      "Student à G − 1 degrés de liberté.", EVAL_REFERENCE),
+                      "Student (autant de degrés de liberté que d'EHPAD, moins un).", EVAL_REFERENCE),
         ]
     out += [
         Indicator("evaluation-ehpad-estimations", EVAL, "Téléconsultation en EHPAD : estimations d'impact",
@@ -576,7 +576,8 @@ def _evaluation_entries() -> tuple[Indicator, ...]:
                   "taux de transferts pour 100 résidents, et si le mois suit sa première téléconsultation.",
                   "transferts ÷ résidents × 100", "pour 100 résidents", (PROG, TC),
                   "Réservé au niveau « détail » : chaque ligne nomme un EHPAD.",
-                  "Valeurs déclarées par l'EHPAD ; plusieurs bilans d'un même mois s'additionnent.", "", kind="table"),
+                  "Valeurs déclarées par l'EHPAD ; de plusieurs bilans d'un même mois, le dernier reçu compte.", "",
+                  kind="table"),
     ]
     return tuple(out)
 

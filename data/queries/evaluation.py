@@ -1,9 +1,10 @@
 """Évaluation: the monthly panel of EHPADs behind the teleconsultation impact estimates (aggregated in SQL).
 
-One row per EHPAD × month of its activity records (programme feed, /api/v1/programme/ehpad-activity), summed
-in SQL (several records of one month add up), with the month of the EHPAD's first completed teleconsultation
-read from the teleconsultation rollup (None: not equipped yet). The modelling (data/impact.py) then works on
-this small frame — a few thousand rows for a hundred EHPADs over three years.
+One row per EHPAD × month of its activity records (programme feed, /api/v1/programme/ehpad-activity), read in
+SQL (of several records of one month, the latest received counts: a correction under a new event id, or the
+same month sent by a second source, replaces the earlier one), with the month of the EHPAD's first completed
+teleconsultation read from the teleconsultation rollup (None: not equipped yet). The modelling (data/impact.py)
+then works on this small frame — a few thousand rows for a hundred EHPADs over three years.
 """
 from __future__ import annotations
 
@@ -26,12 +27,14 @@ def ehpad_panel(session: Session, *, area: Area, until: date) -> pd.DataFrame:
     if area.empty:
         return pd.DataFrame(columns=PANEL_COLUMNS)
     sites = area.sites()
-    activity = (select(EhpadActivity.site_id, EhpadActivity.month,
-                       func.sum(EhpadActivity.residents).label("residents"),
-                       func.sum(EhpadActivity.emergency_transfers).label("transfers"),
-                       func.sum(EhpadActivity.hospital_referrals).label("referrals"))
-                .where(EhpadActivity.site_id.in_(sites), EhpadActivity.month <= until)
-                .group_by(EhpadActivity.site_id, EhpadActivity.month).subquery())
+    # one record per EHPAD and month: the latest received (a correction or a second sender replaces it)
+    latest = (select(func.max(EhpadActivity.id).label("id"))
+              .where(EhpadActivity.site_id.in_(sites), EhpadActivity.month <= until)
+              .group_by(EhpadActivity.site_id, EhpadActivity.month).subquery())
+    activity = (select(EhpadActivity.site_id, EhpadActivity.month, EhpadActivity.residents,
+                       EhpadActivity.emergency_transfers.label("transfers"),
+                       EhpadActivity.hospital_referrals.label("referrals"))
+                .join(latest, latest.c.id == EhpadActivity.id).subquery())
     first = (select(TeleconsultationDaily.site_id, func.min(TeleconsultationDaily.day).label("first_day"))
              .where(TeleconsultationDaily.status == "completed", TeleconsultationDaily.sessions > 0,
                     TeleconsultationDaily.site_id.in_(sites), TeleconsultationDaily.day <= until)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from data import impact
 from data.access import AccessScope
 from data.filters import Filters
-from data.formatting import fmt_change, fmt_month, fmt_number, plural
+from data.formatting import de, fmt_change, fmt_month, fmt_number, plural
 from data.queries.evaluation import ehpad_panel
 from data.secrecy import is_small
 from data.views.base import Detail, TableView, labelled, stat
@@ -29,7 +29,6 @@ EVENT_TIME = "evaluation-ehpad-temps-relatif"
 PER_EHPAD = "evaluation-ehpad-par-ehpad"
 SERIES = "evaluation-ehpad-series"
 OUTCOMES = {"transfers": "Transferts aux urgences", "referrals": "Orientations vers l'hôpital"}
-OUTCOME_WORDS = {"transfers": "transferts aux urgences", "referrals": "orientations vers l'hôpital"}
 ALL = "Ensemble du territoire choisi"
 METHOD_SHORT = {impact.ITS: "Série temporelle interrompue", impact.DID: "Différence de différences (échelonnée)",
                 impact.ITS_EHPAD: "Série temporelle interrompue de l'EHPAD"}
@@ -134,8 +133,8 @@ def _event_time(panel: pd.DataFrame, detail: Detail) -> tuple[EvalChart, str]:
     caption = ("Taux observés des EHPAD équipés, mois par mois autour de leur première téléconsultation (0 = son "
                "mois), avec leur intervalle de confiance à 95 % (loi de Poisson) ; tendances et saisons non retirées.")
     if hidden:
-        caption += (f" Niveau « synthèse » : {plural(hidden, 'point')} reposant sur moins de {MIN_SHOWN} EHPAD ou "
-                    f"{MIN_SHOWN} événements non publié(s).")
+        caption += (f" Niveau « synthèse » : {plural(hidden, 'point non publié', 'points non publiés')} (moins de "
+                    f"{MIN_SHOWN} EHPAD ou {MIN_SHOWN} événements).")
     table = TableView(EVENT_TIME, "Taux par mois depuis la première téléconsultation",
                       labelled(et.sort_values(["outcome", "rel"]) if not et.empty else et, columns), caption=caption)
     chart = EvalChart(EVENT_TIME, "Avant et après la première téléconsultation : taux pour 100 résidents",
@@ -172,8 +171,8 @@ def _per_ehpad(panel: pd.DataFrame) -> tuple[EvalChart, EvalChart]:
         TableView(PER_EHPAD, "Estimations par EHPAD", labelled(table, PER_EHPAD_COLUMNS),
                   caption="Une régression segmentée par EHPAD équipé (niveau, tendance, saison, changement de "
                           "niveau à la première téléconsultation) ; intervalles à 95 % (quasi-Poisson)."),
-        caption=f"{plural(len(shown), 'EHPAD')} avec une estimation ; les autres sont dans le tableau avec la raison ; "
-                "axe limité à −100 % / +200 % (un intervalle plus large est coupé au bord).",
+        caption=f"{plural(len(shown), 'EHPAD', 'EHPAD')} avec une estimation ; les autres sont dans le tableau avec "
+                "la raison ; axe limité à −100 % / +200 % (un intervalle plus large est coupé au bord).",
         hline=0.0, y_range=(-100.0, 200.0))
     series = panel.assign(transfers_rate=(panel["transfers"] / panel["residents"] * 100).round(2),
                           after=[f is not None and m >= f for m, f in zip(panel["month"], panel["first_session"],
@@ -196,8 +195,8 @@ def _per_ehpad(panel: pd.DataFrame) -> tuple[EvalChart, EvalChart]:
                   caption="Bilans mensuels des EHPAD (résidents, transferts aux urgences, orientations), équipés "
                           "ou non."),
         caption=f"{plural(len(rows), 'EHPAD équipé', 'EHPAD équipés')}, du plus anciennement équipé (en haut) au "
-                f"plus récent ; les {plural(never, 'EHPAD', 'EHPAD')} non équipés et les orientations vers "
-                "l'hôpital sont dans la table.", vline=-0.5, vline_label="première téléconsultation")
+                f"plus récent ; la table donne aussi les EHPAD non équipés ({plural(never, 'EHPAD', 'EHPAD')}) et les "
+                "orientations vers l'hôpital.", vline=-0.5, vline_label="première téléconsultation")
     return forest, chart
 
 
@@ -240,8 +239,8 @@ def _estimates_caption(panel: pd.DataFrame, detail: Detail) -> str:
     ehpads = panel["site_id"].nunique()
     equipped = panel.loc[panel["first_session"].notna(), "site_id"].nunique()
     first, last = min(panel["month"]), max(panel["month"])
-    words = (f"{detail.counted(ehpads, 'EHPAD')} avec des bilans mensuels, dont {detail.counted(equipped, 'EHPAD')} "
-             f"équipé(s), de {fmt_month(first)} à {fmt_month(last)}")
+    words = (f"{detail.counted(ehpads, 'EHPAD', 'EHPAD')} avec des bilans mensuels, dont "
+             f"{detail.counted(equipped, 'EHPAD équipé', 'EHPAD équipés')}, {de(fmt_month(first))} à {fmt_month(last)}")
     if is_small(ehpads) and detail.summary:
         words += " (effectifs masqués)"
     return (f"{words} ; par département quand plusieurs sont choisis. Variation en % : exp(δ) − 1, δ le changement "
