@@ -867,6 +867,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--departements", nargs="+", default=None)
     parser.add_argument("--live-tail", type=int, default=LIVE_TAIL_EVENTS,
                         help="events then fed through the ingestion pipeline (0: none)")
+    parser.add_argument("--ehpad-effect", type=float, default=DEFAULT_TRANSFER_EFFECT,
+                        help="change of EHPADs' emergency transfers planted from their first teleconsultation")
     args = parser.parse_args(argv)
     settings = get_settings()
     engine = make_engine(settings.database_url)
@@ -874,7 +876,8 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     with session_scope(make_session_factory(engine)) as session:
         counts = generate(session, seed=args.seed, end=args.end, years=args.years,
-                          departements=tuple(args.departements or settings.departements), live_tail=args.live_tail)
+                          departements=tuple(args.departements or settings.departements), live_tail=args.live_tail,
+                          ehpad_effect=args.ehpad_effect)
     for table, n in counts.items():
         print(f"{table}: {n}")
     print(f"demo data generated in {time.perf_counter() - t0:.1f} s")
