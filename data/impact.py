@@ -78,6 +78,7 @@ class Estimate:
     observations: int  # EHPAD-months in the model
     events: int  # events counted in those EHPAD-months
     message: str | None = None  # why there is no number
+    too_few: bool = False  # the reason is too few EHPADs (the view words it at the caller's level)
 
     @property
     def ok(self) -> bool:
@@ -105,11 +106,12 @@ def prepare(panel: pd.DataFrame, outcome: str) -> pd.DataFrame:
     return df
 
 
-def _none(method: str, message: str, df: pd.DataFrame | None = None, ehpads: int = 0, controls: int = 0) -> Estimate:
+def _none(method: str, message: str, df: pd.DataFrame | None = None, ehpads: int = 0, controls: int = 0, *,
+          too_few: bool = False) -> Estimate:
     months = int(df["t"].nunique()) if df is not None and not df.empty else 0
     obs = len(df) if df is not None else 0
     events = int(df["y"].sum()) if df is not None and not df.empty else 0
-    return Estimate(method, None, None, None, ehpads, controls, months, obs, events, message)
+    return Estimate(method, None, None, None, ehpads, controls, months, obs, events, message, too_few)
 
 
 def _interval(method: str, delta: float, se: float, dof: int, df: pd.DataFrame, ehpads: int,
@@ -145,7 +147,7 @@ def its_pooled(df: pd.DataFrame) -> Estimate:
     data = eligible_treated(df).reset_index(drop=True)
     units = data["unit"].nunique()
     if units < MIN_EHPADS:
-        return _none(ITS, _too_few_treated(units), data, units)
+        return _none(ITS, _too_few_treated(units), data, units, too_few=True)
     if data["y"].sum() == 0:
         return _none(ITS, "Aucun événement compté dans ces EHPAD : pas d'estimation.", data, units)
     unit_codes = pd.Categorical(data["unit"])
@@ -245,7 +247,8 @@ def did_stacked(df: pd.DataFrame) -> Estimate:
     if treated < MIN_EHPADS or controls < MIN_CONTROLS:
         return _none(DID, f"Données insuffisantes : {treated} EHPAD équipé(s) et {controls} EHPAD de comparaison "
                           f"(pas encore équipés) observés au moins {MIN_PRE} mois avant et {MIN_POST} mois après, "
-                          f"il en faut au moins {MIN_EHPADS} et {MIN_CONTROLS}.", data, treated, controls)
+                          f"il en faut au moins {MIN_EHPADS} et {MIN_CONTROLS}.", data, treated, controls,
+                     too_few=True)
     if data["y"].sum() == 0:
         return _none(DID, "Aucun événement compté dans ces EHPAD : pas d'estimation.", data, treated, controls)
     # Poisson with stack × group and stack × month effects, fitted conditionally on each stack-month's total

@@ -36,7 +36,8 @@ ESTIMATE_COLUMNS = {"territory": "Territoire", "outcome": "Indicateur", "method"
                     "change": "Variation estimée (%)", "lower": "IC 95 % bas (%)", "upper": "IC 95 % haut (%)",
                     "ehpads": "EHPAD équipés", "controls": "EHPAD de comparaison", "months": "Mois",
                     "observations": "EHPAD-mois", "events": "Événements", "remark": "Remarque"}
-EVENT_COLUMNS = {"rel": "Mois depuis la première téléconsultation", "outcome": "Indicateur",
+REL_MONTH = "Mois relatif (0 = mois du démarrage)"
+EVENT_COLUMNS = {"rel": REL_MONTH, "outcome": "Indicateur",
                  "rate": "Taux pour 100 résidents", "lower": "IC 95 % bas", "upper": "IC 95 % haut",
                  "ehpads": "EHPAD", "events": "Événements", "exposure": "Résidents-mois"}
 PER_EHPAD_COLUMNS = {"site": "EHPAD", "departement_name": "Département", "first": "Première téléconsultation",
@@ -76,6 +77,21 @@ def _fits(panel: pd.DataFrame, detail: Detail) -> list[_Fitted]:
     return out
 
 
+def remark(e: impact.Estimate, detail: Detail) -> str:
+    """Why an estimate has no number, its counts of EHPADs read at the caller's level (« < 11 »)."""
+    if e.ok:
+        return ""
+    if not e.too_few:
+        return e.message or ""
+    words = detail.counted(e.ehpads, "EHPAD équipé", "EHPAD équipés")
+    need = f"il en faut au moins {impact.MIN_EHPADS}"
+    if e.method == impact.DID:
+        words += f" et {detail.counted(e.controls, 'EHPAD de comparaison', 'EHPAD de comparaison')}"
+        need += f" et au moins {impact.MIN_CONTROLS} de comparaison"
+    return (f"Données insuffisantes : {words} observés au moins {impact.MIN_PRE} mois avant et {impact.MIN_POST} mois "
+            f"après la première téléconsultation ; {need}.")
+
+
 def _estimates_table(fits: list[_Fitted], detail: Detail) -> pd.DataFrame:
     rows = []
     for f in fits:
@@ -85,8 +101,9 @@ def _estimates_table(fits: list[_Fitted], detail: Detail) -> pd.DataFrame:
                      "ehpads": detail.count(e.ehpads) if detail.summary else e.ehpads,
                      "controls": (detail.count(e.controls) if detail.summary else e.controls)
                      if e.method == impact.DID else None,
-                     "months": e.months, "observations": e.observations,
-                     "events": None if detail.summary else e.events, "remark": e.message or ""})
+                     "months": e.months,
+                     "observations": detail.count(e.observations) if detail.summary else e.observations,
+                     "events": None if detail.summary else e.events, "remark": remark(e, detail)})
     frame = pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
     columns = dict(ESTIMATE_COLUMNS)
     if detail.summary:  # no count of events at summary level
@@ -96,7 +113,7 @@ def _estimates_table(fits: list[_Fitted], detail: Detail) -> pd.DataFrame:
 
 def _stat_value(e: impact.Estimate, detail: Detail) -> tuple[str, str]:
     if not e.ok:
-        return "Données insuffisantes", e.message or ""
+        return "Données insuffisantes", remark(e, detail)
     base = (f"IC 95 % : {fmt_change(100 * e.lower)} à {fmt_change(100 * e.upper)} · "
             f"{detail.counted(e.ehpads, 'EHPAD équipé', 'EHPAD équipés')}")
     if e.method == impact.DID:
@@ -138,7 +155,7 @@ def _event_time(panel: pd.DataFrame, detail: Detail) -> tuple[EvalChart, str]:
     table = TableView(EVENT_TIME, "Taux par mois depuis la première téléconsultation",
                       labelled(et.sort_values(["outcome", "rel"]) if not et.empty else et, columns), caption=caption)
     chart = EvalChart(EVENT_TIME, "Avant et après la première téléconsultation : taux pour 100 résidents",
-                      tuple(rel), tuple(series), "Mois depuis la première téléconsultation", "pour 100 résidents",
+                      tuple(rel), tuple(series), REL_MONTH, "pour 100 résidents",
                       table, caption, vline=-0.5, vline_label="première téléconsultation")
     return chart, caption
 
@@ -190,7 +207,7 @@ def _per_ehpad(panel: pd.DataFrame) -> tuple[EvalChart, EvalChart]:
     never = series.loc[series["first_session"].isna(), "site_id"].nunique()
     chart = EvalChart(
         SERIES, "Transferts aux urgences pour 100 résidents, par EHPAD équipé, autour de sa première téléconsultation",
-        tuple(int(r) for r in rel), tuple(rows), "Mois depuis la première téléconsultation", "pour 100 résidents",
+        tuple(int(r) for r in rel), tuple(rows), REL_MONTH, "pour 100 résidents",
         TableView(SERIES, "Séries mensuelles par EHPAD", labelled(series, SERIES_COLUMNS),
                   caption="Bilans mensuels des EHPAD (résidents, transferts aux urgences, orientations), équipés "
                           "ou non."),
@@ -228,8 +245,8 @@ def ehpad_section(session: Session, *, scope: AccessScope, filters: Filters, det
     if not detail.summary:
         charts += list(_per_ehpad(panel))
     notes = (f"Une estimation demande au moins {impact.MIN_EHPADS} EHPAD équipés observés {impact.MIN_PRE} mois avant "
-             f"et {impact.MIN_POST} mois après leur première téléconsultation (et {impact.MIN_CONTROLS} EHPAD de "
-             "comparaison pour la différence de différences) ; sinon une phrase remplace le chiffre.",
+             f"et {impact.MIN_POST} mois après leur première téléconsultation (et au moins {impact.MIN_CONTROLS} EHPAD "
+             "de comparaison pour la différence de différences) ; sinon une phrase remplace le chiffre.",
              "Le mois de la première téléconsultation compte dans l'« après » ; l'EHPAD déclare ses résidents et ses "
              "transferts (bilan mensuel), le programme ne les vérifie pas.")
     return Section(KEY, title, intro, stats=tuple(stats), charts=tuple(charts), tables=(estimates,), notes=notes)

@@ -103,6 +103,10 @@ def test_summary_table_hides_a_count_of_one_to_ten_ehpads():
     detail = _estimates_table(fits, Detail(Level.DETAIL, area, ALL_MONTHS))
     assert summary.iloc[0]["EHPAD équipés"] == SMALL_LABEL and summary.iloc[0]["EHPAD de comparaison"] == "12"
     assert detail.iloc[0]["EHPAD équipés"] == 4 and detail.iloc[0]["Événements"] == 900
+    too_few = impact.Estimate(impact.ITS, None, None, None, 2, 0, 24, 48, 90, "…", too_few=True)
+    words = _estimates_table([_Fitted("Meuse", "transfers", too_few)], Detail(Level.SUMMARY, area, ALL_MONTHS))
+    assert words.iloc[0]["Remarque"].startswith(f"Données insuffisantes : {SMALL_LABEL} EHPAD")
+    assert "2 EHPAD" not in words.iloc[0]["Remarque"] and words.iloc[0]["EHPAD-mois"] == "48"
 
 
 def test_too_few_ehpads_give_a_sentence(db):
