@@ -5,6 +5,7 @@ running instance (loopback), so the dashboard is visibly live and the feed-healt
 """
 from __future__ import annotations
 
+import http.client
 import json
 import math
 import random
@@ -126,68 +127,158 @@ def next_event(w: World, n: int, malformed_share: float) -> tuple[str, dict, str
     return path, event, None
 
 
-def post(url: str, key: str, payload, timeout: float = 10) -> int:
+def post(url: str, key: str, payload, timeout: float = 10) -> int | None:
+    """The HTTP status of the answer, None when there was none (connection refused or cut, time-out)."""
     request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
                                      headers={"Content-Type": "application/json", "X-API-Key": key})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
             return response.status
     except urllib.error.HTTPError as err:
         return err.code
+    except (OSError, http.client.HTTPException):  # refused, reset, closed without an answer, timed out
+        return None
+
+
+# Answers after which a batch is sent again, the same events with the same ids (ingestion is idempotent):
+# no answer, rate limited, or the server/load balancer could not process it now.
+RETRY_STATUSES = frozenset({None, 429, 500, 502, 503, 504})
+# the table each endpoint's well-formed events are stored in (lost/duplicated counts by event id)
+TABLES = {"teleconsultation/sessions": "teleconsultation_session", "biology/results": "biology_result",
+          "biology/device-status": "device_status", "mobile/positions": "vehicle_position"}
+
+
+@dataclass
+class Delivery:
+    """What the simulator sent and how it was answered."""
+
+    statuses: Counter = field(default_factory=Counter)  # final answer of each request (None: never answered)
+    sent: int = 0  # distinct events generated and sent (each counted once, whatever its retries)
+    requests: int = 0  # HTTP requests, retries included
+    retried: int = 0  # requests sent again after no answer or a 429/5xx
+    given_up: int = 0  # events of batches still unanswered after every retry
+    # (table, event id) of every well-formed event sent: each must be stored exactly once
+    well_formed: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self, seconds: float) -> str:
+        return (f"{self.sent} événements en {self.requests} requêtes ({self.sent / seconds:.1f} événements/s), "
+                f"{self.retried} renvois, {self.given_up} abandonnés, statuts HTTP {dict(self.statuses)}")
+
+
+def deliver(url: str, key: str, payload, *, retries: int = 6, backoff: float = 0.25,
+            timeout: float = 30) -> tuple[int | None, int]:
+    """Post until answered: the same body again after no answer or a 429/5xx, waiting backoff·2ⁿ (≤ 4 s)
+    between tries, at most `retries` more times. Returns (last status, requests sent)."""
+    attempt = 0
+    while True:
+        status = post(url, key, payload, timeout)
+        attempt += 1
+        if status not in RETRY_STATUSES or attempt > retries:
+            return status, attempt
+        time.sleep(min(4.0, backoff * 2 ** (attempt - 1)))
 
 
 def run(*, base_url: str, keys: dict[str, str], world: World, rate: float, seconds: float,
-        malformed_share: float = 0.05, batch_seconds: float = 0.0,
-        log: Callable[[str], None] = print) -> tuple[Counter, int]:
-    """Send about `rate` events per second for `seconds` (bounded); returns (HTTP statuses, events sent).
+        malformed_share: float = 0.05, batch_seconds: float = 0.0, retries: int = 6,
+        log: Callable[[str], None] = print) -> Delivery:
+    """Send about `rate` events per second for `seconds` (bounded); returns what was sent and answered.
 
     `batch_seconds` = 0: one request per event, one after the other (a device posting as events occur).
     `batch_seconds` > 0: every `batch_seconds`, the events of that window grouped by endpoint, one batch
-    request per endpoint, the endpoints in parallel (gateways that forward what they collected).
+    request per endpoint, the endpoints in parallel (gateways that forward what they collected); a batch
+    left unanswered (or answered 429/5xx) is sent again with the same event ids, `retries` times at most.
     """
     if batch_seconds <= 0:
         return _run_each(base_url=base_url, keys=keys, world=world, rate=rate, seconds=seconds,
                          malformed_share=malformed_share, log=log)
     from concurrent.futures import ThreadPoolExecutor
 
-    statuses: Counter = Counter()
+    delivery = Delivery()
     start = time.monotonic()
-    n = sent = 0
+    n = 0
     windows = max(1, math.ceil(seconds / batch_seconds))  # a fixed number of windows: rate × seconds events
     with ThreadPoolExecutor(max_workers=len(GENERATORS)) as pool:
         for window in range(1, windows + 1):
             batches: dict[str, list[dict]] = {}
             while n < window * batch_seconds * rate:
                 n += 1
-                path, payload, _spoiled = next_event(world, n, malformed_share)
+                path, payload, spoiled = next_event(world, n, malformed_share)
                 batches.setdefault(path, []).append(payload)
-            futures = [pool.submit(post, f"{base_url.rstrip('/')}/api/v1/{path}", keys[GENERATORS[path][0]],
-                                   {"events": items}, 30) for path, items in batches.items()]
+                if spoiled is None:
+                    delivery.well_formed.append((TABLES[path], payload["event_id"]))
+            futures = [pool.submit(deliver, f"{base_url.rstrip('/')}/api/v1/{path}", keys[GENERATORS[path][0]],
+                                   {"events": items}, retries=retries) for path, items in batches.items()]
             for future, items in zip(futures, batches.values(), strict=True):
-                statuses[future.result()] += 1
-                sent += len(items)
+                status, attempts = future.result()
+                delivery.statuses[status] += 1
+                delivery.requests += attempts
+                delivery.retried += attempts - 1
+                delivery.sent += len(items)
+                if status in RETRY_STATUSES:
+                    delivery.given_up += len(items)
             if window % max(1, int(10 / batch_seconds)) == 0:
-                log(f"{sent} événements envoyés en {sum(statuses.values())} requêtes : {dict(statuses)}")
+                log(f"{delivery.sent} événements envoyés en {delivery.requests} requêtes : {dict(delivery.statuses)}")
             delay = start + window * batch_seconds - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-    return statuses, sent
+    return delivery
 
 
-def _run_each(*, base_url, keys, world, rate, seconds, malformed_share, log) -> tuple[Counter, int]:
-    statuses: Counter = Counter()
+def _run_each(*, base_url, keys, world, rate, seconds, malformed_share, log) -> Delivery:
+    delivery = Delivery()
     start = time.monotonic()
     n = 0
     while time.monotonic() - start < seconds:
         n += 1
-        path, payload, _spoiled = next_event(world, n, malformed_share)
-        statuses[post(f"{base_url.rstrip('/')}/api/v1/{path}", keys[GENERATORS[path][0]], payload)] += 1
+        path, payload, spoiled = next_event(world, n, malformed_share)
+        status = post(f"{base_url.rstrip('/')}/api/v1/{path}", keys[GENERATORS[path][0]], payload)
+        delivery.statuses[status] += 1
+        delivery.requests += 1
+        delivery.sent += 1
+        if spoiled is None:
+            delivery.well_formed.append((TABLES[path], payload["event_id"]))
         if n % max(1, int(rate * 10)) == 0:
-            log(f"{n} événements envoyés : {dict(statuses)}")
+            log(f"{n} événements envoyés : {dict(delivery.statuses)}")
         delay = start + n / rate - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-    return statuses, n
+    return delivery
+
+
+def simulator_keys(session: Session) -> dict[str, str]:
+    """A key per feed kind for the simulator's own sources (made on first use; a new key replaces the last)."""
+    from data import admin
+    from data.models import FeedSource
+
+    keys = {}
+    for kind in ("teleconsultation", "biology", "mobile"):
+        name = f"Simulateur — {kind}"
+        source = session.scalar(select(FeedSource).where(FeedSource.name == name)) or admin.create_source(
+            session, actor=None, name=name, feed_kind=kind)
+        keys[kind] = admin.issue_key(session, actor=None, source_id=source.id)
+    return keys
+
+
+def stored_counts(session: Session, events: list[tuple[str, str]]) -> tuple[int, int, int]:
+    """(stored, duplicated, lost) of well-formed events sent, counted by event id in their tables: stored
+    are the events found at least once, duplicated the rows beyond the first of an id, lost those not found."""
+    from sqlalchemy import bindparam, text
+
+    by_table: dict[str, set[str]] = {}
+    for table, event_id in events:
+        by_table.setdefault(table, set()).add(event_id)
+    stored = duplicated = 0
+    for table, ids in by_table.items():
+        assert table in TABLES.values()
+        query = text(f"SELECT source_event_id, count(*) FROM {table} WHERE source_event_id IN :ids "
+                     "GROUP BY source_event_id").bindparams(bindparam("ids", expanding=True))
+        chunk = sorted(ids)
+        for i in range(0, len(chunk), 5000):
+            for _id, n in session.execute(query, {"ids": chunk[i:i + 5000]}):
+                stored += 1
+                duplicated += n - 1
+    return stored, duplicated, sum(len(ids) for ids in by_table.values()) - stored
 
 
 def feed_in_process(session: Session, *, world: World, sources: dict, count: int,

@@ -170,22 +170,18 @@ def register(app: Flask) -> None:
     @click.option("--batch-seconds", default=0.0, show_default=True,
                   help="0: one request per event; >0: the events of each window sent as one batch per endpoint, "
                        "endpoints in parallel")
-    def simulate(url: str, rate: float, seconds: float, malformed: float, batch_seconds: float) -> None:
+    @click.option("--retries", default=6, show_default=True,
+                  help="batches: times an unanswered (or 429/5xx) batch is sent again, same event ids")
+    @click.option("--seed", default=7, show_default=True, help="random seed of the events (and their ids)")
+    def simulate(url: str, rate: float, seconds: float, malformed: float, batch_seconds: float, retries: int,
+                 seed: int) -> None:
         """Replay realistic live events into a running instance (sources and keys made in its database)."""
-        from sqlalchemy import select
-
         from data import simulator
-        from data.models import FeedSource
 
-        keys = {}
         with session_scope(current_app.extensions["emeuse.sessions"]) as session:
-            for kind in ("teleconsultation", "biology", "mobile"):
-                name = f"Simulateur — {kind}"
-                source = session.scalar(select(FeedSource).where(FeedSource.name == name)) or admin.create_source(
-                    session, actor=None, name=name, feed_kind=kind)
-                keys[kind] = admin.issue_key(session, actor=None, source_id=source.id)
-            world = simulator.World.load(session)
-        statuses, sent = simulator.run(base_url=url, keys=keys, world=world, rate=rate, seconds=seconds,
-                                       malformed_share=malformed, batch_seconds=batch_seconds, log=click.echo)
-        click.echo(f"terminé : {sent} événements en {sum(statuses.values())} requêtes ({sent / seconds:.1f} "
-                   f"événements/s), statuts HTTP {dict(statuses)}")
+            keys = simulator.simulator_keys(session)
+            world = simulator.World.load(session, seed=seed)
+        delivery = simulator.run(base_url=url, keys=keys, world=world, rate=rate, seconds=seconds,
+                                 malformed_share=malformed, batch_seconds=batch_seconds, retries=retries,
+                                 log=click.echo)
+        click.echo("terminé : " + delivery.summary(seconds))

@@ -34,8 +34,9 @@ def _counts(db) -> tuple[int, int]:
 def test_batches_deliver_the_rate_and_lose_nothing(served, db, api_keys):
     world = simulator.World.load(db, seed=11)
     before = _counts(db)
-    statuses, sent = simulator.run(base_url=served, keys=api_keys, world=world, rate=60, seconds=1.0,
-                                   malformed_share=0.2, batch_seconds=0.5, log=lambda _: None)
+    delivery = simulator.run(base_url=served, keys=api_keys, world=world, rate=60, seconds=1.0,
+                             malformed_share=0.2, batch_seconds=0.5, log=lambda _: None)
+    statuses, sent = delivery.statuses, delivery.sent
     assert sent == 60  # two windows of 30 events
     assert set(statuses) <= {201, 207, 422} and sum(statuses.values()) <= 2 * len(simulator.GENERATORS)
     stored, rejected = (a - b for a, b in zip(_counts(db), before, strict=True))
