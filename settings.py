@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     debug: bool = False
     database_url: str = f"sqlite:///{ROOT / 'instance' / 'emeuse.sqlite3'}"
     redis_url: str | None = None
+    redis_prefix: str = "emeuse:"  # cache keys and rate-limit counters; one per stack sharing a Redis
     territory_departements: str = "52,54,55"
     geo_dir: Path = ROOT / "data" / "geo"
     demo_on_first_start: bool = True

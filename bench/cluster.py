@@ -100,6 +100,7 @@ class Cluster:
     app_ports: tuple[int, ...] = APP_PORTS
     lb_port: int = LB_PORT
     stats_port: int = STATS_PORT
+    redis_prefix: str = field(default_factory=lambda: f"clus-{os.urandom(4).hex()}:")
     log_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="emeuse-cluster-")))
     nodes: list[Instance] = field(default_factory=list)
     haproxy: subprocess.Popen | None = None
@@ -120,7 +121,8 @@ class Cluster:
                "WORKER_INTERVAL_SECONDS": "30", **self.env}
         env.pop("REDIS_URL", None)
         if self.redis_url:
-            env["REDIS_URL"] = self.redis_url
+            # a prefix of its own: another run (or stack) on the same Redis shares no version, entry or counter
+            env["REDIS_URL"], env["REDIS_PREFIX"] = self.redis_url, self.redis_prefix
         return env
 
     def start(self) -> Cluster:
@@ -131,10 +133,6 @@ class Cluster:
         busy = [p for p in (*self.app_ports[:self.instances], self.lb_port, self.stats_port) if not port_free(p)]
         if busy:
             raise RuntimeError(f"ports already in use on 127.0.0.1: {busy}")
-        if self.redis_url:
-            import redis
-
-            redis.Redis.from_url(self.redis_url).flushdb()  # a previous run's versions and counters would mix in
         self.nodes = [Instance(f"app{i + 1}", self.app_ports[i]) for i in range(self.instances)]
         try:
             for node in self.nodes:
@@ -185,12 +183,16 @@ class Cluster:
                                         stderr=subprocess.STDOUT, start_new_session=True)
         wait_for(self.stats_url, 20, proc=self.haproxy)
 
-    def backends(self) -> dict[str, str]:
-        """HAProxy's view of each server: name → UP / DOWN / ... (its stats page as CSV)."""
+    def server_stats(self) -> dict[str, dict[str, str]]:
+        """HAProxy's figures for each server of the app backend (its stats page as CSV): status, stot..."""
         with urllib.request.urlopen(self.stats_url + ";csv", timeout=3) as r:
             rows = csv.DictReader(io.StringIO(r.read().decode().lstrip("# ")))
-            return {row["svname"]: row["status"] for row in rows
+            return {row["svname"]: row for row in rows
                     if row["pxname"] == "app" and row["svname"] not in ("BACKEND", "FRONTEND")}
+
+    def backends(self) -> dict[str, str]:
+        """HAProxy's view of each server: name → UP / DOWN / ..."""
+        return {name: row["status"] for name, row in self.server_stats().items()}
 
     def wait_backends(self, *, up: int, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds
@@ -272,7 +274,8 @@ def demo_database(postgres: str) -> tuple[str, Callable[[], None]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--postgres", required=True, help="PostgreSQL server (a throwaway clus_… database)")
-    parser.add_argument("--redis", required=True, help="Redis URL shared by the instances (flushed at start)")
+    parser.add_argument("--redis", required=True,
+                        help="Redis URL shared by the instances (keys under their own prefix)")
     parser.add_argument("--instances", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance")
     parser.add_argument("--threads", type=int, default=1)

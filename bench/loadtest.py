@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="events per second sent by the simulator")
     parser.add_argument("--seconds", type=int, default=90)
     parser.add_argument("--postgres", help="PostgreSQL server for a throwaway database (default: SQLite file)")
-    parser.add_argument("--redis", help="Redis URL for the shared cache and rate limits (flushed at start)")
+    parser.add_argument("--redis", help="Redis URL for the shared cache and rate limits")
     parser.add_argument("--batch-seconds", type=float, default=1.0,
                         help="simulator: events of each window sent as one batch per endpoint (0: one request each)")
     parser.add_argument("--profile", type=int, default=20,
