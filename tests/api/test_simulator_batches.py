@@ -41,3 +41,54 @@ def test_batches_deliver_the_rate_and_lose_nothing(served, db, api_keys):
     assert set(statuses) <= {201, 207, 422} and sum(statuses.values()) <= 2 * len(simulator.GENERATORS)
     stored, rejected = (a - b for a, b in zip(_counts(db), before, strict=True))
     assert stored + rejected == sent and rejected > 0  # each event stored or kept as a reject: none lost
+
+
+def _first_answer_lost(wsgi_app, *, processed: bool):
+    """The first request of each endpoint answered 503: after its events were stored (`processed`, the
+    answer lost on the way back) or before (an instance going down)."""
+    seen: set[str] = set()
+
+    def middleware(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/api/") or path in seen:
+            return wsgi_app(environ, start_response)
+        seen.add(path)
+        if processed:
+            for _chunk in wsgi_app(environ, lambda *a, **k: None):
+                pass
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [b"lost"]
+    return middleware
+
+
+@pytest.mark.parametrize("processed", [False, True], ids=["refused", "answer-lost"])
+def test_unanswered_batches_are_sent_again_with_the_same_ids_and_stored_once(app, db, api_keys, processed):
+    server = make_server("127.0.0.1", 0, _first_answer_lost(app.wsgi_app, processed=processed), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        world = simulator.World.load(db, seed=12 + processed)
+        delivery = simulator.run(base_url=f"http://127.0.0.1:{server.server_port}", keys=api_keys, world=world,
+                                 rate=40, seconds=1.0, malformed_share=0.0, batch_seconds=0.5, retries=3,
+                                 log=lambda _: None)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    assert delivery.retried == len({t for t, _ in delivery.well_formed}) and delivery.given_up == 0
+    db.expire_all()
+    stored, duplicated, lost = simulator.stored_counts(db, delivery.well_formed)
+    assert (stored, duplicated, lost) == (delivery.sent, 0, 0)
+
+
+def test_a_batch_never_answered_is_given_up_after_the_retries():
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on: every try is refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    world = simulator.World(sites=["S"], devices=[("D", "Afinion 2")], units=["U"], communes=["55001"])
+    delivery = simulator.run(base_url=f"http://127.0.0.1:{port}", keys=dict.fromkeys(("teleconsultation",
+                             "biology", "mobile"), "k"), world=world, rate=8, seconds=0.5, malformed_share=0.0,
+                             batch_seconds=0.5, retries=2, log=lambda _: None)
+    assert delivery.given_up == delivery.sent > 0 and delivery.statuses[None] == delivery.requests // 3
+    assert delivery.requests == 3 * sum(delivery.statuses.values())  # one try and two retries each
