@@ -4,7 +4,8 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PORT   ?= 8050
 
-.PHONY: run test lint geo demo simulate bench bench-first-paint loadtest bench-ingestion attack bench-secrecy clean
+.PHONY: run test lint geo demo simulate bench bench-first-paint loadtest cluster failover bench-ingestion attack \
+  bench-secrecy clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -74,14 +75,30 @@ bench-first-paint: $(VENV)/.dev-deps
 	.venv-load/bin/python -m pip install --quiet -r requirements-load.txt
 	touch $@
 
-## Load test on loopback: gunicorn (WORKERS), USERS locust users, the simulator at RATE events/s, for SECONDS
+## Load test on loopback: INSTANCES gunicorn instances (WORKERS × THREADS each) behind HAProxy, USERS locust users,
+## the simulator at LOAD_RATE events/s, for LOAD_SECONDS; INSTANCES>1 needs POSTGRES=... and REDIS=...
 USERS ?= 50
+INSTANCES ?= 1
 WORKERS ?= 4
+THREADS ?= 1
 LOAD_RATE ?= 100
 LOAD_SECONDS ?= 90
 loadtest: $(VENV)/.bench-deps .venv-load/.deps
-	$(PY) -m bench.loadtest --users $(USERS) --workers $(WORKERS) --rate $(LOAD_RATE) --seconds $(LOAD_SECONDS) \
-	  $(if $(POSTGRES),--postgres $(POSTGRES),) $(if $(REDIS),--redis $(REDIS),)
+	$(PY) -m bench.loadtest --users $(USERS) --instances $(INSTANCES) --workers $(WORKERS) --threads $(THREADS) \
+	  --rate $(LOAD_RATE) --seconds $(LOAD_SECONDS) $(if $(POSTGRES),--postgres $(POSTGRES),) $(if $(REDIS),--redis $(REDIS),)
+
+## Two app instances behind HAProxy on 127.0.0.1:8180 (stats :8181/, instances :8171, :8172) and one worker, on a
+## throwaway PostgreSQL database with demo data and Redis; Ctrl-C stops and drops it
+## (POSTGRES / REDIS: a server for the throwaway database / a Redis database; these defaults otherwise)
+CLUSTER_DB = $(or $(POSTGRES),postgresql+psycopg://postgres@127.0.0.1:5432/postgres)
+CLUSTER_REDIS = $(or $(REDIS),redis://127.0.0.1:6379/14)
+cluster: $(VENV)/.bench-deps
+	$(PY) -m bench.cluster --postgres $(CLUSTER_DB) --redis $(CLUSTER_REDIS)
+
+## Failover: 30 locust users + the simulator through HAProxy, app1 SIGKILLed mid-run and restarted; prints the
+## requests, errors in the failover window, events sent / stored / duplicated / lost
+failover: $(VENV)/.bench-deps .venv-load/.deps
+	$(PY) -m bench.failover --postgres $(CLUSTER_DB) --redis $(CLUSTER_REDIS)
 
 ## Ingestion throughput vs a bare bulk insert (POSTGRES=postgresql+psycopg://... adds PostgreSQL; PARTITIONED as for bench)
 bench-ingestion: $(VENV)/.dev-deps

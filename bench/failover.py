@@ -198,7 +198,7 @@ def main() -> None:
     import shutil
     import tempfile
 
-    from bench.loadtest import write_plan
+    from bench.loadtest import LOAD_LIMITS, failures, write_plan
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--postgres", required=True)
@@ -215,7 +215,7 @@ def main() -> None:
         raise SystemExit(f"{args.locust} not found: make failover installs it (requirements-load.txt)")
     work = Path(tempfile.mkdtemp(prefix="emeuse-failover-"))
     url, drop = demo_database(args.postgres)
-    cluster = Cluster(url, args.redis, workers=args.workers)
+    cluster = Cluster(url, args.redis, workers=args.workers, env=LOAD_LIMITS)
     try:
         write_plan(url, work / "plan.json")
         cluster.start()
@@ -230,7 +230,8 @@ def main() -> None:
         report.requests, report.errors = users.counts(0, float("inf"))
         report.window_requests, report.window_errors = users.counts(report.killed_at, report.back_at)
         print("\n".join(report.lines()))
-        print(f"logs: {cluster.log_dir}")
+        failures(work / "failover_failures.csv")
+        print(f"# load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; logs: {cluster.log_dir}")
     finally:
         cluster.stop()
         drop()

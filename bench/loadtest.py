@@ -70,6 +70,19 @@ def report(stats_csv: Path) -> None:
               f"{float(row['Requests/s']):7.1f}")
 
 
+# every simulated user signs in from 127.0.0.1: the per-address sign-in limit would stop all but ten a minute
+LOAD_LIMITS = {"LOGIN_RATE_LIMIT": "100000 per minute", "API_RATE_LIMIT": "1000000 per minute"}
+
+
+def failures(failures_csv: Path, top: int = 8) -> None:
+    """The users' failed requests by kind and error (locust's failures file)."""
+    if not failures_csv.exists():
+        return
+    rows = sorted(csv.DictReader(failures_csv.open(encoding="utf-8")), key=lambda r: -int(r["Occurrences"]))
+    for row in rows[:top]:
+        print(f"  failed: {row['Occurrences']:>6} × {row['Method']} {row['Name']}: {row['Error'][:90]}")
+
+
 def _kind(method: str, path: str) -> str:
     if path.startswith("/api/"):
         return f"{method} /api/v1/… (feeds)"
@@ -162,7 +175,7 @@ def main() -> None:
                  else (f"sqlite:///{work / 'load.sqlite3'}", lambda: None))
     cluster = Cluster(url, args.redis, instances=args.instances, workers=args.workers, threads=args.threads,
                       access_log=True, log_dir=work,
-                      env={"LOGIN_RATE_LIMIT": "100000 per minute", "API_RATE_LIMIT": "1000000 per minute"})
+                      env=LOAD_LIMITS)
     spies = None
     try:
         t0 = time.perf_counter()
@@ -197,6 +210,7 @@ def main() -> None:
         feeder.join(timeout=args.seconds + 300)
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         report(work / "load_stats.csv")
+        failures(work / "load_failures.csv")
         server_times(work)
         for node in cluster.nodes:
             sizes = [p.memory_info().rss / 2**20 for p in psutil.Process(node.proc.pid).children()]

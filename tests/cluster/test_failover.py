@@ -10,11 +10,15 @@ from bench.failover import HttpUsers, run_failover
 from bench.loadtest import PATHS
 from data import demo
 from tests.cluster.conftest import start_cluster
+from tests.conftest import _postgres_url
+
+pytestmark = pytest.mark.skipif(_postgres_url() is None,
+                                reason="several instances share PostgreSQL: DATABASE_URL=postgresql+psycopg://...")
 
 
 @pytest.fixture(scope="module")
-def cluster(database_url, demo_counts):
-    c = start_cluster(database_url, workers=2, worker_process=True)
+def cluster(database_url, demo_counts, tmp_path_factory):
+    c = start_cluster(database_url, workers=2, worker_process=True, log_dir=tmp_path_factory.mktemp("cluster"))
     yield c
     c.stop()
 

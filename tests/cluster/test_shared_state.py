@@ -15,14 +15,18 @@ from bench.dashboard import page_requests
 from data import admin, demo, simulator
 from data.db import make_session_factory, session_scope
 from tests.cluster.conftest import start_cluster
+from tests.conftest import _postgres_url
+
+pytestmark = pytest.mark.skipif(_postgres_url() is None,
+                                reason="several instances share PostgreSQL: DATABASE_URL=postgresql+psycopg://...")
 
 LOGIN_LIMIT = 6  # sign-in attempts per minute and address, counted in Redis
 
 
 @pytest.fixture(scope="module")
-def cluster(database_url, demo_counts):
+def cluster(database_url, demo_counts, tmp_path_factory):
     # one gunicorn worker per instance: what a per-process cache or counter would hold is one instance's
-    c = start_cluster(database_url, workers=1, worker_process=False,
+    c = start_cluster(database_url, workers=1, worker_process=False, log_dir=tmp_path_factory.mktemp("cluster"),
                       env={"LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT} per minute"})
     yield c
     c.stop()
