@@ -153,6 +153,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=90)
     parser.add_argument("--postgres", help="PostgreSQL server for a throwaway database (default: SQLite file)")
     parser.add_argument("--redis", help="Redis URL for the shared cache and rate limits")
+    parser.add_argument("--spawn-rate", type=float, default=0,
+                        help="users started per second (default users/40: 200 users sign in over 40 s; each sign-in "
+                             "is a deliberate scrypt hash)")
     parser.add_argument("--batch-seconds", type=float, default=1.0,
                         help="simulator: events of each window sent as one batch per endpoint (0: one request each)")
     parser.add_argument("--profile", type=int, default=20,
@@ -196,8 +199,9 @@ def main() -> None:
             base_url=cluster.url, keys=keys, world=world, rate=args.rate, seconds=args.seconds,
             batch_seconds=args.batch_seconds, log=lambda _: None)), daemon=True)
         env = {**os.environ, "EMEUSE_LOAD_PLAN": str(work / "plan.json")}
+        spawn = args.spawn_rate or max(1, args.users // 40)
         locust = subprocess.Popen([args.locust, "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u",
-                                   str(args.users), "-r", str(max(1, args.users // 10)), "-t", f"{args.seconds}s",
+                                   str(args.users), "-r", str(spawn), "-t", f"{args.seconds}s",
                                    "--host", cluster.url, "--csv", str(work / "load"), "--only-summary",
                                    "--loglevel", "WARNING"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, text=True)
@@ -211,6 +215,7 @@ def main() -> None:
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         report(work / "load_stats.csv")
         failures(work / "load_failures.csv")
+        print(f"HAProxy answers ≥ 500 / aborted, by status and termination state: {cluster.lb_errors() or 'none'}")
         server_times(work)
         for node in cluster.nodes:
             sizes = [p.memory_info().rss / 2**20 for p in psutil.Process(node.proc.pid).children()]
