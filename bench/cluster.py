@@ -202,15 +202,19 @@ class Cluster:
             time.sleep(0.2)
         raise RuntimeError(f"HAProxy does not see {up} servers up: {self.backends()}")
 
-    def lb_errors(self) -> dict[str, int]:
+    def lb_summary(self) -> dict[str, int]:
         """HAProxy's answers ≥ 500 and its aborted requests by status and termination state (its log): e.g.
-        `503 SC` no server up, `503 sQ` waited too long in the queue, `502 SH` the instance died answering."""
+        `503 SC` no server up, `503 sQ` waited too long in the queue, `502 SH` the instance died answering;
+        and `retried` (sent again, `+` when to another instance: redispatched) whatever their answer."""
         counts: dict[str, int] = {}
         path = self.log_dir / "haproxy.log"
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if path.exists() else []:
             parts = line.split()
             if len(parts) > 10 and parts[5].isdigit() and (int(parts[5]) >= 500 or parts[9][:1] in "CS"):
                 key = f"{parts[5]} {parts[9][:2]}"
+                counts[key] = counts.get(key, 0) + 1
+            if len(parts) > 10 and parts[10].count("/") == 4 and parts[10].rsplit("/", 1)[1] not in ("0", "+0"):
+                key = "redispatched" if parts[10].rsplit("/", 1)[1].startswith("+") else "retried"
                 counts[key] = counts.get(key, 0) + 1
         return counts
 

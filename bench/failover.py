@@ -231,7 +231,8 @@ def main() -> None:
         report.window_requests, report.window_errors = users.counts(report.killed_at, report.back_at)
         print("\n".join(report.lines()))
         failures(work / "failover_failures.csv")
-        print(f"HAProxy answers ≥ 500 / aborted, by status and termination state: {cluster.lb_errors() or 'none'}")
+        print(f"HAProxy: answers ≥ 500 or aborted (status, termination state), requests sent again: "
+              f"{cluster.lb_summary() or 'none'}")
         print(f"# load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; logs: {cluster.log_dir}")
     finally:
         cluster.stop()

@@ -215,7 +215,8 @@ def main() -> None:
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         report(work / "load_stats.csv")
         failures(work / "load_failures.csv")
-        print(f"HAProxy answers ≥ 500 / aborted, by status and termination state: {cluster.lb_errors() or 'none'}")
+        print(f"HAProxy: answers ≥ 500 or aborted (status, termination state), requests sent again: "
+              f"{cluster.lb_summary() or 'none'}")
         server_times(work)
         for node in cluster.nodes:
             sizes = [p.memory_info().rss / 2**20 for p in psutil.Process(node.proc.pid).children()]
