@@ -4,8 +4,8 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PORT   ?= 8050
 
-.PHONY: run test lint geo demo simulate bench bench-first-paint loadtest cluster failover bench-ingestion attack \
-  bench-secrecy clean
+.PHONY: run test lint geo demo simulate bench bench-first-paint loadtest loadtest-lb cluster failover bench-ingestion \
+  attack bench-secrecy clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +94,18 @@ CLUSTER_DB = $(or $(POSTGRES),postgresql+psycopg://postgres@127.0.0.1:5432/postg
 CLUSTER_REDIS = $(or $(REDIS),redis://127.0.0.1:6379/14)
 cluster: $(VENV)/.bench-deps
 	$(PY) -m bench.cluster --postgres $(CLUSTER_DB) --redis $(CLUSTER_REDIS)
+
+## The issue-18 figures in one command: USERS=200 users and the simulator at 500 events/s through HAProxy, one
+## instance then two (each LB_WORKERS gunicorn workers × LB_THREADS threads), PostgreSQL + Redis, LOAD_SECONDS each
+LB_USERS ?= 200
+LB_RATE ?= 500
+LB_WORKERS ?= 2
+LB_THREADS ?= 4
+LB_SECONDS ?= 120
+loadtest-lb: $(VENV)/.bench-deps .venv-load/.deps
+	for n in 1 2; do $(PY) -m bench.loadtest --users $(LB_USERS) --instances $$n --workers $(LB_WORKERS) \
+	  --threads $(LB_THREADS) --rate $(LB_RATE) --seconds $(LB_SECONDS) --postgres $(CLUSTER_DB) \
+	  --redis $(CLUSTER_REDIS) || exit 1; done
 
 ## Failover: 30 locust users + the simulator through HAProxy, app1 SIGKILLed mid-run and restarted; prints the
 ## requests, errors in the failover window, events sent / stored / duplicated / lost

@@ -218,6 +218,19 @@ class Cluster:
                 counts[key] = counts.get(key, 0) + 1
         return counts
 
+    def lb_timers(self) -> dict[str, tuple[int, int]]:
+        """p50 and p95 (ms) of HAProxy's timers over the requests it sent to an instance: Tw waiting in its
+        queue for a free slot, Tc connecting, Tr the instance's time to answer headers, Ta the whole request."""
+        values: dict[str, list[int]] = {"Tw": [], "Tc": [], "Tr": [], "Ta": []}
+        path = self.log_dir / "haproxy.log"
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if path.exists() else []:
+            parts = line.split()
+            if len(parts) > 5 and parts[3].startswith("app/") and parts[4].count("/") == 4:
+                for name, v in zip(("Tq", "Tw", "Tc", "Tr", "Ta"), parts[4].split("/"), strict=True):
+                    if name in values and v.lstrip("+").isdigit():
+                        values[name].append(int(v.lstrip("+")))
+        return {k: (sorted(v)[len(v) // 2], sorted(v)[int(len(v) * 0.95)]) for k, v in values.items() if v}
+
     def kill(self, index: int) -> None:
         """SIGKILL the instance's master and workers at once (no graceful shutdown, in-flight requests cut)."""
         node = self.nodes[index]

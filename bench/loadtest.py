@@ -217,6 +217,8 @@ def main() -> None:
         failures(work / "load_failures.csv")
         print(f"HAProxy: answers ≥ 500 or aborted (status, termination state), requests sent again: "
               f"{cluster.lb_summary() or 'none'}")
+        print("HAProxy timers p50/p95 ms (Tw queue, Tc connect, Tr instance answer, Ta total): "
+              + ", ".join(f"{k} {a}/{b}" for k, (a, b) in cluster.lb_timers().items()))
         server_times(work)
         for node in cluster.nodes:
             sizes = [p.memory_info().rss / 2**20 for p in psutil.Process(node.proc.pid).children()]
