@@ -116,7 +116,8 @@ class FailoverReport:
 
 
 def run_failover(cluster: Cluster, *, seconds: float, rate: float, kill_at: float, down_for: float,
-                 users_counts, seed: int | None = None, malformed: float = 0.05) -> FailoverReport:
+                 users_counts, seed: int | None = None, malformed: float = 0.05,
+                 paths: tuple[str, ...] | None = None) -> FailoverReport:
     """Simulator in batches through the load balancer for `seconds`; instance 0 SIGKILLed at `kill_at`,
     restarted `down_for` later. `users_counts(start, end)` gives the users' (requests, errors)."""
     from data import simulator
@@ -130,7 +131,7 @@ def run_failover(cluster: Cluster, *, seconds: float, rate: float, kill_at: floa
     result: dict = {}
     feeder = threading.Thread(target=lambda: result.setdefault("d", simulator.run(
         base_url=cluster.url, keys=keys, world=world, rate=rate, seconds=seconds, malformed_share=malformed,
-        batch_seconds=1.0, log=lambda _: None)), daemon=True)
+        batch_seconds=1.0, paths=paths, log=lambda _: None)), daemon=True)
     start = time.monotonic()
     feeder.start()
     seen: set[str] = set()

@@ -116,9 +116,10 @@ GENERATORS: dict[str, tuple[str, Callable[[World, int], dict], int]] = {
 }
 
 
-def next_event(w: World, n: int, malformed_share: float) -> tuple[str, dict, str | None]:
-    """(path, payload, malformation or None)."""
-    paths = list(GENERATORS)
+def next_event(w: World, n: int, malformed_share: float,
+               paths: tuple[str, ...] | None = None) -> tuple[str, dict, str | None]:
+    """(path, payload, malformation or None); `paths` limits the endpoints (all by default)."""
+    paths = list(paths or GENERATORS)
     path = w.rng.choices(paths, [GENERATORS[p][2] for p in paths])[0]
     event = GENERATORS[path][1](w, n)
     if w.rng.random() < malformed_share:
@@ -181,7 +182,7 @@ def deliver(url: str, key: str, payload, *, retries: int = 6, backoff: float = 0
 
 def run(*, base_url: str, keys: dict[str, str], world: World, rate: float, seconds: float,
         malformed_share: float = 0.05, batch_seconds: float = 0.0, retries: int = 6,
-        log: Callable[[str], None] = print) -> Delivery:
+        paths: tuple[str, ...] | None = None, log: Callable[[str], None] = print) -> Delivery:
     """Send about `rate` events per second for `seconds` (bounded); returns what was sent and answered.
 
     `batch_seconds` = 0: one request per event, one after the other (a device posting as events occur).
@@ -203,7 +204,7 @@ def run(*, base_url: str, keys: dict[str, str], world: World, rate: float, secon
             batches: dict[str, list[dict]] = {}
             while n < window * batch_seconds * rate:
                 n += 1
-                path, payload, spoiled = next_event(world, n, malformed_share)
+                path, payload, spoiled = next_event(world, n, malformed_share, paths)
                 batches.setdefault(path, []).append(payload)
                 if spoiled is None:
                     delivery.well_formed.append((TABLES[path], payload["event_id"]))

@@ -43,6 +43,11 @@ def test_batches_deliver_the_rate_and_lose_nothing(served, db, api_keys):
     assert stored + rejected == sent and rejected > 0  # each event stored or kept as a reject: none lost
 
 
+# teleconsultation sessions only: device reports stamped now would end the demo devices' silence other tests
+# rely on (the demo data ends in October)
+ONLY_SESSIONS = ("teleconsultation/sessions",)
+
+
 def _first_answer_lost(wsgi_app, *, processed: bool):
     """The first request of each endpoint answered 503: after its events were stored (`processed`, the
     answer lost on the way back) or before (an instance going down)."""
@@ -70,11 +75,11 @@ def test_unanswered_batches_are_sent_again_with_the_same_ids_and_stored_once(app
         world = simulator.World.load(db, seed=12 + processed)
         delivery = simulator.run(base_url=f"http://127.0.0.1:{server.server_port}", keys=api_keys, world=world,
                                  rate=40, seconds=1.0, malformed_share=0.0, batch_seconds=0.5, retries=3,
-                                 log=lambda _: None)
+                                 paths=ONLY_SESSIONS, log=lambda _: None)
     finally:
         server.shutdown()
         thread.join(timeout=10)
-    assert delivery.retried == len({t for t, _ in delivery.well_formed}) and delivery.given_up == 0
+    assert delivery.retried == 1 and delivery.given_up == 0  # one endpoint, its first batch sent again
     db.expire_all()
     stored, duplicated, lost = simulator.stored_counts(db, delivery.well_formed)
     assert (stored, duplicated, lost) == (delivery.sent, 0, 0)
