@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     debug: bool = False
     database_url: str = f"sqlite:///{ROOT / 'instance' / 'emeuse.sqlite3'}"
+    # optional streaming replica for dashboard reads (server/database.py); the primary keeps every write
+    database_read_url: str | None = None
+    replica_wait_seconds: float = 0.25  # how long a view waits for the replica to replay its cache key's WAL
     redis_url: str | None = None
     redis_prefix: str = "emeuse:"  # cache keys and rate-limit counters; one per stack sharing a Redis
     territory_departements: str = "52,54,55"
@@ -75,6 +78,13 @@ class Settings(BaseSettings):
         if value not in ("none", "starttls", "ssl"):
             raise ValueError("SMTP_TLS must be none, starttls or ssl")
         return value
+
+    @model_validator(mode="after")
+    def _replica_is_postgres(self) -> Settings:
+        if self.database_read_url and not (self.database_url.startswith("postgresql")
+                                           and self.database_read_url.startswith("postgresql")):
+            raise ValueError("DATABASE_READ_URL is a PostgreSQL streaming replica of a PostgreSQL DATABASE_URL")
+        return self
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:

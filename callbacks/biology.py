@@ -26,14 +26,13 @@ from data.models import Dataset
 from data.views.biology import biology_options
 from pages._shell import note_id, ready_id
 from server.cache import page_view
-from server.database import db_session
 
 PAGE = "biology"
 
 
 def _view(scope, departements, month_from, month_to, epci, commune):
     filters = read_filters(departements, month_from, month_to, epci, commune)
-    return page_view(PAGE, session=db_session(), scope=scope, filters=filters, options=biology_options())
+    return page_view(PAGE, scope=scope, filters=filters, options=biology_options())
 
 
 @callback(

@@ -28,7 +28,6 @@ from data.models import Dataset
 from data.views.coverage import coverage_options
 from pages._shell import note_id, ready_id
 from server.cache import page_view
-from server.database import db_session
 from server.health import geojson_url
 
 PAGE = "coverage"
@@ -42,7 +41,7 @@ def _view(scope, departements, month_from, month_to, epci, commune, threshold, e
     threshold, exclude, layers, sort = read_controls(PAGE, threshold, exclude, layers, sort)
     options = coverage_options(filters=filters, threshold=threshold, exclude_65_plus="65" in exclude, layers=layers,
                                sort=sort)
-    return page_view(PAGE, session=db_session(), scope=scope, filters=filters, options=options)
+    return page_view(PAGE, scope=scope, filters=filters, options=options)
 
 
 @callback(

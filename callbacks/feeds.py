@@ -18,13 +18,12 @@ from data.models import Dataset
 from data.views.feeds import feeds_options
 from pages._shell import ready_id
 from server.cache import page_view
-from server.database import db_session
 
 PAGE = "feeds"
 
 
 def _view(scope):
-    return page_view(PAGE, session=db_session(), scope=scope, filters=None, options=feeds_options())
+    return page_view(PAGE, scope=scope, filters=None, options=feeds_options())
 
 
 @callback(

@@ -30,7 +30,6 @@ from data.models import Dataset
 from data.views.mobile import current_options
 from pages._shell import note_id, ready_id
 from server.cache import page_view
-from server.database import db_session
 from server.health import geojson_url
 
 PAGE = "mobile"
@@ -41,7 +40,7 @@ SAMPLE = (["52"], *SAMPLE_FILTERS[1:])  # the vehicles tour 52
 
 def _view(scope, departements, month_from, month_to, epci, commune):
     filters = read_filters(departements, month_from, month_to, epci, commune)
-    return page_view(PAGE, session=db_session(), scope=scope, filters=filters, options=current_options())
+    return page_view(PAGE, scope=scope, filters=filters, options=current_options())
 
 
 @callback(

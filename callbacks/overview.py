@@ -25,7 +25,6 @@ from components.map_patch import map_state_id
 from components.maps import view_map_answer
 from pages._shell import ready_id
 from server.cache import page_view
-from server.database import db_session
 from server.health import geojson_url
 
 PAGE = "overview"
@@ -34,7 +33,7 @@ map_click_filters_commune(ids.OVERVIEW_MAP)
 
 def _view(scope, departements, month_from, month_to, epci, commune):
     filters = read_filters(departements, month_from, month_to, epci, commune)
-    return page_view(PAGE, session=db_session(), scope=scope, filters=filters, options=None)
+    return page_view(PAGE, scope=scope, filters=filters, options=None)
 
 
 @callback(

@@ -101,7 +101,7 @@ PLANNER_SAMPLE = (SAMPLE_PLAN, None, *SAMPLE_FILTERS, 2.5, ["65"])
 def _planner_view(scope, plan, scenario_id, departements, month_from, month_to, epci, commune, threshold, exclude):
     filters = read_filters(departements, month_from, month_to, epci, commune)
     options = _options(filters, threshold, exclude, plan_from_json(plan), scenario_id)
-    return page_view("planner", session=db_session(), scope=scope, filters=filters, options=options)
+    return page_view("planner", scope=scope, filters=filters, options=options)
 
 
 @callback(Output(ui.STATS, "children"), Output(ui.CHANGES, "children"), Output(ui.LINK, "children"),
@@ -164,7 +164,7 @@ def planner_suggest(n_clicks, count, objective, hosts, kind, amount, plan, scena
     amount = amount if (amount or 0) > 0 else 1
     options = suggest_options(planner=planner, kind=kind, amount=amount, count=count, objective=objective,
                               only_hosts="1" in (hosts or []))
-    s = page_view("planner-suggest", session=db_session(), scope=scope, filters=filters, options=options)
+    s = page_view("planner-suggest", scope=scope, filters=filters, options=options)
     if s.refused:
         return html.P(s.message, className="alert alert-secondary"), no_update
     if not s.exact:

@@ -25,7 +25,6 @@ from data.models import Dataset
 from data.views.programme import programme_options
 from pages._shell import note_id, ready_id
 from server.cache import page_view
-from server.database import db_session
 
 PAGE = "programme"
 SAMPLE = (*SAMPLE_FILTERS, "teleconsultation")
@@ -34,7 +33,7 @@ SAMPLE = (*SAMPLE_FILTERS, "teleconsultation")
 def _view(scope, departements, month_from, month_to, epci, commune, experiment):
     filters = read_filters(departements, month_from, month_to, epci, commune)
     (experiment,) = read_controls(PAGE, experiment)
-    return page_view(PAGE, session=db_session(), scope=scope, filters=filters, options=programme_options(experiment))
+    return page_view(PAGE, scope=scope, filters=filters, options=programme_options(experiment))
 
 
 @callback(

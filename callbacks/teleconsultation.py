@@ -29,7 +29,6 @@ from components.stat_card import stat_cards, stats_id
 from data.models import Dataset
 from pages._shell import note_id, ready_id
 from server.cache import page_view
-from server.database import db_session
 from server.health import geojson_url
 
 PAGE = "teleconsultation"
@@ -39,7 +38,7 @@ map_click_filters_commune(MAP)
 
 def _view(scope, departements, month_from, month_to, epci, commune):
     filters = read_filters(departements, month_from, month_to, epci, commune)
-    return page_view(PAGE, session=db_session(), scope=scope, filters=filters, options=None)
+    return page_view(PAGE, scope=scope, filters=filters, options=None)
 
 
 @callback(

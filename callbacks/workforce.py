@@ -29,7 +29,6 @@ from data.models import Dataset
 from data.views.workforce import workforce_options
 from pages._shell import note_id, ready_id
 from server.cache import page_view
-from server.database import db_session
 from server.health import geojson_url
 
 PAGE = "workforce"
@@ -41,7 +40,7 @@ SAMPLE = (*SAMPLE_FILTERS, "medecin_gp", "epci")
 def _view(scope, departements, month_from, month_to, epci, commune, profession, scale):
     filters = read_filters(departements, month_from, month_to, epci, commune)
     profession, scale = read_controls(PAGE, profession, scale)
-    return page_view(PAGE, session=db_session(), scope=scope, filters=filters,
+    return page_view(PAGE, scope=scope, filters=filters,
                      options=workforce_options(profession=profession, scale=scale))
 
 

@@ -213,10 +213,12 @@ def _store(source: FeedSource, received_at: datetime, store: Callable[[Session],
         session.rollback()
         log.warning("ingestion rolled back: %s", type(exc).__name__)
         return _error(503, "database_unavailable", UNAVAILABLE)
-    from server.cache import bump
+    from server.cache import bump_changes
 
-    for dataset in {d for endpoint in endpoints for d in (*endpoint.datasets, "feeds")}:
-        bump(dataset)
+    # after the commit: the months the events touched (every dataset of the endpoints, even if nothing was stored),
+    # and the feeds page as a whole (receipts, rejects)
+    touched = {d: result.touched.get(d, frozenset()) for endpoint in endpoints for d in endpoint.datasets}
+    bump_changes({**touched, "feeds": None})
     return result
 
 

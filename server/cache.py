@@ -1,9 +1,25 @@
-"""Query cache (Flask-Caching): keys carry the caller's access scope and each dataset's version."""
+"""Query cache (Flask-Caching): keys carry the caller's access scope and the versions of the data they read.
+
+Versions are kept per dataset and per (dataset, month):
+- `dataset-version:<d>` changes with every change of the dataset: a view that reads it as a whole (latest
+  states, trailing windows, all-time figures) carries it;
+- `dataset-version:<d>:base` changes when something not tied to months changes (a registry import, a rollup
+  rebuild, an indicator or a practitioner, a planner scenario);
+- `dataset-version:<d>:<YYYY-MM>` changes when an event of that month (its `day`) arrives or moves: a view that
+  declares the months it reads (`register_view(..., months=...)`) carries `base` and those months only, so
+  today's events do not invalidate a past year's figures.
+Every version a key needs is read in one `get_many`. Each version is `(timestamp, WAL position)`: the position of
+the primary right after the change was committed (None without a replica). A view computed on the replica is
+computed only once the replica has replayed the highest position its key's versions name (`view_session`), so a
+cached page never shows data older than its key claims.
+"""
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import TypeVar
 
 from data.access import AccessScope
@@ -12,37 +28,97 @@ from server.extensions import cache
 
 T = TypeVar("T")
 _VERSION_KEY = "dataset-version:{}"
+_BASE_KEY = "dataset-version:{}:base"
+_MONTH_KEY = "dataset-version:{}:{:%Y-%m}"
+# dataset → the months a change touched (None: not tied to months, the whole dataset)
+Changes = Mapping[str, Iterable[date] | None]
+# dataset → the months a view reads (None: the whole dataset)
+Dependencies = Mapping[str, Iterable[date] | None]
+
+
+def _stamp(value) -> tuple[int, int | None]:
+    if isinstance(value, tuple):
+        return int(value[0]), value[1]
+    return int(value or 0), None
 
 
 def dataset_version(dataset: str) -> int:
-    return int(cache.get(_VERSION_KEY.format(dataset)) or 0)
+    return _stamp(cache.get(_VERSION_KEY.format(dataset)))[0]
 
 
-def bump(dataset: str) -> None:
-    """Invalidate everything cached for a dataset (called by ingestion when it changes data).
+def bump_changes(changes: Changes) -> None:
+    """Invalidate what the changes touched (called after the change is committed).
 
-    The version is a fresh timestamp that never expires, so concurrent bumps from several
-    workers cannot cancel each other out.
-    """
-    cache.set(_VERSION_KEY.format(dataset), time.time_ns(), timeout=0)
+    The version is a fresh timestamp that never expires, so concurrent bumps from several workers cannot cancel
+    each other out; it carries the primary's WAL position after the commit, for views read on the replica."""
+    from server.database import primary_lsn
+
+    if not changes:
+        return
+    stamp = (time.time_ns(), primary_lsn())
+    mapping = {}
+    for dataset, months in changes.items():
+        mapping[_VERSION_KEY.format(dataset)] = stamp
+        if months is None:
+            mapping[_BASE_KEY.format(dataset)] = stamp
+        else:
+            mapping.update({_MONTH_KEY.format(dataset, m): stamp for m in months})
+    cache.set_many(mapping, timeout=0)
+
+
+def bump(dataset: str, months: Iterable[date] | None = None) -> None:
+    """Invalidate a dataset (months None) or the given months of it."""
+    bump_changes({dataset: months})
+
+
+@dataclass(frozen=True)
+class Versions:
+    text: str  # what the key carries
+    lsn: int | None  # the highest WAL position among them; None when one of them has none (or was never set)
+
+
+def _keys(dependencies: Dependencies) -> list[str]:
+    keys: list[str] = []
+    for dataset in sorted(dependencies):
+        months = dependencies[dataset]
+        if months is None:
+            keys.append(_VERSION_KEY.format(dataset))
+        else:
+            keys.append(_BASE_KEY.format(dataset))
+            keys += [_MONTH_KEY.format(dataset, m) for m in sorted(set(months))]
+    return keys
+
+
+def read_versions(dependencies: Dependencies | Iterable[str]) -> Versions:
+    """Every version the dependencies need, in one round trip (`get_many`)."""
+    if not isinstance(dependencies, Mapping):
+        dependencies = dict.fromkeys(dependencies)
+    keys = _keys(dependencies)
+    stamps = [_stamp(v) for v in (cache.get_many(*keys) if keys else [])]
+    lsns = [lsn for _, lsn in stamps]
+    return Versions(",".join(f"{k.removeprefix('dataset-version:')}={ns}" for k, (ns, _) in zip(keys, stamps,
+                                                                                             strict=True)),
+                    None if None in lsns or not lsns else max(lsns))
 
 
 def dataset_versions(datasets: Iterable[str]) -> str:
-    """Every dataset's version in one round trip (`get_many`)."""
-    names = sorted(set(datasets))
-    values = cache.get_many(*[_VERSION_KEY.format(d) for d in names]) if names else []
-    return ",".join(f"{d}={int(v or 0)}" for d, v in zip(names, values, strict=True))
+    """Every dataset's whole version in one round trip (`get_many`)."""
+    return read_versions(datasets).text
 
 
-def cache_key(namespace: str, scope: AccessScope, params: tuple, datasets: Iterable[str]) -> str:
-    raw = f"{namespace}|{scope.cache_key}|{dataset_versions(datasets)}|{params!r}"
+def _key(namespace: str, scope: AccessScope, params: tuple, versions: Versions) -> str:
+    raw = f"{namespace}|{scope.cache_key}|{versions.text}|{params!r}"
     return "q:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def cached(namespace: str, *, scope: AccessScope, params: tuple, datasets: Iterable[str],
+def cache_key(namespace: str, scope: AccessScope, params: tuple, datasets: Dependencies | Iterable[str]) -> str:
+    return _key(namespace, scope, params, read_versions(datasets))
+
+
+def cached(namespace: str, *, scope: AccessScope, params: tuple, datasets: Dependencies | Iterable[str],
            compute: Callable[[], T]) -> T:
-    """The value for (namespace, scope, params), computed once per dataset version."""
-    key = cache_key(namespace, scope, params, tuple(datasets))
+    """The value for (namespace, scope, params), computed once per version of what it reads."""
+    key = cache_key(namespace, scope, params, datasets)
     hit = cache.get(key)
     if hit is not None:
         return hit
@@ -51,9 +127,21 @@ def cached(namespace: str, *, scope: AccessScope, params: tuple, datasets: Itera
     return value
 
 
-def page_view(name: str, *, session, scope: AccessScope, filters, options):
-    """A page's view for the caller, cached once per (view, scope, filters, options, dataset versions):
-    the page's callback and its exports read the same entry, in two cache round trips."""
+def page_view(name: str, *, scope: AccessScope, filters, options, session=None):
+    """A page's view for the caller, cached once per (view, scope, filters, options, versions of what it reads):
+    the page's callback and its exports read the same entry, in two cache round trips. Computed on the replica
+    when one is configured (`session` given: on that session)."""
+    from server.database import replica_session
+
     spec = VIEWS[name]
-    return cached(f"view.{name}", scope=scope, params=(filters, options), datasets=spec.datasets,
-                  compute=lambda: spec.compute(session, scope=scope, filters=filters, options=options))
+    versions = read_versions(spec.dependencies(filters, options))
+    key = _key(f"view.{name}", scope, (filters, options), versions)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    from server.database import db_session
+
+    where = session if session is not None else (replica_session() or db_session())
+    value = spec.compute(where, scope=scope, filters=filters, options=options)
+    cache.set(key, value)
+    return value

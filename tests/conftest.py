@@ -5,6 +5,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 from flask.testing import FlaskClient
@@ -117,3 +118,36 @@ class Auth:
 @pytest.fixture()
 def auth(client) -> Auth:
     return Auth(client)
+
+
+@pytest.fixture(scope="session")
+def streaming_replica():
+    """Its own small PostgreSQL primary (wal_level=replica) on a free port of 5441–5449 with a database `emeuse`,
+    and a streaming replica of it made by `pg_basebackup -R` on another, both torn down after the session
+    (bench/replica.py; never a copy of a shared server). Skipped without PostgreSQL 15's server binaries, fatal
+    in CI."""
+    from bench import replica
+
+    if not replica.available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL server binaries are required in CI ({replica.PG_BIN}: "
+                        "apt-get install postgresql-15)")
+        pytest.skip(f"PostgreSQL server binaries not installed ({replica.PG_BIN})")
+    primary_port = replica.free_port()
+    replica_port = replica.free_port(exclude=(primary_port,))
+    clusters = []
+    try:
+        primary = replica.init_primary(replica.new_dir("emeuse-primary-"), primary_port)
+        clusters.append(primary)
+        admin = create_engine(primary.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text('CREATE DATABASE "emeuse"'))
+        standby = replica.start_replica(primary.url("emeuse"), replica.new_dir("emeuse-replica-"), replica_port)
+        clusters.append(standby)
+        replica.wait_until_streaming(admin)
+        admin.dispose()
+        yield SimpleNamespace(primary=primary, replica=standby, primary_url=primary.url("emeuse"),
+                              replica_url=standby.url("emeuse"))
+    finally:
+        for cluster in reversed(clusters):
+            cluster.remove()

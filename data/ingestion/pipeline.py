@@ -13,8 +13,8 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -113,6 +113,8 @@ class IngestResult:
     duplicates: int
     rejected: int
     items: list[dict]
+    # dataset → the months (of the events' `day`) whose data changed; None: the dataset as a whole changed
+    touched: dict[str, frozenset[date] | None] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"accepted": self.accepted, "updated": self.updated, "duplicates": self.duplicates,
@@ -198,12 +200,36 @@ def ingest(session: Session, *, source: FeedSource, endpoint: Endpoint, items: l
     counts = defaultdict(int)
     for r in results:
         counts[r["status"]] += 1
+    touched = _touched(endpoint, [r for r in rows if r["source_event_id"] in inserted], changed)
     inserts.upsert_add(session, FeedHourly, ["source_id", "hour"], [{
         "source_id": source.id, "hour": _hour(received_at), "accepted": counts["accepted"],
         "updated": counts["updated"], "duplicates": counts["duplicate"], "rejected": counts["rejected"]}])
     source.last_seen_at = received_at
     return IngestResult(accepted=counts["accepted"], updated=counts["updated"], duplicates=counts["duplicate"],
-                        rejected=counts["rejected"], items=results)
+                        rejected=counts["rejected"], items=results, touched=touched)
+
+
+def _touched(endpoint: Endpoint, inserted: list[dict], changed: list[tuple[dict, dict]]) -> dict:
+    """What the request changed, per dataset of the endpoint: the months of the days of the events inserted and of
+    both days of each correction (an event moved from March to April changes both months); events without a day
+    (a practitioner, an indicator value) change their datasets as a whole."""
+    if endpoint.model in (HealthProfessional, ProgrammeIndicatorValue):
+        return dict.fromkeys(endpoint.datasets)
+    days = [r["day"] for r in inserted] + [row["day"] for pair in changed for row in pair]
+    months = frozenset(d.replace(day=1) for d in days)
+    return dict.fromkeys(endpoint.datasets, months)
+
+
+def merge_touched(results: list[IngestResult]) -> dict[str, frozenset[date] | None]:
+    """The union of several requests' changes (a dataset changed as a whole by one of them stays whole)."""
+    out: dict[str, frozenset[date] | None] = {}
+    for result in results:
+        for dataset, months in result.touched.items():
+            if dataset in out and (out[dataset] is None or months is None):
+                out[dataset] = None
+            else:
+                out[dataset] = (out.get(dataset) or frozenset()) | months
+    return out
 
 
 def ingest_fhir(session: Session, *, source: FeedSource, entries: list[fhir.Mapped],
@@ -232,4 +258,4 @@ def ingest_fhir(session: Session, *, source: FeedSource, entries: list[fhir.Mapp
     return IngestResult(
         accepted=sum(r.accepted for r in results), updated=sum(r.updated for r in results),
         duplicates=sum(r.duplicates for r in results), rejected=sum(r.rejected for r in results) + refused_early,
-        items=[r for _, r in sorted(items, key=lambda p: p[0])])
+        items=[r for _, r in sorted(items, key=lambda p: p[0])], touched=merge_touched(results))

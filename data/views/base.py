@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, is_dataclass, replace
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any
 
@@ -361,6 +362,30 @@ class ViewSpec:
     compute: Callable[..., Any] = field(compare=False)
     options: Callable[[Mapping[str, str], Filters], Any] = field(compare=False)  # URL args → options
     roles: tuple[str, ...] | None = None
+    # filters → the months the view reads of some of its datasets (server/cache.py versions them per month);
+    # a dataset it does not name here is read as a whole (latest states, trailing windows, all-time figures)
+    months: Callable[[Filters], Mapping[str, tuple[date, ...]]] | None = field(default=None, compare=False)
+
+    def dependencies(self, filters: Filters | None, options=None) -> dict[str, tuple[date, ...] | None]:
+        """dataset → the months of it the view reads for these filters (None: all of it)."""
+        deps: dict[str, tuple[date, ...] | None] = dict.fromkeys(self.datasets)
+        if self.months is not None and filters is not None:
+            deps.update({d: tuple(m) for d, m in self.months(filters).items() if d in deps})
+        return deps
+
+
+def months_between(start: date, end: date) -> tuple[date, ...]:
+    """The first days of the months from `start`'s to `end`'s, both included."""
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return tuple(months)
+
+
+def period_months(filters: Filters, *, before_days: int = 0) -> tuple[date, ...]:
+    """The months of the filters' period, starting `before_days` earlier (a baseline read before the period)."""
+    return months_between(filters.period.start - timedelta(days=before_days), filters.period.end)
 
 
 @dataclass(frozen=True)
@@ -379,8 +404,13 @@ FINISHERS: list[Callable[..., Any]] = []
 
 def register_view(name: str, *, dataset: str | None, datasets: tuple[str, ...],
                   options: Callable[[Mapping[str, str], Filters], Any], tables: Mapping[str, str] = (),
-                  roles: tuple[str, ...] | None = None):
-    """Register `compute(session, *, scope, filters, options)` as the view of a page, with its exports."""
+                  roles: tuple[str, ...] | None = None,
+                  months: Callable[[Filters], Mapping[str, tuple[date, ...]]] | None = None):
+    """Register `compute(session, *, scope, filters, options)` as the view of a page, with its exports.
+
+    `months(filters)` names, for datasets the view reads only within some months, those months: its cache entry
+    then survives changes of other months (declare it only when every figure of the view, provenance included,
+    reads nothing else of that dataset)."""
 
     def decorate(func_):
         @wraps(func_)
@@ -390,7 +420,7 @@ def register_view(name: str, *, dataset: str | None, datasets: tuple[str, ...],
                 view = finish(session, view, spec=VIEWS[name], scope=scope, filters=filters)
             return view
 
-        VIEWS[name] = ViewSpec(name, dataset, datasets, compute, options, roles)
+        VIEWS[name] = ViewSpec(name, dataset, datasets, compute, options, roles, months)
         for key, title in dict(tables).items():
             EXPORTS[key] = ExportSpec(key, title, name)
         return compute

@@ -115,22 +115,30 @@ def _sources(session: Session, kinds: tuple[str, ...], departements: tuple[str, 
     return out
 
 
-def _site_last_day(session: Session, rollup, departements: tuple[str, ...], end: date | None):
+def _site_last_day(session: Session, rollup, departements: tuple[str, ...], end: date | None, since: date | None):
     stmt = (select(func.max(rollup.day)).join(Site, Site.id == rollup.site_id)
             .join(Commune, Commune.insee == Site.commune_insee).where(Commune.departement_code.in_(departements)))
-    return session.scalar(stmt.where(rollup.day <= end) if end else stmt)
+    return session.scalar(_within(stmt, rollup.day, end, since))
 
 
-def _last_day(session: Session, kind: str, departements: tuple[str, ...], end: date | None) -> date | None:
-    """The last day with data of a feed in the départements, up to the period's end (rollups, one MAX each)."""
+def _within(stmt, day, end: date | None, since: date | None):
+    if end is not None:
+        stmt = stmt.where(day <= end)
+    return stmt.where(day >= since) if since is not None else stmt
+
+
+def _last_day(session: Session, kind: str, departements: tuple[str, ...], end: date | None,
+              since: date | None = None) -> date | None:
+    """The last day with data of a feed in the départements, up to the period's end (rollups, one MAX each), and
+    from `since` on when the view reads the feed only from then (its cache entry is versioned by those months)."""
     if kind == "teleconsultation":
-        return _site_last_day(session, TeleconsultationDaily, departements, end)
+        return _site_last_day(session, TeleconsultationDaily, departements, end, since)
     if kind == "biology":
-        return _site_last_day(session, BiologyDaily, departements, end)
+        return _site_last_day(session, BiologyDaily, departements, end, since)
     if kind == "mobile":
         stmt = (select(func.max(MobileDaily.day)).join(Commune, Commune.insee == MobileDaily.commune_insee)
                 .where(Commune.departement_code.in_(departements), MobileDaily.status == "completed"))
-        return session.scalar(stmt.where(MobileDaily.day <= end) if end else stmt)
+        return session.scalar(_within(stmt, MobileDaily.day, end, since))
     if kind == "workforce":  # a registry extract: the day it was last received
         last = session.scalar(select(func.max(HealthProfessional.received_at)))
         return last.date() if isinstance(last, datetime) else last
@@ -141,15 +149,16 @@ def _last_day(session: Session, kind: str, departements: tuple[str, ...], end: d
 
 
 def provenance(session: Session, *, scope: AccessScope, filters: Filters | None, level: Level,
-               kinds: tuple[str, ...], note: str | None = None) -> Provenance:
-    """The provenance of figures at `level` drawing on the feeds `kinds`, for the caller's territory."""
+               kinds: tuple[str, ...], note: str | None = None, since: dict[str, date] | None = None) -> Provenance:
+    """The provenance of figures at `level` drawing on the feeds `kinds`, for the caller's territory (`since`: the
+    first day each feed is read from, for views that read some feeds within months only)."""
     summary = level == Level.SUMMARY
     departements = scope.restrict(filters.departements if filters is not None else None)
     end = filters.period.end if filters is not None else None
     names = _sources(session, kinds, departements)
     feeds = tuple(FeedOrigin(k, KIND_LABELS.get(k, k), len(names[k]),
                              () if summary or scope.level(k) != Level.DETAIL else tuple(names[k]),
-                             _last_day(session, k, departements, end)) for k in kinds)
+                             _last_day(session, k, departements, end, (since or {}).get(k))) for k in kinds)
     if filters is None:
         period = "48 dernières heures (7 jours pour les refus)"
     else:
@@ -219,8 +228,9 @@ def with_provenance(session: Session, view, *, spec, scope: AccessScope, filters
         else:
             detail = detail_for(scope, filters, spec.dataset)
     level = detail.level if detail is not None else scope.level(spec.dataset) if spec.dataset else Level.DETAIL
+    since = {d: min(months) for d, months in spec.dependencies(filters).items() if months}
     base = provenance(session, scope=scope, filters=filters, level=Level(level), kinds=_kinds(spec.datasets),
-                      note=detail.note if detail is not None else None)
+                      note=detail.note if detail is not None else None, since=since)
     return _attach_fields(view, base, MAP_KEYS.get(spec.name))
 
 

@@ -14,6 +14,7 @@ from data.formatting import fmt_number, plural
 from data.models import Dataset
 from data.queries import teleconsultation as q
 from data.queries.common import numeric
+from data.queries.completeness import BASELINE_DAYS
 from data.secrecy import published_rate
 from data.views.base import (
     SECRET_NOTE,
@@ -30,6 +31,7 @@ from data.views.base import (
     focus,
     labelled,
     map_context,
+    period_months,
     register_view,
     stat,
     territory_bounds,
@@ -88,8 +90,14 @@ def options_from_args(_args: Mapping[str, str], _filters: Filters) -> None:
     return None
 
 
+def _months(filters: Filters) -> dict[str, tuple]:
+    """Every figure reads sessions of the period only, and « données incomplètes » the 4 weeks before its last
+    7 days (a silent site's usual volume): the page's cache entry is versioned by those months."""
+    return {Dataset.TELECONSULTATION.value: period_months(filters, before_days=BASELINE_DAYS)}
+
+
 @register_view(NAME, dataset=Dataset.TELECONSULTATION.value, datasets=(Dataset.TELECONSULTATION.value,),
-               options=options_from_args,
+               options=options_from_args, months=_months,
                tables={WEEKLY_TABLE: "Téléconsultations par semaine", SITES_TABLE: "Activité par site"})
 def teleconsultation_view(session: Session, *, scope: AccessScope, filters: Filters,
                           options: None = None) -> TeleconsultationView:
