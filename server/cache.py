@@ -30,6 +30,9 @@ T = TypeVar("T")
 _VERSION_KEY = "dataset-version:{}"
 _BASE_KEY = "dataset-version:{}:base"
 _MONTH_KEY = "dataset-version:{}:{:%Y-%m}"
+# The primary's WAL position when this cache first served a view with a replica: a version never set since then
+# stands for no change since, so for data at or below that position.
+_EPOCH_KEY = "dataset-version-epoch"
 # dataset → the months a change touched (None: not tied to months, the whole dataset)
 Changes = Mapping[str, Iterable[date] | None]
 # dataset → the months a view reads (None: the whole dataset)
@@ -74,7 +77,8 @@ def bump(dataset: str, months: Iterable[date] | None = None) -> None:
 @dataclass(frozen=True)
 class Versions:
     text: str  # what the key carries
-    lsn: int | None  # the highest WAL position among them; None when one of them has none (or was never set)
+    lsn: int | None  # the highest WAL position they name; None: unknown (a version set without one, or no epoch)
+    epoch: bool = True  # False: the cache has no epoch yet (first view with a replica, or the cache was emptied)
 
 
 def _keys(dependencies: Dependencies) -> list[str]:
@@ -90,15 +94,16 @@ def _keys(dependencies: Dependencies) -> list[str]:
 
 
 def read_versions(dependencies: Dependencies | Iterable[str]) -> Versions:
-    """Every version the dependencies need, in one round trip (`get_many`)."""
+    """Every version the dependencies need, and the epoch, in one round trip (`get_many`)."""
     if not isinstance(dependencies, Mapping):
         dependencies = dict.fromkeys(dependencies)
     keys = _keys(dependencies)
-    stamps = [_stamp(v) for v in (cache.get_many(*keys) if keys else [])]
-    lsns = [lsn for _, lsn in stamps]
-    return Versions(",".join(f"{k.removeprefix('dataset-version:')}={ns}" for k, (ns, _) in zip(keys, stamps,
-                                                                                             strict=True)),
-                    None if None in lsns or not lsns else max(lsns))
+    *values, epoch = cache.get_many(*keys, _EPOCH_KEY)
+    stamps = [_stamp(v) for v in values]
+    epoch_lsn = _stamp(epoch)[1] if epoch is not None else None
+    lsns = [lsn if v is not None else epoch_lsn for v, (_, lsn) in zip(values, stamps, strict=True)]
+    text = ",".join(f"{k.removeprefix('dataset-version:')}={ns}" for k, (ns, _) in zip(keys, stamps, strict=True))
+    return Versions(text, None if None in lsns else max(lsns, default=epoch_lsn), epoch is not None)
 
 
 def dataset_versions(datasets: Iterable[str]) -> str:
@@ -130,8 +135,8 @@ def cached(namespace: str, *, scope: AccessScope, params: tuple, datasets: Depen
 def page_view(name: str, *, scope: AccessScope, filters, options, session=None):
     """A page's view for the caller, cached once per (view, scope, filters, options, versions of what it reads):
     the page's callback and its exports read the same entry, in two cache round trips. Computed on the replica
-    when one is configured (`session` given: on that session)."""
-    from server.database import replica_session
+    once it has replayed what the key's versions claim, else on the primary (`session` given: on that session)."""
+    from server.database import view_session
 
     spec = VIEWS[name]
     versions = read_versions(spec.dependencies(filters, options))
@@ -139,9 +144,19 @@ def page_view(name: str, *, scope: AccessScope, filters, options, session=None):
     hit = cache.get(key)
     if hit is not None:
         return hit
-    from server.database import db_session
-
-    where = session if session is not None else (replica_session() or db_session())
+    where = session if session is not None else view_session(_required_lsn(versions))
     value = spec.compute(where, scope=scope, filters=filters, options=options)
     cache.set(key, value)
     return value
+
+
+def _required_lsn(versions: Versions) -> int | None:
+    """The WAL position the replica must have replayed to compute a view under these versions (with a replica)."""
+    from server.database import has_replica, primary_lsn
+
+    if versions.lsn is not None or not has_replica():
+        return versions.lsn
+    lsn = primary_lsn()  # unknown: what the primary has now (≥ every change committed so far)
+    if not versions.epoch:
+        cache.add(_EPOCH_KEY, (time.time_ns(), lsn), timeout=0)
+    return lsn

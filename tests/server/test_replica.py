@@ -14,7 +14,7 @@ from data import admin, demo
 from data.access import AccessScope, full_scope
 from data.db import make_engine, make_session_factory, session_scope, upgrade
 from data.filters import Filters, add_months
-from server.cache import page_view
+from server.cache import bump, page_view
 
 TERRITORY = ("52", "54", "55")
 PARIS = ZoneInfo("Europe/Paris")
@@ -92,10 +92,11 @@ def _scope(role: str):
 def test_views_are_read_on_the_replica_and_writes_go_to_the_primary(replicated, streaming_replica, replay):
     app, _ = replicated
     with app.test_request_context():
-        from server.database import db_session, view_session
+        from server.database import db_session, primary_lsn, view_session
 
+        bump("teleconsultation")  # as an ingestion does: the version records the primary's WAL position
         assert _server(db_session()) == (streaming_replica.primary.port, False)
-        assert _server(view_session(None)) == (streaming_replica.replica.port, True)
+        assert _server(view_session(primary_lsn())) == (streaming_replica.replica.port, True)
         before = _completed(page_view("teleconsultation", scope=_scope("admin"), filters=_filters(), options=None))
     # replay paused: a completed session written behind the cache's back (no version bump) reaches the primary
     # only; a view asked under a new key (claiming nothing newer) is computed on the replica, without it
