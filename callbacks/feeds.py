@@ -15,9 +15,10 @@ from components.live import interval_id, stamp_id
 from components.panel import data_id, graph_id, view_table
 from components.stat_card import stat_cards, stats_id
 from data.models import Dataset
-from data.views.feeds import feeds_options
+from data.views.feeds import feeds_options, replication_view
 from pages._shell import ready_id
 from server.cache import page_view
+from server.database import db_session, replica_session
 
 PAGE = "feeds"
 
@@ -28,11 +29,14 @@ def _view(scope):
 
 @callback(
     Output(stats_id(PAGE), "children"), Output(stamp_id(PAGE), "children"), Output(ready_id(PAGE), "data"),
+    Output(ids.FEEDS_REPLICA, "children"),
     Input(interval_id(PAGE), "n_intervals"),
 )
 @guarded(dataset=Dataset.FEEDS.value, sample_args=(0,), has_data=lambda result: result[0] is not None)
 def feeds_cards(_tick, *, scope):
-    return stat_cards(_view(scope).stats), updated_at(), view_ready()
+    replica = replication_view(db_session(), replica_session())  # measured at each tick, never cached
+    return (stat_cards(_view(scope).stats), updated_at(), view_ready(),
+            html.Span(replica.text, className="text-danger" if replica.late else None) if replica else None)
 
 
 @callback(

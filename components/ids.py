@@ -69,6 +69,7 @@ REPORTS_MESSAGE = "reports-message"
 REPORTS_STATE = "reports-state"  # the subscription in words
 REPORTS_LIST = "reports-list"
 
+FEEDS_REPLICA = "feeds-replica"  # the read replica's lag (only with DATABASE_READ_URL)
 FEEDS_COMPLETENESS = "feeds-completeness"  # the /flux section: reports expected, received, on time
 FEEDS_COMPLETENESS_WINDOW = "feeds-completeness-window"
 FEEDS_COMPLETENESS_CARDS = "feeds-completeness-cards"  # filled with the section's tables, after the page's cards

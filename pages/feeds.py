@@ -20,6 +20,7 @@ dash.register_page(__name__, path="/flux", name="Flux", title="Santé des flux �
 def _body(_filters) -> html.Div:
     return html.Div([
         stats_slot(PAGE),
+        html.P(id=ids.FEEDS_REPLICA, className="small text-muted", **{"aria-live": "polite"}),
         dbc.Row([
             panel(f"{PAGE}-sources", "Sources", graph=False,
                   help_text="Une source est « silencieuse » si elle n'a rien envoyé depuis 24 heures."),

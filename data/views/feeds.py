@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from data.access import AccessScope
 from data.filters import Filters
-from data.formatting import paris_naive
+from data.formatting import fmt_number, paris_naive, plural
 from data.models import Dataset, Level
 from data.queries import feeds as q
 from data.queries.common import protect_table
+from data.replication import replication_lag
 from data.users import utcnow
 from data.views.base import Stat, TableView, labelled, register_view, shown_count, shown_counted, stat
 from data.views.completeness import TABLES as COMPLETENESS_TABLES
@@ -143,3 +145,48 @@ def _sources_per_kind(sources: pd.DataFrame, count) -> pd.DataFrame:
     for c in ("sources", "silent", "events_last_hour", "rejected_24h"):
         grouped[c] = grouped[c].map(lambda v: count(int(v)))
     return labelled(grouped, SUMMARY_SOURCE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class ReplicationView:
+    """The read replica's lag behind the primary, in words (shown on /flux when DATABASE_READ_URL is set)."""
+
+    text: str
+    lag_bytes: int | None
+    lag_seconds: float | None
+    late: bool  # behind by more than LATE_SECONDS, or not a replica, or unreachable
+
+
+LATE_SECONDS = 5.0
+
+
+def _size(n: int) -> str:
+    for unit, size in (("Go", 1 << 30), ("Mo", 1 << 20), ("ko", 1 << 10)):
+        if n >= size:
+            return f"{fmt_number(n / size, 1)} {unit}"
+    return plural(n, "octet")
+
+
+def replication_view(primary: Session, replica: Session | None) -> ReplicationView | None:
+    """Measured now (never cached): WAL not yet replayed by the replica, and for how long; None without a replica.
+    The page's views are computed on the replica only once it has replayed what their cache key claims."""
+    if replica is None:
+        return None
+    try:
+        lag = replication_lag(primary, replica)
+    except (OperationalError, DBAPIError):  # a replica down is a state to show, not a page error
+        replica.rollback()
+        return ReplicationView("Réplique de lecture injoignable : les pages sont calculées sur la base principale.",
+                               None, None, True)
+    if lag is None:
+        return None
+    if not lag.in_recovery:
+        return ReplicationView("La base de lecture n'est pas une réplique en cours de réplication (promue ?) : les "
+                               "pages sont calculées sur la base principale.", None, None, True)
+    if lag.bytes == 0:
+        return ReplicationView("Réplique de lecture à jour (retard : 0 octet, 0 s).", 0, 0.0, False)
+    late = lag.seconds > LATE_SECONDS
+    return ReplicationView(
+        f"Réplique de lecture : retard de {_size(lag.bytes)} de journal (WAL) non rejoué, "
+        f"{fmt_number(lag.seconds, 1)} s" + (" — les pages attendent la réplique ou lisent la base principale."
+                                             if late else "."), lag.bytes, lag.seconds, late)

@@ -59,7 +59,7 @@ def update_programme(*args):
 
 
 def update_feeds(tick):
-    stats, stamp, _ = feeds_cards(tick)
+    stats, stamp, _, _replica = feeds_cards(tick)
     return (stats, *feeds_figures(READY), stamp)
 
 
@@ -220,3 +220,9 @@ def test_feeds_completeness_section_names_sources_at_detail_only(as_user):
     assert "réservé au niveau « détail »" in text(items) and "Haute-Marne" in text(per_dep)
     with as_user(USAGERS), pytest.raises(PreventUpdate):
         feeds_figures(READY)
+
+
+def test_feeds_says_nothing_of_a_replica_without_one(as_user):
+    """The replication line of /flux is shown only with DATABASE_READ_URL (tests/server/test_replica.py)."""
+    with as_user("admin@demo.e-meuse-sante.fr"):
+        assert feeds_cards(0)[3] is None

@@ -3,6 +3,7 @@ primary, a cached page never claims a version its data does not have, and /flux 
 from __future__ import annotations
 
 import re
+import time as pytime
 import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -141,3 +142,40 @@ def test_a_lagging_replica_never_serves_an_old_figure_under_a_new_version(replic
     replay("pg_wal_replay_resume")
     with app.test_request_context():  # the entry stored under the new key is the right one
         assert _completed(page_view("teleconsultation", scope=scope, filters=_filters(), options=None)) == during
+
+
+def _feeds_line(app) -> str:
+    from flask_login import login_user
+
+    from callbacks.feeds import feeds_cards
+    from data.users import get_by_email
+    from server.auth import LoginUser
+    from server.database import db_session
+
+    with app.test_request_context("/_dash-update-component", method="POST"):
+        login_user(LoginUser(get_by_email(db_session(), email="admin@demo.e-meuse-sante.fr")))
+        line = feeds_cards(0)[3]
+    return line.children
+
+
+def _caught_up_line(app) -> str:
+    """The line once the replica has replayed everything (background WAL — autovacuum, checkpoints — may keep it
+    a few bytes behind for a moment)."""
+    for _ in range(200):
+        line = _feeds_line(app)
+        if "à jour" in line:
+            return line
+        pytime.sleep(0.05)
+    return line
+
+
+def test_flux_shows_the_replication_lag(replicated, replay):
+    app, key = replicated
+    assert _caught_up_line(app) == "Réplique de lecture à jour (retard : 0 octet, 0 s)."
+    replay("pg_wal_replay_pause")
+    _session(app.test_client(), key)
+    behind = _feeds_line(app)
+    assert re.fullmatch(r"Réplique de lecture : retard de \d[\d\u202f,]* (octets|ko|Mo) de journal \(WAL\) non "
+                        r"rejoué, \d+,\d s[.—].*", behind), behind
+    replay("pg_wal_replay_resume")
+    assert _caught_up_line(app) == "Réplique de lecture à jour (retard : 0 octet, 0 s)."
