@@ -17,7 +17,7 @@ from data import reports
 from data.filters import parse_month
 from data.formatting import de, fmt_month
 from data.report_content import page_choices
-from server.database import db_session
+from server.database import db_session, reader
 
 SAMPLE = (None, None, None, ALL, [], None)
 
@@ -61,8 +61,10 @@ def reports_actions(_save, _stop, _generate, mode, pages, month, *, scope):
             if chosen is None:
                 raise ValueError("mois inconnu")
             settings = current_app.config["EMEUSE_SETTINGS"]
+            app = current_app._get_current_object()
             report = reports.generate_now(session, scope=scope, actor=actor, month=chosen, ip=ip,
-                                          territory=settings.departements, base_url=settings.public_base_url)
+                                          territory=settings.departements, base_url=settings.public_base_url,
+                                          read=lambda: reader(app))
             if report is not None and report.status == reports.READY:
                 reply = message(f"Rapport {de(fmt_month(chosen))} prêt.")
             else:

@@ -9,6 +9,8 @@ any); what a report shows is decided by the page views for its recipient's scope
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -31,6 +33,7 @@ STATUS_WORDS = {PENDING: "en attente", RENDERING: "en cours", READY: "prêt", FA
 STALE_CLAIM = timedelta(minutes=30)  # a claim older than this belongs to a worker that died: taken over
 MAX_ATTEMPTS = 5  # a report failing this often waits for an administrator (or « Générer maintenant »)
 WORKER_ACTOR = "worker"
+Reader = Callable[[], AbstractContextManager[Session]]  # opens the session a report's content is read on
 MIME = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
@@ -185,8 +188,11 @@ def _version(session: Session) -> str:
 
 
 def render_report(session: Session, *, report_id: int, territory: tuple[str, ...], now: datetime,
-                  base_url: str = "") -> GeneratedReport:
-    """Render a claimed report for its recipient's current scope, store it (ready or failed), queue its mail."""
+                  base_url: str = "", read: Reader | None = None) -> GeneratedReport:
+    """Render a claimed report for its recipient's current scope, store it (ready or failed), queue its mail.
+
+    `read()` opens the session its content is read on (server/database.py `reader`: the replica once it has
+    replayed what the primary had committed at the start); without it, `session`."""
     from data.report_render import render
 
     report = session.get(GeneratedReport, report_id)
@@ -194,8 +200,9 @@ def render_report(session: Session, *, report_id: int, territory: tuple[str, ...
     user = session.get(User, sub.user_id)
     try:
         scope = scope_for_user(session, user, territory=territory)
-        content = compose(session, scope=scope, user=user, month=report.month, pages=sub.pages,
-                          territory=territory, now=now, version=_version(session), base_url=base_url)
+        with read() if read is not None else nullcontext(session) as reading:
+            content = compose(reading, scope=scope, user=user, month=report.month, pages=sub.pages,
+                              territory=territory, now=now, version=_version(session), base_url=base_url)
         pdf, xlsx = render(content)
     except Exception as exc:  # stored on the row and retried by the next cycle; never lost silently
         session.rollback()
@@ -233,14 +240,14 @@ def mail_report(session: Session, *, report: GeneratedReport, user: User) -> boo
 
 
 def generate(session: Session, *, subscription_id: int, month: date, territory: tuple[str, ...], now: datetime,
-             base_url: str = "", asked: bool = False) -> GeneratedReport | None:
+             base_url: str = "", asked: bool = False, read: Reader | None = None) -> GeneratedReport | None:
     """Claim then render the (subscription, month) report; the existing row when someone else owns it."""
     until = report_filters(month, today=_today(month, now), territory=territory).period.end
     report_id = claim(session, subscription_id=subscription_id, month=month, until=until, now=now, asked=asked)
     if report_id is None:
         return session.scalar(select(GeneratedReport).where(GeneratedReport.subscription_id == subscription_id,
                                                             GeneratedReport.month == month_start(month)))
-    return render_report(session, report_id=report_id, territory=territory, now=now, base_url=base_url)
+    return render_report(session, report_id=report_id, territory=territory, now=now, base_url=base_url, read=read)
 
 
 def _today(month: date, now: datetime) -> date:
@@ -248,7 +255,8 @@ def _today(month: date, now: datetime) -> date:
 
 
 def generate_now(session: Session, *, scope: AccessScope, actor: str, month: date, territory: tuple[str, ...],
-                 now: datetime | None = None, ip: str | None = None, base_url: str = "") -> GeneratedReport | None:
+                 now: datetime | None = None, ip: str | None = None, base_url: str = "",
+                 read: Reader | None = None) -> GeneratedReport | None:
     """« Générer maintenant »: the caller's report for the previous or the current month (their subscription
     is created with every page they may see if they have none); audited."""
     now = now or utcnow()
@@ -262,10 +270,11 @@ def generate_now(session: Session, *, scope: AccessScope, actor: str, month: dat
                  target=f"subscription {sub.id}", ip=ip, detail={"month": f"{month:%Y-%m}"})
     session.commit()
     return generate(session, subscription_id=sub.id, month=month, territory=territory, now=now, base_url=base_url,
-                    asked=True)
+                    asked=True, read=read)
 
 
-def run_due_reports(session: Session, *, now: datetime, territory: tuple[str, ...], base_url: str = "") -> list[int]:
+def run_due_reports(session: Session, *, now: datetime, territory: tuple[str, ...], base_url: str = "",
+                    read: Reader | None = None) -> list[int]:
     """One worker cycle: every active monthly subscription of an active user gets its report of the previous
     month (from the 1st of a month on, Paris time); idempotent — reports already complete are left alone, without
     a write. The ids rendered here."""
@@ -282,7 +291,7 @@ def run_due_reports(session: Session, *, now: datetime, territory: tuple[str, ..
                                   .order_by(ReportSubscription.id)).all():
         report_id = claim(session, subscription_id=sub_id, month=previous, until=until, now=now)
         if report_id is not None:
-            render_report(session, report_id=report_id, territory=territory, now=now, base_url=base_url)
+            render_report(session, report_id=report_id, territory=territory, now=now, base_url=base_url, read=read)
             done.append(report_id)
     session.commit()
     return done

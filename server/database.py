@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Flask, current_app, g
 from sqlalchemy import func, select
@@ -83,6 +85,34 @@ def view_session(lsn: int | None) -> Session:
         log.warning("replica unavailable, reading the primary: %s", type(exc).__name__)
         g.pop("read_session").close()
     return db_session()
+
+
+def _caught_up_replica(app: Flask) -> Session | None:
+    """A new replica session that has replayed everything the primary had committed when asked (else None)."""
+    factory = app.extensions.get("emeuse.read_sessions")
+    if factory is None:
+        return None
+    with app.extensions["emeuse.sessions"]() as primary:
+        lsn = replication.current_lsn(primary)
+    replica = factory()
+    try:
+        if replication.wait_for_replay(replica, lsn, timeout=app.config["EMEUSE_SETTINGS"].replica_wait_seconds):
+            return replica
+    except (OperationalError, DBAPIError) as exc:
+        log.warning("replica unavailable, reading the primary: %s", type(exc).__name__)
+    replica.close()
+    return None
+
+
+@contextmanager
+def reader(app: Flask) -> Iterator[Session]:
+    """A session for a long read outside page views (a report's content): the replica once it has replayed what
+    the primary had committed at the start, else the primary; its own session, closed after (never written)."""
+    session = _caught_up_replica(app) or app.extensions["emeuse.sessions"]()
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -15,7 +15,7 @@ from data import audit, reports
 from data.filters import parse_month
 from data.users import utcnow
 from server.auth import current_scope
-from server.database import db_session
+from server.database import db_session, reader
 from server.refusals import note_refusal
 from server.security import error_page
 
@@ -47,7 +47,7 @@ def report_job(app: Flask) -> None:
     settings = app.config["EMEUSE_SETTINGS"]
     with app.extensions["emeuse.sessions"]() as session:
         reports.run_due_reports(session, now=utcnow(), territory=settings.departements,
-                                base_url=settings.public_base_url)
+                                base_url=settings.public_base_url, read=lambda: reader(app))
 
 
 def register(app: Flask) -> None:
@@ -78,7 +78,8 @@ def register(app: Flask) -> None:
                 session.commit()
             report = reports.generate(session, subscription_id=subs[0].id, month=first,
                                       territory=settings.departements, now=utcnow(),
-                                      base_url=settings.public_base_url, asked=True)
+                                      base_url=settings.public_base_url, asked=True,
+                                      read=lambda: reader(current_app))
             if report is None or report.status != reports.READY:
                 raise click.ClickException(f"rapport non généré : {report.error if report else 'en cours ailleurs'}")
             click.echo(f"report {report.id} ({month}) for {email}: PDF {len(report.pdf)} bytes, "

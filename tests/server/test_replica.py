@@ -179,3 +179,17 @@ def test_flux_shows_the_replication_lag(replicated, replay):
                         r"rejoué, \d+,\d s[.—].*", behind), behind
     replay("pg_wal_replay_resume")
     assert _caught_up_line(app) == "Réplique de lecture à jour (retard : 0 octet, 0 s)."
+
+
+def test_reports_read_their_content_on_a_replica_that_has_caught_up(replicated, streaming_replica, replay):
+    """A report's content (server/database.py `reader`) is read on the replica once it has replayed everything
+    committed before the report started, else on the primary."""
+    from server.database import reader
+
+    app, key = replicated
+    with app.app_context(), reader(app) as session:
+        assert _server(session) == (streaming_replica.replica.port, True)
+    replay("pg_wal_replay_pause")
+    _session(app.test_client(), key)
+    with app.app_context(), reader(app) as session:
+        assert _server(session) == (streaming_replica.primary.port, False)
