@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 PORT   ?= 8050
 
 .PHONY: run test lint geo demo simulate bench bench-first-paint loadtest loadtest-lb cluster failover bench-ingestion \
-  attack bench-secrecy clean
+  attack bench-secrecy clean replica replica-stop
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -128,3 +128,13 @@ bench-secrecy: $(VENV)/.run-deps
 
 clean:
 	rm -rf $(VENV) .venv-load instance/*.sqlite3* .pytest_cache .ruff_cache
+
+## A streaming replica of PRIMARY (postgresql://user@host:port/db, which must accept replication connections) made
+## by pg_basebackup -R in REPLICA_DIR, listening on 127.0.0.1:REPLICA_PORT; prints the DATABASE_READ_URL to set
+REPLICA_PORT ?= 5433
+REPLICA_DIR ?= /tmp/emeuse-replica
+replica: $(VENV)/.run-deps
+	$(PY) -m bench.replica start --primary $(PRIMARY) --port $(REPLICA_PORT) --dir $(abspath $(REPLICA_DIR))
+
+replica-stop: $(VENV)/.run-deps
+	$(PY) -m bench.replica stop --dir $(abspath $(REPLICA_DIR)) --remove

@@ -45,10 +45,6 @@ def _stamp(value) -> tuple[int, int | None]:
     return int(value or 0), None
 
 
-def dataset_version(dataset: str) -> int:
-    return _stamp(cache.get(_VERSION_KEY.format(dataset)))[0]
-
-
 def bump_changes(changes: Changes) -> None:
     """Invalidate what the changes touched (called after the change is committed).
 
@@ -104,11 +100,6 @@ def read_versions(dependencies: Dependencies | Iterable[str]) -> Versions:
     lsns = [lsn if v is not None else epoch_lsn for v, (_, lsn) in zip(values, stamps, strict=True)]
     text = ",".join(f"{k.removeprefix('dataset-version:')}={ns}" for k, (ns, _) in zip(keys, stamps, strict=True))
     return Versions(text, None if None in lsns else max(lsns, default=epoch_lsn), epoch is not None)
-
-
-def dataset_versions(datasets: Iterable[str]) -> str:
-    """Every dataset's whole version in one round trip (`get_many`)."""
-    return read_versions(datasets).text
 
 
 def _key(namespace: str, scope: AccessScope, params: tuple, versions: Versions) -> str:
