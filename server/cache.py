@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+from sqlalchemy.exc import DBAPIError, OperationalError
+
 from data.access import AccessScope
 from data.views import VIEWS
 from server.extensions import cache
@@ -127,7 +129,7 @@ def page_view(name: str, *, scope: AccessScope, filters, options, session=None):
     """A page's view for the caller, cached once per (view, scope, filters, options, versions of what it reads):
     the page's callback and its exports read the same entry, in two cache round trips. Computed on the replica
     once it has replayed what the key's versions claim, else on the primary (`session` given: on that session)."""
-    from server.database import view_session
+    from server.database import db_session, view_session
 
     spec = VIEWS[name]
     versions = read_versions(spec.dependencies(filters, options))
@@ -136,7 +138,13 @@ def page_view(name: str, *, scope: AccessScope, filters, options, session=None):
     if hit is not None:
         return hit
     where = session if session is not None else view_session(_required_lsn(versions))
-    value = spec.compute(where, scope=scope, filters=filters, options=options)
+    try:
+        value = spec.compute(where, scope=scope, filters=filters, options=options)
+    except (OperationalError, DBAPIError):
+        if session is not None or where is db_session():
+            raise
+        where.rollback()  # the replica failed mid-way (gone, or a query cancelled by a replay conflict)
+        value = spec.compute(db_session(), scope=scope, filters=filters, options=options)
     cache.set(key, value)
     return value
 

@@ -225,7 +225,7 @@ def merge_touched(results: list[IngestResult]) -> dict[str, frozenset[date] | No
     out: dict[str, frozenset[date] | None] = {}
     for result in results:
         for dataset, months in result.touched.items():
-            if dataset in out and (out[dataset] is None or months is None):
+            if months is None or (dataset in out and out[dataset] is None):
                 out[dataset] = None
             else:
                 out[dataset] = (out.get(dataset) or frozenset()) | months

@@ -120,3 +120,16 @@ def test_views_without_months_depend_on_whole_datasets():
             assert deps["teleconsultation"][0] == date(2024, 12, 1) and deps["teleconsultation"][-1] == date(2025, 6, 1)
         else:
             assert all(months is None for months in deps.values()), name
+
+
+def test_a_bundles_changes_are_merged_whole_wins():
+    """A FHIR Bundle mixing endpoints: months add up per dataset; a dataset changed as a whole stays whole."""
+    from data.ingestion.pipeline import IngestResult, merge_touched
+
+    march, april = date(2026, 3, 1), date(2026, 4, 1)
+    whole = IngestResult(1, 0, 0, 0, [], touched={"workforce": None, "coverage": None})
+    tc = IngestResult(1, 0, 0, 0, [], touched={"teleconsultation": frozenset({march}), "coverage": frozenset({march})})
+    tc2 = IngestResult(1, 0, 0, 0, [], touched={"teleconsultation": frozenset({april})})
+    expected = {"workforce": None, "coverage": None, "teleconsultation": frozenset({march, april})}
+    assert merge_touched([whole, tc, tc2]) == expected
+    assert merge_touched([tc, tc2, whole]) == expected

@@ -193,3 +193,20 @@ def test_reports_read_their_content_on_a_replica_that_has_caught_up(replicated, 
     _session(app.test_client(), key)
     with app.app_context(), reader(app) as session:
         assert _server(session) == (streaming_replica.primary.port, False)
+
+
+def test_a_replica_down_is_skipped(replicated, streaming_replica):
+    """Replica stopped: views are computed on the primary, and /flux says the replica cannot be reached."""
+    app, _ = replicated
+    streaming_replica.replica.stop()
+    try:
+        with app.test_request_context():
+            from server.database import view_session
+
+            assert _server(view_session(0)) == (streaming_replica.primary.port, False)
+        with app.test_request_context():
+            view = page_view("teleconsultation", scope=_scope("replica-down"), filters=_filters(), options=None)
+        assert _completed(view) > 0
+        assert _feeds_line(app).startswith("Réplique de lecture injoignable")
+    finally:
+        streaming_replica.replica.start()
