@@ -74,7 +74,8 @@ def test_a_correction_moving_a_stop_between_months_invalidates_both(app, post):
 
     def stop(day: date) -> dict:
         return {"event_id": event, "unit_code": "CMM-52-NORD", "commune": "52250", "planned_arrival": _at(day, 9),
-                "planned_departure": _at(day, 12), "status": "planned", "slots_offered": 12}
+                "planned_departure": _at(day, 12), "actual_arrival": _at(day, 9), "actual_departure": _at(day, 12),
+                "status": "completed", "slots_offered": 12, "consultations": 10, "new_patients": 2}
 
     def versions(month: date) -> str:
         return read_versions({"mobile": (month,)}).text
