@@ -27,7 +27,6 @@ from data.models import Dataset
 from data.views.evaluation import EvaluationOptions
 from pages._shell import note_id, ready_id
 from server.cache import page_view
-from server.database import db_session
 
 PAGE = "evaluation"
 SAMPLE = SAMPLE_FILTERS
@@ -35,7 +34,7 @@ SAMPLE = SAMPLE_FILTERS
 
 def _view(scope, departements, month_from, month_to, epci, commune):
     filters = read_filters(departements, month_from, month_to, epci, commune)
-    return page_view(PAGE, session=db_session(), scope=scope, filters=filters, options=EvaluationOptions())
+    return page_view(PAGE, scope=scope, filters=filters, options=EvaluationOptions())
 
 
 def _chart(chart, query: str) -> dbc.Col:

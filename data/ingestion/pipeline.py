@@ -212,8 +212,8 @@ def ingest(session: Session, *, source: FeedSource, endpoint: Endpoint, items: l
 def _touched(endpoint: Endpoint, inserted: list[dict], changed: list[tuple[dict, dict]]) -> dict:
     """What the request changed, per dataset of the endpoint: the months of the days of the events inserted and of
     both days of each correction (an event moved from March to April changes both months); events without a day
-    (a practitioner, an indicator value) change their datasets as a whole."""
-    if endpoint.model in (HealthProfessional, ProgrammeIndicatorValue):
+    (a practitioner, an indicator value, an EHPAD's monthly activity) change their datasets as a whole."""
+    if "day" not in endpoint.model.__table__.columns:
         return dict.fromkeys(endpoint.datasets)
     days = [r["day"] for r in inserted] + [row["day"] for pair in changed for row in pair]
     months = frozenset(d.replace(day=1) for d in days)
