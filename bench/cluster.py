@@ -44,7 +44,10 @@ def haproxy_path() -> str | None:
 
 
 def port_free(port: int) -> bool:
+    """Nobody listens on the port. Connections of a previous run left in TIME_WAIT do not count: gunicorn and
+    HAProxy bind with SO_REUSEADDR, and so does this probe (a second run right after the first one is fine)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
