@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     # PostgreSQL partitions of the raw event tables (data/partitions.py), kept by the worker
     partition_premake_months: int = 6  # months of partitions made ahead
     partition_retention_months: int = 0  # detach partitions older than this many months; 0 keeps them all
+    # programme evaluation (data/evaluation_economy.py documents each default and its source)
+    evaluation_co2_kg_per_km: float = 0.192  # ADEME Base Carbone, thermal car, use phase (kgCO2e per km)
+    evaluation_cost_eur_per_km: float = 0.30  # Assurance maladie tariff for individual transport (arrêté 30/03/2015)
+    evaluation_detour_factor: float = 1.3  # road distance / straight-line distance
+    evaluation_lab_turnaround_hours: float = 24.0  # sample → result by the laboratory route (assumption)
 
     @field_validator("territory_departements")
     @classmethod
@@ -71,6 +76,20 @@ class Settings(BaseSettings):
         if not codes:
             raise ValueError("TERRITORY_DEPARTEMENTS must list at least one département")
         return ",".join(codes)
+
+    @field_validator("evaluation_co2_kg_per_km", "evaluation_cost_eur_per_km", "evaluation_lab_turnaround_hours")
+    @classmethod
+    def _non_negative(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError("evaluation factors must not be negative")
+        return value
+
+    @field_validator("evaluation_detour_factor")
+    @classmethod
+    def _detour(cls, value: float) -> float:
+        if value < 1:
+            raise ValueError("EVALUATION_DETOUR_FACTOR must be at least 1 (no road is shorter than a straight line)")
+        return value
 
     @field_validator("smtp_tls")
     @classmethod

@@ -121,6 +121,7 @@ WORKING_AGES: dict[str, tuple[int, int]] = {
     "medecin_gp": (29, 72), "medecin_spe": (31, 70), "infirmier": (23, 66), "pharmacien": (25, 70),
     "chirurgien_dentiste": (25, 70), "masseur_kinesitherapeute": (23, 66), "sage_femme": (23, 64)}
 URBAN_DEPARTEMENT = "54"
+GRANT_HOLDERS_FIRST_QUARTER = 3  # study-grant holders settle from the 4th quarter of the demo (before/after)
 DEVICE_MODELS = {"inr": "CoaguChek Pro II", "crp": "Afinion 2", "hba1c": "Afinion 2",
                  "hb": "i-STAT", "k": "i-STAT", "creat": "i-STAT"}
 
@@ -705,6 +706,8 @@ class DemoGenerator:
                     progress = (k + 1) / len(quarters)
                     noise = rng.gauss(0, abs(target_v - start_v) * 0.06)
                     value = start_v + (target_v - start_v) * progress * rng.uniform(0.75, 1.0) + noise
+                    if indicator == "boursiers_installes" and k < GRANT_HOLDERS_FIRST_QUARTER:
+                        value = 0.0  # the first grant holders are still studying: none settled in the first year
                     if unit in COUNT_UNITS:  # people are counted in whole numbers
                         value = round(value * scale)
                     rows.append(dict(

@@ -11,6 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from data.coverage import CONSULTATIONS_PER_FTE, DECAY_KM, DEFAULT_THRESHOLD, REACH_KM
+from data.evaluation_economy import (
+    CO2_SOURCE,
+    COST_SOURCE,
+    DETOUR_SOURCE,
+    LAB_SOURCE,
+    MIN_QUARTERS,
+    MIN_RESULTS,
+)
 from data.formatting import fmt_number, guillemets
 from data.geography import GEOMETRY_SOURCE, POPULATION_SOURCE, POPULATION_YEAR
 from data.impact import MIN_CONTROLS as IMPACT_MIN_CONTROLS
@@ -605,6 +613,101 @@ def _programme_entries() -> dict[str, Indicator]:
 
 
 INDICATORS.update(_programme_entries())
+
+# --- « Évaluation »: trips avoided, point-of-care turnaround, GP density and the study grants -------------
+
+EVAL_LEVEL = ("Section montrée au niveau le plus strict entre le jeu « programme » et sa source. Au niveau "
+              "« synthèse » : par département, effectifs lus sur la grille de publication (chaque effectif de 1 à 10 "
+              f"lu « {SMALL_LABEL} », les autres à ±2 près), aucune commune, aucun site ni EHPAD nommé.")
+TRIP_RULE = ("une téléconsultation réalisée ou une consultation en cabinet mobile = un aller-retour du patient "
+             "évité, depuis sa commune (téléconsultation : commune du patient ; cabinet mobile : commune de l'arrêt) "
+             "jusqu'au lieu de soins le plus proche : commune d'un médecin généraliste en activité à la fin de la "
+             "période, ou hôpital de référence (site de type « hôpital ») s'il est plus proche.")
+TRIP_LIMITS = ("Distance à vol d'oiseau entre les points des communes, multipliée par un facteur de détour (pas de "
+               "réseau routier) ; 0 km quand un généraliste exerce dans la commune même ; hypothèse que chaque "
+               "consultation aurait donné lieu à un trajet en voiture particulière, seul, vers le lieu le plus proche "
+               "(une téléconsultation de spécialité aurait souvent demandé un trajet plus long : borne basse) ; les "
+               "kilomètres du cabinet mobile lui-même ne sont pas déduits ; au niveau « synthèse », les séances sont "
+               "comptées au département du site et l'aller-retour moyen est celui des communes du département. "
+               + DETOUR_SOURCE)
+EVAL_ENTRIES = _entries(
+    Indicator("eval-trips", EVAL, "Trajets de patients évités",
+              "Téléconsultations réalisées et consultations en cabinet médical mobile sur la période : " + TRIP_RULE,
+              "Σ téléconsultations réalisées (par commune du patient) + Σ consultations aux arrêts réalisés",
+              "trajets (allers-retours)", (TC, MOB), EVAL_LEVEL, TRIP_LIMITS, SNDS_RULE),
+    Indicator("eval-km", EVAL, "Kilomètres évités",
+              "Kilomètres que les patients n'ont pas parcourus : " + TRIP_RULE,
+              "Σ communes trajets × 2 × distance à vol d'oiseau au lieu de soins le plus proche × facteur de détour "
+              "(EVALUATION_DETOUR_FACTOR)", "km", (TC, MOB, WF, POP), EVAL_LEVEL, TRIP_LIMITS, DETOUR_SOURCE),
+    Indicator("eval-co2", EVAL, "CO₂ évité",
+              "Émissions de gaz à effet de serre des kilomètres évités, en voiture particulière thermique.",
+              "kilomètres évités × facteur d'émission (EVALUATION_CO2_KG_PER_KM, kgCO₂e/km)", "kg ou t de CO₂e",
+              (TC, MOB, WF, POP), EVAL_LEVEL, TRIP_LIMITS + " Facteur moyen d'une voiture thermique, sans "
+              "covoiturage ni motorisation réelle des patients.", CO2_SOURCE),
+    Indicator("eval-cost", EVAL, "Coût de transport évité",
+              "Coût des kilomètres évités au tarif kilométrique retenu.",
+              "kilomètres évités × tarif par km (EVALUATION_COST_EUR_PER_KM)", "€", (TC, MOB, WF, POP), EVAL_LEVEL,
+              TRIP_LIMITS + " Ni taxi, ni VSL, ni ambulance : un transport sanitaire coûte bien plus (le chiffre "
+              "est une borne basse pour les résidents d'EHPAD) ; temps de trajet et d'attente non valorisés.",
+              COST_SOURCE),
+    Indicator("evaluation-trajets", EVAL, "Trajets, kilomètres, CO₂ et coût évités",
+              "Par commune (niveau « détail ») ou par département (« synthèse ») : téléconsultations, consultations "
+              "en cabinet mobile, trajets évités, distance au lieu de soins le plus proche, kilomètres, CO₂ et coût "
+              "évités.", "voir « Kilomètres évités », « CO₂ évité », « Coût de transport évité »", "trajets, km, kg, €",
+              (TC, MOB, WF, POP), EVAL_LEVEL, TRIP_LIMITS, CO2_SOURCE, kind="table"),
+    Indicator("eval-poc-median", EVAL, "Délai prélèvement → résultat (biologie délocalisée)",
+              "Médiane et 90e centile du délai entre le prélèvement et le résultat des automates de biologie "
+              "délocalisée en EHPAD sur la période.",
+              "médiane et 90e centile de (résultat − prélèvement), en minutes entières, sur tous les résultats",
+              "minutes", (BIO,), EVAL_LEVEL + f" Non montré sous {MIN_RESULTS} résultats.",
+              "Délai de l'automate seulement : le temps d'attente avant le prélèvement n'est pas connu.", ""),
+    Indicator("eval-poc-gain", EVAL, "Gain de délai sur la voie du laboratoire",
+              "Différence entre le délai de la voie du laboratoire (réglage) et le délai médian de la biologie "
+              "délocalisée.", "EVALUATION_LAB_TURNAROUND_HOURS − médiane (prélèvement → résultat)", "heures",
+              (BIO,), EVAL_LEVEL, "La voie du laboratoire est une hypothèse, non une mesure. " + LAB_SOURCE,
+              LAB_SOURCE),
+    Indicator("eval-poc-transfers", EVAL, "Transferts évités après un résultat anormal",
+              "Transferts hospitaliers évités parce qu'un résultat anormal a été pris en charge sur place : non "
+              "disponible ; la carte donne le nombre de résultats anormaux de la période.",
+              "non calculé (résultats anormaux : Σ résultats hors intervalle de référence)", "résultats",
+              (BIO,), EVAL_LEVEL, "Le flux de biologie ne dit pas la suite donnée à un résultat (transfert, "
+              "hospitalisation, prise en charge sur place) et ne partage aucun identifiant de patient avec la "
+              "téléconsultation : aucun rapprochement honnête n'est possible.", ""),
+    Indicator("evaluation-biologie", EVAL, "Délai prélèvement → résultat et voie du laboratoire",
+              "Par EHPAD (niveau « détail ») ou par département (« synthèse ») : résultats, résultats anormaux, "
+              "médiane et 90e centile du délai, voie du laboratoire et gain médian.",
+              "voir « Délai prélèvement → résultat » et « Gain de délai »", "résultats, minutes, heures", (BIO,),
+              EVAL_LEVEL + f" Médiane et centile non montrés sous {MIN_RESULTS} résultats.",
+              "La voie du laboratoire est une hypothèse. " + LAB_SOURCE, LAB_SOURCE, kind="table"),
+    Indicator("eval-grant-holders", EVAL, "Boursiers installés",
+              "Étudiants bénéficiaires d'une bourse d'études du département, installés sur le territoire à la fin "
+              "de la période (indicateur « boursiers installés » du programme, un stock par trimestre).",
+              "Σ départements dernière valeur de l'indicateur à la fin de la période", "personnes", (PROG,),
+              EVAL_LEVEL, "Valeur déclarée par département, sans commune ni date d'installation de chaque boursier.",
+              SNDS_RULE),
+    Indicator("eval-gp-trend-before", EVAL, "Densité de généralistes : tendance avant les boursiers",
+              "Évolution annuelle de la densité de médecins généralistes (pour 10 000 habitants) aux fins de "
+              "trimestre précédant le premier boursier installé du département.",
+              "pente des moindres carrés de (généralistes en activité ÷ population × 10 000) selon la date, par an",
+              "points pour 10 000 habitants par an", (WF, PROG, POP), EVAL_LEVEL + f" Au moins {MIN_QUARTERS} "
+              "trimestres de chaque côté, sinon « données insuffisantes ».",
+              "Avant/après sans territoire témoin : la tendance peut changer pour d'autres raisons ; un extrait du "
+              "répertoire sans les départs anciens surestime la densité passée ; population au millésime fixe.",
+              INSEE),
+    Indicator("eval-gp-trend-after", EVAL, "Densité de généralistes : tendance depuis les boursiers",
+              "Évolution annuelle de la densité de médecins généralistes depuis le premier trimestre où le programme "
+              "déclare un boursier installé dans le département, et l'écart avec la tendance d'avant.",
+              "pente après − pente avant (moindres carrés, par an)", "points pour 10 000 habitants par an",
+              (WF, PROG, POP), EVAL_LEVEL, "Comparaison avant/après simple, sans groupe témoin ni intervalle de "
+              "confiance ; quelques trimestres seulement.", INSEE),
+    Indicator("evaluation-densite-mg", EVAL, "Densité de généralistes avant et après les bourses d'études",
+              "Par département et fin de trimestre : généralistes en activité, population, densité, boursiers "
+              "installés, densité sans les boursiers, côté avant/après le premier boursier installé.",
+              "généralistes ÷ population × 10 000 ; (généralistes − boursiers) ÷ population × 10 000",
+              "pour 10 000 habitants", (WF, PROG, POP), EVAL_LEVEL, "La densité sans les boursiers suppose que tous "
+              "les boursiers installés sont des généralistes en activité.", INSEE, kind="table"),
+)
+INDICATORS.update(EVAL_ENTRIES)
 
 
 def indicator(key: str) -> Indicator:
