@@ -700,6 +700,12 @@ EVAL_ENTRIES = _entries(
               "pente après − pente avant (moindres carrés, par an)", "points pour 10 000 habitants par an",
               (WF, PROG, POP), EVAL_LEVEL, "Comparaison avant/après simple, sans groupe témoin ni intervalle de "
               "confiance ; quelques trimestres seulement.", INSEE),
+    Indicator("eval-gp-chart", EVAL, "Densité de généralistes par trimestre",
+              "Médecins généralistes en activité pour 10 000 habitants à chaque fin de trimestre, une ligne par "
+              "département ; le trait vertical marque le premier trimestre où le programme déclare un boursier "
+              "installé.", "généralistes en activité ÷ population municipale × 10 000", "pour 10 000 habitants",
+              (WF, PROG, POP), EVAL_LEVEL, "Voir « Densité de généralistes : tendance avant les boursiers ».", INSEE,
+              kind="chart"),
     Indicator("evaluation-densite-mg", EVAL, "Densité de généralistes avant et après les bourses d'études",
               "Par département et fin de trimestre : généralistes en activité, population, densité, boursiers "
               "installés, densité sans les boursiers, côté avant/après le premier boursier installé.",

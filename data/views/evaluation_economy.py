@@ -357,7 +357,7 @@ def gp_section(session: Session, *, scope: AccessScope, filters: Filters) -> GpS
     table = TableView(GP_TABLE, "Données du tableau",
                       labelled(table_frame, GP_COLUMNS) if len(rows) else pd.DataFrame(),
                       caption=_gp_caption(detail, trends, names))
-    chart = WeeklySeries(tuple(fmt_date(d) for d in days),
+    chart = WeeklySeries(tuple(d.isoformat() for d in days),
                          tuple((names.get(d, d), tuple(None if r["density"] != r["density"] else r["density"]
                                                        for r in rows if r["departement"] == d)) for d in deps),
                          x_title="Fin de trimestre") if days else WeeklySeries((), ())
