@@ -691,6 +691,8 @@ class DemoGenerator:
         ]
         assert {i[0] for i in indicators} <= set(EXPERIMENTS)
         rows = []
+        settled: dict[str, int] = {}
+        holders: list[tuple[str, date, date, int]] = []  # (département, quarter, newly settled holders)
         q = date(self.start.year, 3 * ((self.start.month - 1) // 3) + 1, 1)
         quarters = []
         while True:  # completed quarters only: a value is reported once its quarter has ended
@@ -710,6 +712,10 @@ class DemoGenerator:
                         value = 0.0  # the first grant holders are still studying: none settled in the first year
                     if unit in COUNT_UNITS:  # people are counted in whole numbers
                         value = round(value * scale)
+                    if indicator == "boursiers_installes":  # a stock of holders settled: it never goes down
+                        value = max(value, settled.get(dep, 0))
+                        holders.append((dep, q0, q1, int(value) - settled.get(dep, 0)))
+                        settled[dep] = int(value)
                     rows.append(dict(
                         source_id=src, source_event_id=f"IND-{experiment}-{indicator}-{dep}-{q0.isoformat()}",
                         received_at=self.received, experiment=experiment, indicator=indicator,
@@ -718,6 +724,28 @@ class DemoGenerator:
                         target=round(target_v * (scale if unit in COUNT_UNITS else 1), 1),
                         unit=unit))
         self._bulk(ProgrammeIndicatorValue, rows)
+        self._grant_holders(holders)
+
+    def _grant_holders(self, holders: list[tuple[str, date, date, int]]) -> None:
+        """The study-grant holders the programme reports settled are young GPs in the registry: each settles in
+        a town of its département during the quarter it is first counted (its own generator: the rest of the
+        demo is unchanged). So the GP density after the first holder has something true to show."""
+        rng = random.Random(f"{self.seed}-grant-holders")
+        src = self.sources[FeedKind.WORKFORCE.value]
+        rows, n = [], 0
+        for dep, q0, q1, count in holders:
+            towns = [c for c in self.communes if c.departement == dep and c.population >= 500]
+            for _ in range(max(0, count)):
+                n += 1
+                start = q0 + timedelta(days=rng.randint(0, min((q1 - q0).days, max(0, (self.end - q0).days))))
+                rpps = f"20{n:09d}"
+                rows.append(dict(
+                    source_id=src, source_event_id=f"RPPS-{rpps}", received_at=self.received,
+                    rpps_hash=rpps_hash(rpps), profession="medecin", specialty="medecine_generale",
+                    commune_insee=rng.choices(towns, weights=[c.population for c in towns])[0].insee,
+                    birth_year=self.end.year - rng.randint(WORKING_AGES["medecin_gp"][0], 34), activity_start=start,
+                    activity_end=None, fte=1.0))
+        self._bulk(HealthProfessional, rows)
 
 
 DOUBTFUL_RESULTS = (("k", 12.8), ("hb", 31.0), ("inr", 24.0))  # outside the tests' physiological limits

@@ -132,12 +132,17 @@ def test_a_device_is_silent_and_some_quality_controls_fail(db):
 
 
 def test_rural_workforce_ages_and_shrinks(db):
-    def gp_stats(dep: str):
+    """Without the study-grant holders the programme settles (young GPs planted by data/demo.py, RPPS-20…), the
+    rural GPs are old and leave faster than others arrive; the holders are what the evaluation page finds."""
+    def gp_stats(dep: str, *, holders: bool = False):
+        grant = HealthProfessional.source_event_id.like("RPPS-20%")
         gps = db.execute(select(HealthProfessional.birth_year, HealthProfessional.activity_start,
                                 HealthProfessional.activity_end)
                          .join(Commune, Commune.insee == HealthProfessional.commune_insee)
                          .where(Commune.departement_code == dep, HealthProfessional.specialty == "medecine_generale",
-                                _demo(HealthProfessional))).all()
+                                _demo(HealthProfessional), grant if holders else ~grant)).all()
+        if holders:
+            return gps
         active = [g for g in gps if g.activity_end is None]
         old = sum(1 for g in active if DEMO_END.year - g.birth_year >= 60) / len(active)
         start = date(2024, 10, 1)
@@ -150,6 +155,8 @@ def test_rural_workforce_ages_and_shrinks(db):
         assert 90 < n < 160, dep  # ~6.6 GPs per 10,000 on ~180,000 inhabitants
         assert old > 0.38, dep     # many GPs aged 60+
         assert departures > arrivals, dep
+        planted = gp_stats(dep, holders=True)
+        assert planted and all(g.activity_end is None and DEMO_END.year - g.birth_year <= 34 for g in planted), dep
     _, old54, _, _ = gp_stats("54")
     assert old54 < gp_stats("55")[1]
 

@@ -267,3 +267,23 @@ def test_every_figure_and_table_of_the_sections_is_documented(db):
     assert "ADEME" in INDICATORS["eval-co2"].reference and "30 mars 2015" in INDICATORS["eval-cost"].reference
     assert "vol d'oiseau" in INDICATORS["eval-km"].limits and "détour" in INDICATORS["eval-km"].limits
 
+
+
+def test_the_demo_s_grant_holders_are_young_gps_of_the_registry(db):
+    """The demo plants what the section should find: each holder the programme reports is a GP who settled in
+    their département during the quarter they were first counted, none before the 4th quarter."""
+    from data.models import ProgrammeIndicatorValue as Piv
+
+    latest = dict(db.execute(select(Piv.departement_code, func.max(Piv.value)).where(
+        Piv.indicator == "boursiers_installes").group_by(Piv.departement_code)).all())
+    planted = db.execute(select(Commune.departement_code, func.count(), func.min(HealthProfessional.activity_start))
+                         .join(Commune, Commune.insee == HealthProfessional.commune_insee)
+                         .where(HealthProfessional.source_event_id.like("RPPS-20%"), profession_clause("medecin_gp"))
+                         .group_by(Commune.departement_code)).all()
+    assert {d: n for d, n, _ in planted} == {d: int(v) for d, v in latest.items()}
+    assert all(first >= date(2025, 7, 1) for *_, first in planted)
+    values = db.execute(select(Piv.departement_code, Piv.value).where(Piv.indicator == "boursiers_installes")
+                        .order_by(Piv.departement_code, Piv.period_end)).all()
+    for dep in TERRITORY:  # a stock: never down
+        series = [v for d, v in values if d == dep]
+        assert series == sorted(series) and series[:3] == [0, 0, 0]
