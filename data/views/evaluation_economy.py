@@ -239,19 +239,20 @@ def poc_section(session: Session, *, scope: AccessScope, filters: Filters,
             rows.append(_poc_row(names.get(d, d), d, None, grid.shown(tests), grid.shown(abnormal),
                                  t if not tests.small and tests.value >= MIN_RESULTS else None, params))
         total = published_sum(published) if published else Published(0)
-        results_text = SMALL_LABEL if total.small else detail.count(total.value)
+        results_text = detail.counted(SMALL_LABEL if total.small else total.value, "résultat")
         enough = not total.small and total.value >= MIN_RESULTS
         abnormal_total = published_sum([grids["abnormal"].total(deps={d}) for d in detail.area.departements])
-        abnormal_text = grid.shown(abnormal_total)
+        abnormal_text = detail.counted(grid.shown(abnormal_total), "résultat anormal", "résultats anormaux")
     else:
         sites = q.biology_by_site(session, area=detail.area, period=period)
         for s in sites.itertuples(index=False):
             t = turnaround(hist[hist["unit"] == s.site_id])
             rows.append(_poc_row(s.site, s.departement, s.commune, s.tests, s.abnormal,
                                  t if t.results >= MIN_RESULTS else None, params))
-        results_text = detail.count(overall.results)
+        results_text = detail.counted(overall.results, "résultat")
         enough = overall.results >= MIN_RESULTS
-        abnormal_text = int(sites["abnormal"].sum()) if len(sites) else 0
+        abnormal_text = detail.counted(int(sites["abnormal"].sum()) if len(sites) else 0, "résultat anormal",
+                                       "résultats anormaux")
     frame = pd.DataFrame(rows, columns=["name", "commune", "code", "results", "abnormal", "median", "p90",
                                         "lab_hours", "gain_hours"])
     table = TableView(POC_TABLE, "Données du tableau",
@@ -263,14 +264,13 @@ def poc_section(session: Session, *, scope: AccessScope, filters: Filters,
     lab_min = params.lab_turnaround_hours * 60
     stats = (
         stat("eval-poc-median", _minutes(overall.median_min) if enough else "données insuffisantes",
-             (f"90 % des résultats en {_minutes(overall.p90_min)} au plus ; {results_text} résultats"
-              if enough else f"{results_text} résultats (au moins {MIN_RESULTS} nécessaires)")),
+             (f"90 % des résultats en {_minutes(overall.p90_min)} au plus ; {results_text}"
+              if enough else f"{results_text} (au moins {MIN_RESULTS} nécessaires)")),
         stat("eval-poc-gain", f"{fmt_number((lab_min - overall.median_min) / 60, 1)}\u00a0h"
              if enough else "—", f"voie du laboratoire : {fmt_number(params.lab_turnaround_hours)} h du "
              "prélèvement au résultat (hypothèse, réglable)"),
         stat("eval-poc-transfers", "non disponible",
-             f"{abnormal_text if isinstance(abnormal_text, str) else detail.count(abnormal_text)} résultats "
-             f"anormaux sur la période ; transferts évités : {TRANSFERS_UNAVAILABLE}"),
+             f"{abnormal_text} sur la période ; transferts évités : {TRANSFERS_UNAVAILABLE}"),
     )
     return PocSection(detail, stats, table, TRANSFERS_UNAVAILABLE)
 

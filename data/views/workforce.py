@@ -98,7 +98,7 @@ def _stats(r: q.Retirements, density: pd.DataFrame, label: str, detail: Detail) 
     old = (density["aged_60_plus_pct"] * counts / 100).sum() if not density.empty else 0
     share_old = old / counts.sum() * 100 if counts.sum() else None
     grants = ("non accessible à votre profil" if r.grant_holders is None and r.grant_period_end is None else
-              f"{detail.count(r.grant_holders)} installés (au {fmt_date(r.grant_period_end)})")
+              f"{detail.counted(r.grant_holders, 'installé')} (au {fmt_date(r.grant_period_end)})")
     who = label.lower()
     return (
         stat("wf-share60", "—" if share_old is None else f"{fmt_number(share_old, 1)}\u00a0%",
