@@ -7,6 +7,7 @@ from data.views import (  # noqa: F401 - each registers its view
     biology,
     coverage,
     evaluation,
+    evaluation_economy,  # noqa: F401 - registers its sections of the evaluation view (trips, POC, GP density)
     evaluation_ehpad,  # noqa: F401 - registers its section of the evaluation view
     feeds,
     mobile,

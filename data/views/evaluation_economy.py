@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session
 import data.views.grid as grid
 from data.access import AccessScope
 from data.evaluation_economy import (
+    CO2_SOURCE,
+    COST_SOURCE,
+    LAB_SOURCE,
     MIN_RESULTS,
     BeforeAfter,
     EconomyParams,
@@ -28,11 +31,13 @@ from data.evaluation_economy import (
 from data.filters import Filters, Period, add_months, month_end
 from data.formatting import fmt_date, fmt_number, fmt_signed, plural
 from data.geography import departement_names
+from data.indicators import INDICATORS
 from data.models import Dataset, Level
 from data.queries import evaluation_economy as q
 from data.queries.common import Area, area_for
 from data.secrecy import SMALL_LABEL, Published, published_sum
 from data.views.base import Detail, Stat, TableView, labelled, stat
+from data.views.evaluation import EvalChart, Section, Series, section
 from data.views.series import WeeklySeries
 
 TRIPS_TABLE, POC_TABLE, GP_TABLE = "evaluation-trajets", "evaluation-biologie", "evaluation-densite-mg"
@@ -425,3 +430,53 @@ def economy_sections(session: Session, *, scope: AccessScope, filters: Filters,
     return EconomySections(trips_section(session, scope=scope, filters=filters, params=params),
                            poc_section(session, scope=scope, filters=filters, params=params),
                            gp_section(session, scope=scope, filters=filters))
+
+
+# --- the sections of the « Évaluation » page (data/views/evaluation.py) -------------------------------
+
+TRIPS_TITLE = "Cabinets mobiles et téléconsultation : trajets, kilomètres, CO₂ et coût évités"
+TRIPS_INTRO = ("Chaque téléconsultation réalisée et chaque consultation en cabinet médical mobile évite au patient un "
+               "aller-retour jusqu'au lieu de soins le plus proche : la commune d'un médecin généraliste en activité, "
+               "ou un hôpital de référence s'il est plus proche.")
+POC_TITLE = "Biologie délocalisée : délai du prélèvement au résultat"
+POC_INTRO = ("Délai entre le prélèvement et le résultat des automates installés en EHPAD, comparé à la voie du "
+             "laboratoire ; transferts hospitaliers évités après un résultat anormal pris en charge sur place.")
+GP_TITLE = "Professionnels : densité de médecins généralistes avant et après les bourses d'études"
+GP_INTRO = ("Médecins généralistes en activité pour 10 000 habitants à chaque fin de trimestre (au moins les deux "
+            "dernières années), avant et après le premier boursier installé que déclare le programme.")
+
+
+@section("trajets", order=20, tables={TRIPS_TABLE: TABLES[TRIPS_TABLE]})
+def trips_evaluation(session: Session, *, scope: AccessScope, filters: Filters, detail: Detail) -> Section:
+    t = trips_section(session, scope=scope, filters=filters)
+    if t.unavailable:
+        return Section("trajets", TRIPS_TITLE, TRIPS_INTRO, message=f"Trajets évités : {t.unavailable}.")
+    chart = EvalChart(TRIPS_TABLE, "Kilomètres évités par département", t.chart.x,
+                      tuple(Series(name, values, kind="bar") for name, values in t.chart.series), "Département",
+                      "Kilomètres évités", t.table, caption=t.table.caption)
+    return Section("trajets", TRIPS_TITLE, TRIPS_INTRO, stats=t.stats, charts=(chart,),
+                   notes=(INDICATORS["eval-km"].limits, CO2_SOURCE, COST_SOURCE))
+
+
+@section("biologie", order=30, tables={POC_TABLE: TABLES[POC_TABLE]})
+def poc_evaluation(session: Session, *, scope: AccessScope, filters: Filters, detail: Detail) -> Section:
+    p = poc_section(session, scope=scope, filters=filters)
+    if p.unavailable:
+        return Section("biologie", POC_TITLE, POC_INTRO, message=f"Biologie délocalisée : {p.unavailable}.")
+    return Section("biologie", POC_TITLE, POC_INTRO, stats=p.stats, tables=(p.table,),
+                   notes=(f"Transferts hospitaliers évités après un résultat anormal : {p.transfers}", LAB_SOURCE))
+
+
+@section("densite-mg", order=40, tables={GP_TABLE: TABLES[GP_TABLE]})
+def gp_evaluation(session: Session, *, scope: AccessScope, filters: Filters, detail: Detail) -> Section:
+    g = gp_section(session, scope=scope, filters=filters)
+    if g.unavailable:
+        return Section("densite-mg", GP_TITLE, GP_INTRO, message=f"Densité de généralistes : {g.unavailable}.")
+    refs = {t.reference for t in g.trends.values() if t.reference}
+    chart = EvalChart("eval-gp-chart", "Médecins généralistes pour 10 000 habitants, par département", g.chart.x,
+                      tuple(Series(name, values) for name, values in g.chart.series), "Fin de trimestre",
+                      "Pour 10 000 habitants", g.table, caption=g.table.caption,
+                      vline=next(iter(refs)).isoformat() if len(refs) == 1 else None,
+                      vline_label="Premier boursier installé")
+    return Section("densite-mg", GP_TITLE, GP_INTRO, stats=g.stats, charts=(chart,),
+                   notes=(INDICATORS["eval-gp-trend-before"].limits,))

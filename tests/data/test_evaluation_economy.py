@@ -34,7 +34,7 @@ from data.models import (
 from data.queries.workforce import active_on, profession_clause
 from data.secrecy import SMALL_LABEL
 from data.views.base import view_tables
-from data.views.evaluation_economy import TABLES, economy_sections, section_detail
+from data.views.evaluation_economy import TABLES, TRIPS_TABLE, economy_sections, section_detail
 from tests.conftest import TERRITORY
 from tests.leak_detector import Detector
 
@@ -287,3 +287,32 @@ def test_the_demo_s_grant_holders_are_young_gps_of_the_registry(db):
     for dep in TERRITORY:  # a stock: never down
         series = [v for d, v in values if d == dep]
         assert series == sorted(series) and series[:3] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("who,finer", [("recherche", False), ("financeurs", False), ("admin", True)])
+def test_every_table_is_exported_at_the_section_s_level(auth, client, who, finer):
+    """recherche and financeurs have the programme in detail but its sources at summary: département rows."""
+    from tests.csv_exports import read_export
+
+    auth.login_as(who)
+    for key, column in ((TRIPS_TABLE, "Commune"), ("evaluation-biologie", "EHPAD"),
+                        ("evaluation-densite-mg", "Médecins généralistes")):
+        response = client.get(f"/export/{key}.csv?dep=52,55&du=2025-11&au=2026-10")
+        assert response.status_code == 200, key
+        _meta, header, rows = read_export(response.get_data(as_text=True))
+        assert rows, key
+        if column != "Médecins généralistes":
+            assert (column in header) == finer, (key, header)
+        deps = {r[header.index("Code du département")] for r in rows} if "Code du département" in header else None
+        assert deps is None or deps <= {"52", "55"}
+        assert client.get(f"/export/{key}.xlsx?dep=52,55").status_code == 200
+
+
+def test_the_page_view_carries_the_three_sections_after_the_ehpad_one(db):
+    from data.views.evaluation import EvaluationOptions, evaluation_view
+
+    view = evaluation_view(db, scope=scope(programme="detail"), filters=YEAR, options=EvaluationOptions())
+    keys = [s.key for s in view.sections]
+    assert keys[-3:] == ["trajets", "biologie", "densite-mg"] and keys.index("ehpad") < keys.index("trajets")
+    assert {"eval-trips", "eval-km", "eval-co2", "eval-cost", "eval-poc-median"} <= {s.key for s in view.stats}
+    assert all(s.provenance is not None for sec in view.sections for s in sec.stats)

@@ -77,8 +77,10 @@ def test_detail_view_finds_the_planted_effect_and_gives_the_per_ehpad_series(db)
 def test_summary_view_names_no_ehpad_and_publishes_no_small_count(db):
     view = _view(db, member("summary"))
     assert view.detail.summary and view.note
-    keys = {t.key for t in view_tables(view)}
+    (ehpad,) = [s for s in view.sections if s.key == "ehpad"]
+    keys = {t.key for t in view_tables(ehpad)}
     assert keys == {ESTIMATES, EVENT_TIME}  # no per-EHPAD table nor series
+    assert not {PER_EHPAD, SERIES} & {t.key for t in view_tables(view)}
     text = _texts(view)
     names = set(db.scalars(select(Site.name).where(Site.kind == "ehpad")))
     assert not [n for n in names if n in text]
@@ -114,7 +116,7 @@ def test_too_few_ehpads_give_a_sentence(db):
     site = db.scalars(select(Site).where(Site.code == "EHPAD-55-BLANPAIN")).one()
     filters = Filters(("55",), date(2026, 1, 1), date(2026, 6, 1), date(2026, 10, 31), None, site.commune_insee)
     view = _view(db, full_scope(TERRITORY), filters)
-    (section,) = view.sections
+    (section,) = [s for s in view.sections if s.key == "ehpad"]
     assert all(s.value == "Données insuffisantes" and "il en faut" in s.detail for s in section.stats)
     estimates = next(t for t in view_tables(view) if t.key == ESTIMATES).frame
     assert estimates["Variation estimée (%)"].isna().all() and estimates["Remarque"].str.startswith("Données").all()
