@@ -275,7 +275,7 @@ def poc_section(session: Session, *, scope: AccessScope, filters: Filters,
              if enough else "—", f"voie du laboratoire : {fmt_number(params.lab_turnaround_hours)} h du "
              "prélèvement au résultat (hypothèse, réglable)"),
         stat("eval-poc-transfers", "non disponible",
-             f"{abnormal_text} sur la période ; transferts évités : {TRANSFERS_UNAVAILABLE}"),
+             f"{abnormal_text} sur la période ; la suite donnée à chacun n'est pas connue (voir la section)"),
     )
     return PocSection(detail, stats, table, TRANSFERS_UNAVAILABLE)
 
@@ -298,6 +298,7 @@ class GpSection:
     table: TableView
     trends: dict  # département → BeforeAfter
     unavailable: str | None = None
+    overall: BeforeAfter | None = None  # the départements chosen together (the cards)
 
 
 GP_COLUMNS = {"departement_name": "Département", "departement": "Code du département",
@@ -358,6 +359,8 @@ def gp_section(session: Session, *, scope: AccessScope, filters: Filters) -> GpS
                          "holders": h_shown, "density_without": round((value - h) / pop[d] * 1e4, 2)
                          if pop.get(d) and not small and not h_hidden else float("nan")})
         trends[d] = before_after([(p, v) for p, v in points if v == v], reference)
+    refs = [t.reference for t in trends.values() if t.reference is not None]
+    overall = before_after(_overall_density(rows, days), min(refs) if refs else None)
     table_frame = pd.DataFrame(rows)
     table = TableView(GP_TABLE, "Données du tableau",
                       labelled(table_frame, GP_COLUMNS) if len(rows) else pd.DataFrame(),
@@ -366,39 +369,55 @@ def gp_section(session: Session, *, scope: AccessScope, filters: Filters) -> GpS
                          tuple((names.get(d, d), tuple(None if r["density"] != r["density"] else r["density"]
                                                        for r in rows if r["departement"] == d)) for d in deps),
                          x_title="Fin de trimestre") if days else WeeklySeries((), ())
-    return GpSection(detail, _gp_stats(detail, trends, holders, names), chart, table, trends)
+    return GpSection(detail, _gp_stats(detail, trends, overall, holders, names), chart, table, trends,
+                     overall=overall)
 
 
-def _trend_text(t: BeforeAfter, side: str) -> str:
+def _overall_density(rows: list[dict], days: list[date]) -> list[tuple[date, float]]:
+    """The area's density at each quarter end: Σ GPs ÷ Σ inhabitants of the départements whose count is shown."""
+    out = []
+    for day in days:
+        shown = [r for r in rows if r["quarter_end"] == day and not isinstance(r["gps"], str) and r["population"]]
+        pop = sum(r["population"] for r in shown)
+        if pop:
+            out.append((day, round(sum(r["gps"] for r in shown) / pop * 1e4, 2)))
+    return out
+
+
+def _slope(t: BeforeAfter, side: str) -> str:
     slope = t.slope_before if side == "before" else t.slope_after
     n = len(t.before if side == "before" else t.after)
-    return (f"{fmt_signed(slope, 2)} par an" if slope is not None else
-            f"données insuffisantes ({plural(n, 'trimestre')})")
+    if slope is None:
+        return f"données insuffisantes ({plural(n, 'trimestre')})"
+    return f"{fmt_signed(slope, 2)} par an"
 
 
-def _gp_stats(detail: Detail, trends: dict[str, BeforeAfter], holders: pd.DataFrame,
+def _gp_stats(detail: Detail, trends: dict[str, BeforeAfter], overall: BeforeAfter, holders: pd.DataFrame,
               names: dict[str, str]) -> tuple[Stat, ...]:
     latest = holders.sort_values("period_end").groupby("departement").tail(1) if len(holders) else holders
     values = [int(v) for v in latest["holders"]] if len(latest) else []
     shown = [v for v in values if not detail.hidden(v)]  # a total over hidden values would give them back
     total = sum(shown)
     masked = len(shown) < len(values)
-    with_ref = {d: t for d, t in trends.items() if t.reference is not None}
-    words_before = " ; ".join(f"{names.get(d, d)} {_trend_text(t, 'before')}" for d, t in trends.items())
-    words_after = " ; ".join(f"{names.get(d, d)} {_trend_text(t, 'after')}" for d, t in with_ref.items())
-    changes = [t.change for t in with_ref.values() if t.change is not None]
+    refs = {d: t.reference for d, t in trends.items() if t.reference is not None}
+    first = (f"premier installé au {fmt_date(next(iter(refs.values())))}" if len(set(refs.values())) == 1 else
+             "premiers installés : " + ", ".join(f"{names.get(d, d)} {fmt_date(r)}" for d, r in refs.items())
+             ) if refs else "aucun boursier installé encore"
+    by_dep = {side: " ; ".join(f"{names.get(d, d)} {fmt_signed(getattr(t, 'slope_' + side), 2)}"
+                               for d, t in trends.items() if getattr(t, "slope_" + side) is not None)
+              for side in ("before", "after")}
     return (
         stat("eval-grant-holders", SMALL_LABEL if masked and not shown else detail.count(total),
-             "boursiers installés à la fin de la période (indicateur du programme"
-             + (", hors départements masqués" if masked and shown else "") + "), " +
-             (", ".join(f"premier installé au {fmt_date(t.reference)} en {names.get(d, d)}"
-                        for d, t in with_ref.items()) or "aucun installé encore")),
-        stat("eval-gp-trend-before", words_before or "—",
-             "densité de médecins généralistes pour 10 000 habitants, tendance avant le premier boursier installé"),
-        stat("eval-gp-trend-after", words_after or "—",
-             "tendance depuis le premier boursier installé (trimestre compris)"
-             + (f" ; écart moyen après − avant : {fmt_signed(sum(changes) / len(changes), 2)} par an"
-                if changes else "")),
+             "à la fin de la période (indicateur du programme" + (", hors départements masqués" if masked and shown
+                                                                  else "") + f") ; {first}"),
+        stat("eval-gp-trend-before", _slope(overall, "before"),
+             "généralistes pour 10 000 habitants, ensemble des départements choisis, avant le premier boursier"
+             + (f" ; {by_dep['before']}" if by_dep["before"] else "")),
+        stat("eval-gp-trend-after", _slope(overall, "after") if overall.reference else "—",
+             ("depuis le premier boursier (trimestre compris)"
+              + (f", écart après − avant : {fmt_signed(overall.change, 2)} par an" if overall.change is not None
+                 else "") + (f" ; {by_dep['after']}" if by_dep["after"] else ""))
+             if overall.reference else "aucun boursier installé encore"),
     )
 
 

@@ -21,6 +21,7 @@ from data.evaluation_economy import (
     turnaround,
 )
 from data.filters import Filters
+from data.formatting import fmt_signed
 from data.indicators import INDICATORS
 from data.models import (
     BiologyResult,
@@ -316,3 +317,14 @@ def test_the_page_view_carries_the_three_sections_after_the_ehpad_one(db):
     assert keys[-3:] == ["trajets", "biologie", "densite-mg"] and keys.index("ehpad") < keys.index("trajets")
     assert {"eval-trips", "eval-km", "eval-co2", "eval-cost", "eval-poc-median"} <= {s.key for s in view.stats}
     assert all(s.provenance is not None for sec in view.sections for s in sec.stats)
+
+
+def test_the_cards_trend_is_that_of_the_departements_together(db):
+    gp = economy_sections(db, scope=full_scope(TERRITORY), filters=YEAR, params=PARAMS).gp
+    frame = gp.table.frame
+    together = frame.groupby("Fin de trimestre")[["Médecins généralistes", "Population"]].sum()
+    expected = [(d, round(r["Médecins généralistes"] / r["Population"] * 1e4, 2)) for d, r in together.iterrows()]
+    assert list(gp.overall.before + gp.overall.after) == expected
+    assert gp.overall.reference == min(t.reference for t in gp.trends.values())
+    card = next(s for s in gp.stats if s.key == "eval-gp-trend-before")
+    assert card.value == f"{fmt_signed(gp.overall.slope_before, 2)} par an"
