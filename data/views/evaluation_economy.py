@@ -117,7 +117,7 @@ def trips_section(session: Session, *, scope: AccessScope, filters: Filters,
     names = departement_names(session)
     if detail.summary:
         per_dep = _trips_from_grid(session, detail, period, communes, params, names)
-        table = TableView(TRIPS_TABLE, "Données du tableau", labelled(per_dep, TRIP_DEP_COLUMNS),
+        table = TableView(TRIPS_TABLE, "Trajets évités par département", labelled(per_dep, TRIP_DEP_COLUMNS),
                           caption=_trips_caption(detail, params))
         shown = per_dep[per_dep["trips"].map(lambda v: not isinstance(v, str))]
         trips = published_sum(per_dep["published"]) if len(per_dep) else Published(0)
@@ -125,7 +125,7 @@ def trips_section(session: Session, *, scope: AccessScope, filters: Filters,
         hidden = trips.small
     else:
         per_dep = _dep_totals(communes, names)
-        table = TableView(TRIPS_TABLE, "Données du tableau", labelled(_rounded(communes), TRIP_COMMUNE_COLUMNS),
+        table = TableView(TRIPS_TABLE, "Trajets évités par commune", labelled(_rounded(communes), TRIP_COMMUNE_COLUMNS),
                           caption=_trips_caption(detail, params))
         trips = Published(int(communes["trips"].sum()) if len(communes) else 0)
         km, kg, eur = (float(communes[c].sum()) if len(communes) else 0.0 for c in ("km", "co2_kg", "cost_eur"))
@@ -260,7 +260,8 @@ def poc_section(session: Session, *, scope: AccessScope, filters: Filters,
                                        "résultats anormaux")
     frame = pd.DataFrame(rows, columns=["name", "commune", "code", "results", "abnormal", "median", "p90",
                                         "lab_hours", "gain_hours"])
-    table = TableView(POC_TABLE, "Données du tableau",
+    table = TableView(POC_TABLE, "Délai du prélèvement au résultat " + ("par département" if detail.summary
+                                                                        else "par EHPAD"),
                       labelled(frame, POC_DEP_COLUMNS if detail.summary else POC_SITE_COLUMNS),
                       caption=(f"Délai du prélèvement au résultat des automates de biologie délocalisée "
                                f"{detail.scale_words.replace('par commune', 'par EHPAD')}, comparé à la voie du "
@@ -362,7 +363,7 @@ def gp_section(session: Session, *, scope: AccessScope, filters: Filters) -> GpS
     refs = [t.reference for t in trends.values() if t.reference is not None]
     overall = before_after(_overall_density(rows, days), min(refs) if refs else None)
     table_frame = pd.DataFrame(rows)
-    table = TableView(GP_TABLE, "Données du tableau",
+    table = TableView(GP_TABLE, "Densité de généralistes par département et fin de trimestre",
                       labelled(table_frame, GP_COLUMNS) if len(rows) else pd.DataFrame(),
                       caption=_gp_caption(detail, trends, names))
     chart = WeeklySeries(tuple(d.isoformat() for d in days),
