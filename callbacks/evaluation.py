@@ -81,4 +81,4 @@ def evaluation_cards(departements, month_from, month_to, epci, commune, *, scope
          has_data=lambda result: "evaluation-section" in rendered_text(result))
 def evaluation_sections(_ready, departements, month_from, month_to, epci, commune, *, scope):
     view = _view(scope, departements, month_from, month_to, epci, commune)
-    return html.Div([_section(s, view.query) for s in view.sections])  # one child: several sections are one output
+    return [html.Div([_section(s, view.query) for s in view.sections])]  # one child, however many sections
