@@ -32,6 +32,10 @@ T = TypeVar("T")
 _VERSION_KEY = "dataset-version:{}"
 _BASE_KEY = "dataset-version:{}:base"
 _MONTH_KEY = "dataset-version:{}:{:%Y-%m}"
+# Versions expire (a bump or a read refreshes them long before): SimpleCache prunes never-expiring entries first
+# when it is full, which dropped versions under load. A version missing for any reason (evicted, expired, never
+# set) is replaced by a fresh one, never read as « no change »: a key can never fall back to an older state.
+VERSION_TIMEOUT = 90 * 24 * 3600
 # The primary's WAL position when this cache first served a view with a replica: a version never set since then
 # stands for no change since, so for data at or below that position.
 _EPOCH_KEY = "dataset-version-epoch"
@@ -64,7 +68,7 @@ def bump_changes(changes: Changes) -> None:
             mapping[_BASE_KEY.format(dataset)] = stamp
         else:
             mapping.update({_MONTH_KEY.format(dataset, m): stamp for m in months})
-    cache.set_many(mapping, timeout=0)
+    cache.set_many(mapping, timeout=VERSION_TIMEOUT)
 
 
 def bump(dataset: str, months: Iterable[date] | None = None) -> None:
@@ -97,11 +101,31 @@ def read_versions(dependencies: Dependencies | Iterable[str]) -> Versions:
         dependencies = dict.fromkeys(dependencies)
     keys = _keys(dependencies)
     *values, epoch = cache.get_many(*keys, _EPOCH_KEY)
+    if None in values:
+        values = _fill_missing(keys, values)
     stamps = [_stamp(v) for v in values]
     epoch_lsn = _stamp(epoch)[1] if epoch is not None else None
     lsns = [lsn if v is not None else epoch_lsn for v, (_, lsn) in zip(values, stamps, strict=True)]
     text = ",".join(f"{k.removeprefix('dataset-version:')}={ns}" for k, (ns, _) in zip(keys, stamps, strict=True))
     return Versions(text, None if None in lsns else max(lsns, default=epoch_lsn), epoch is not None)
+
+
+def _fill_missing(keys: list[str], values: list) -> list:
+    """Missing versions get a fresh stamp (`add`: the first reader's wins, the others read it back).
+
+    Reading a missing version as 0 would bring back the key of the state before an evicted bump, and the entry
+    cached under it: a stale figure. A fresh stamp costs one recomputation, and claims the primary's position now.
+    """
+    from server.database import primary_lsn
+
+    missing = [k for k, v in zip(keys, values, strict=True) if v is None]
+    fresh = (time.time_ns(), primary_lsn())
+    for k in missing:
+        cache.add(k, fresh, timeout=VERSION_TIMEOUT)
+    found = dict(zip(missing, cache.get_many(*missing), strict=True))
+    # a cache that keeps nothing (or lost it again at once): the fresh stamp, so this key is new
+    return [v if v is not None else (found[k] if found[k] is not None else fresh)
+            for k, v in zip(keys, values, strict=True)]
 
 
 def _key(namespace: str, scope: AccessScope, params: tuple, versions: Versions) -> str:
@@ -157,5 +181,5 @@ def _required_lsn(versions: Versions) -> int | None:
         return versions.lsn
     lsn = primary_lsn()  # unknown: what the primary has now (≥ every change committed so far)
     if not versions.epoch:
-        cache.add(_EPOCH_KEY, (time.time_ns(), lsn), timeout=0)
+        cache.add(_EPOCH_KEY, (time.time_ns(), lsn), timeout=VERSION_TIMEOUT)
     return lsn

@@ -41,6 +41,37 @@ def test_bump_invalidates_only_its_dataset(app):
         assert cache_key("t", scope, (), ["biology"]) == other
 
 
+def test_an_evicted_version_never_brings_back_an_older_key(app):
+    """A version dropped by the cache (SimpleCache prunes when full, Redis evicts) must not read as « no change »:
+    the key of the state before the bump, and whatever was cached under it, would come back."""
+    from server.cache import _VERSION_KEY
+    from server.extensions import cache
+
+    with app.app_context():
+        scope = _scope("usagers", "summary")
+        cache.delete(_VERSION_KEY.format("workforce"))
+        old = cache_key("t", scope, (), ["workforce"])
+        bump("workforce")
+        new = cache_key("t", scope, (), ["workforce"])
+        cache.delete(_VERSION_KEY.format("workforce"))  # evicted
+        after = cache_key("t", scope, (), ["workforce"])
+        assert after not in (old, new)
+        assert cache_key("t", scope, (), ["workforce"]) == after  # stable once replaced
+
+
+def test_versions_survive_a_full_simple_cache(app):
+    """SimpleCache removes the entries that expire first when over its threshold: versions must not be those."""
+    from server.extensions import cache
+
+    with app.app_context():
+        scope = _scope("usagers", "summary")
+        bump("workforce")
+        key = cache_key("t", scope, (), ["workforce"])
+        for i in range(1200):  # more than SimpleCache's threshold of 500 entries
+            cache.set(f"filler:{i}", i)
+        assert cache_key("t", scope, (), ["workforce"]) == key
+
+
 def test_overview_for_two_colleges_with_the_same_filters(as_user):
     args = (["55", "52"], "2026-01", "2026-06", "tous", "tous", 0)
     with as_user("usagers@demo.e-meuse-sante.fr"):
