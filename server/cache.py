@@ -32,7 +32,7 @@ T = TypeVar("T")
 _VERSION_KEY = "dataset-version:{}"
 _BASE_KEY = "dataset-version:{}:base"
 _MONTH_KEY = "dataset-version:{}:{:%Y-%m}"
-# Versions expire (a bump or a read refreshes them long before): SimpleCache prunes never-expiring entries first
+# Versions expire (every bump renews them): SimpleCache prunes never-expiring entries first
 # when it is full, which dropped versions under load. A version missing for any reason (evicted, expired, never
 # set) is replaced by a fresh one, never read as « no change »: a key can never fall back to an older state.
 VERSION_TIMEOUT = 90 * 24 * 3600
