@@ -22,7 +22,7 @@ from data.db import alembic_config, make_engine, make_session_factory, session_s
 from data.filters import parse_filters
 from data.ingestion.examples import json_examples
 from data.ingestion.pipeline import ENDPOINTS, ingest
-from data.models import Base, FeedSource, TeleconsultationSession
+from data.models import Base, EhpadActivity, FeedSource, TeleconsultationSession
 from data.queries import biology, mobile, overview, teleconsultation
 from tests.conftest import DEMO_END, TERRITORY, _postgres_url
 
@@ -45,10 +45,16 @@ def scratch_url():
         admin.dispose()
 
 
+LATER_TABLES = {EhpadActivity.__tablename__}
+
+
 def _fingerprint(conn) -> dict[str, tuple[int, str]]:
-    """Rows and an md5 of their text, in a stable order, for every table of the models."""
+    """Rows and an md5 of their text, in a stable order, for every table of the models the 0012 schema has
+    (tables of later revisions, e.g. 0014's EHPAD activity, are not the migration's business)."""
     out = {}
     for table in Base.metadata.sorted_tables:
+        if table.name in LATER_TABLES:
+            continue
         out[table.name] = tuple(conn.execute(text(
             f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) FROM "{table.name}" t'
         )).one())
@@ -85,8 +91,12 @@ def test_migration_keeps_every_row_and_rollup(scratch_url):
     engine = make_engine(scratch_url)
     factory = make_session_factory(engine)
     try:
+        # today's demo also fills a table of a later revision (0014, EHPAD activity): made for the fill, then
+        # dropped, so the database is the 0012 schema the migration starts from
+        EhpadActivity.__table__.create(engine)
         with session_scope(factory) as session:
             demo.generate(session, end=DEMO_END, years=1, departements=TERRITORY, live_tail=100)
+        EhpadActivity.__table__.drop(engine)
         with engine.connect() as conn:
             assert not partitions.is_partitioned(conn, "biology_result")
             before = _fingerprint(conn)
