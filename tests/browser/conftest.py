@@ -17,7 +17,6 @@ if os.environ.get("DASH_TEST_PORT"):
     BaseDashRunner._next_port = int(os.environ["DASH_TEST_PORT"])
 
 
-
 def wait_for(driver, timeout: float) -> WebDriverWait:
     """A WebDriverWait that reads again an element Dash redrew between finding and reading it.
 
