@@ -232,12 +232,17 @@ def test_two_worker_processes_notify_each_transition_once(factory, world, smtp, 
         assert [p.returncode for p in procs] == [0, 0], outputs
         return outputs
 
+    def ours(email: str) -> list[str]:
+        # the workers serve the whole shared test database: rules and queued mails other test files left there
+        # go out too; a second notification of this rule still counts
+        return [m["Subject"] for m in smtp.mailbox.to(email) if SITE_NAME in m["Subject"]]
+
     workers(8)
-    assert len(smtp.mailbox.to(ARS)) == 1 and len(smtp.mailbox.to(PRO)) == 1
+    assert len(ours(ARS)) == 1 and len(ours(PRO)) == 1, [m["Subject"] for m in smtp.mailbox.messages]
     _status(factory, world, utcnow())
     workers(8)
     for email in (ARS, PRO):
-        subjects = [m["Subject"] for m in smtp.mailbox.to(email)]
+        subjects = ours(email)
         assert len(subjects) == 2 and subjects[1].startswith("[e-Meuse Santé] Résolue : "), subjects
     with factory() as session:
         sent = session.scalar(select(func.count()).select_from(MailMessage)
