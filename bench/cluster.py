@@ -17,6 +17,7 @@ import argparse
 import csv
 import io
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -36,7 +37,9 @@ BIN = Path(sys.executable).parent
 # the ports this project's harness uses on loopback (instances 8171–8179, HAProxy and its stats page 8180–8189)
 APP_PORTS = tuple(range(8171, 8180))
 LB_PORT, STATS_PORT = 8180, 8181
-SECRET_KEY = "cluster-shared-secret-" + "k" * 40  # every instance signs and reads the same session cookies
+# every instance of one harness signs and reads the same session cookies: one random key per run
+# (or the environment's SECRET_KEY)
+SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
 
 
 def haproxy_path() -> str | None:
