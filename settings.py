@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{ROOT / 'instance' / 'emeuse.sqlite3'}"
     # optional streaming replica for dashboard reads (server/database.py); the primary keeps every write
     database_read_url: str | None = None
+    # A live page's view (the five polled pages) may be served up to this many seconds old instead of being
+    # recomputed on every ingested batch (server/cache.py page_view); the page says when its data dates from.
+    # 0: every view reflects the last committed change.
+    live_view_max_age_seconds: float = 10.0
     replica_wait_seconds: float = 0.25  # how long a view waits for the replica to replay its cache key's WAL
     redis_url: str | None = None
     redis_prefix: str = "emeuse:"  # cache keys and rate-limit counters; one per stack sharing a Redis

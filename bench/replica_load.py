@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
             filters = Filters((), yesterday.replace(day=1), yesterday.replace(day=1), date.today())
             while not stop.is_set():
                 with app.test_request_context():
-                    page_view("teleconsultation", scope=scope, filters=filters, options=None)
+                    page_view("teleconsultation", scope=scope, filters=filters, options=None, exact=True)
                 views[0] += 1
 
         def sample():

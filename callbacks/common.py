@@ -86,10 +86,15 @@ clientside_callback(
 
 
 def updated_at() -> str:
-    """'Mis à jour à 14:05:12 (heure de Paris)': the one clock (data.formatting)."""
-    from data.formatting import updated_at as stamp
+    """'Mis à jour à 14:05:12 (heure de Paris)': the one clock (data.formatting); 'Données de 14:05:02 (heure de
+    Paris)' when the page's view was served as it was a few seconds ago (a live view, server/cache.py)."""
+    from datetime import UTC, datetime
 
-    return stamp()
+    from data.formatting import updated_at as stamp
+    from server.cache import view_as_of
+
+    as_of = view_as_of()
+    return stamp() if as_of is None else stamp(datetime.fromtimestamp(as_of, UTC), served=True)
 
 
 def view_ready() -> int:

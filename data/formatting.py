@@ -190,9 +190,10 @@ def fmt_datetime_long(moment: datetime | None) -> str:
     return f"{fmt_date(local.date())} à {local:%H:%M} ({PARIS_LABEL})"
 
 
-def updated_at(moment: datetime | None = None) -> str:
-    """'Mis à jour à 20:53:21 (heure de Paris)': the stamp of a refreshed page."""
-    return f"Mis à jour à {fmt_time(moment or now_paris(), seconds=True)}"
+def updated_at(moment: datetime | None = None, *, served: bool = False) -> str:
+    """'Mis à jour à 20:53:21 (heure de Paris)': the stamp of a refreshed page; `served`: its figures are those
+    computed at `moment` (a live view served a few seconds old), 'Données de 20:53:11 (heure de Paris)'."""
+    return f"{'Données de' if served else 'Mis à jour à'} {fmt_time(moment or now_paris(), seconds=True)}"
 
 
 # --- Plotly: the same words on the browser side ----------------------------------------------------

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from data.access import AccessScope
@@ -149,28 +150,89 @@ def cached(namespace: str, *, scope: AccessScope, params: tuple, datasets: Depen
     return value
 
 
-def page_view(name: str, *, scope: AccessScope, filters, options, session=None):
+_now = time.time  # the clock of live views' ages (a test moves it)
+# How long a computation of a live view holds its claim: the others serve the latest value meanwhile.
+COMPUTE_CLAIM_SECONDS = 30
+
+
+def _max_age(spec, session) -> float:
+    """How old a live view may be served (0: exact). Never for a given session (exports, tests, reports)."""
+    if not spec.live or session is not None or not has_app_context():
+        return 0.0
+    return float(current_app.config["EMEUSE_SETTINGS"].live_view_max_age_seconds)
+
+
+def page_view(name: str, *, scope: AccessScope, filters, options, session=None, exact: bool = False):
     """A page's view for the caller, cached once per (view, scope, filters, options, versions of what it reads):
     the page's callback and its exports read the same entry, in two cache round trips. Computed on the replica
-    once it has replayed what the key's versions claim, else on the primary (`session` given: on that session)."""
-    from server.database import db_session, view_session
+    once it has replayed what the key's versions claim, else on the primary (`session` given: on that session).
 
+    A live view (`register_view(live=True)`) is also kept as the latest one computed for (view, scope, filters,
+    options), with the time its versions were read. While it is younger than LIVE_VIEW_MAX_AGE_SECONDS it is
+    served instead of a recomputation for a newer version: at 500 events/s every batch bumps the live datasets,
+    and each poll would otherwise recompute the view. Older, one request claims the computation (`cache.add`,
+    shared by every instance through Redis) and the others serve the latest value while it runs, so a new version
+    is computed once, not by every poll at once. A view served so is at most that old (plus one computation);
+    `view_as_of()` tells the callback when its data dates from. `exact=True` (exports) never serves it."""
     spec = VIEWS[name]
+    max_age = 0.0 if exact else _max_age(spec, session)
+    read_at = _now()
     versions = read_versions(spec.dependencies(filters, options))
     key = _key(f"view.{name}", scope, (filters, options), versions)
-    hit = cache.get(key)
-    if hit is not None:
-        return hit
+    claimed = False
+    if not max_age:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    else:
+        latest_key = _key(f"latest.{name}", scope, (filters, options), _NO_VERSIONS)
+        hit, latest = cache.get_many(key, latest_key)
+        if hit is not None:
+            return hit
+        age = read_at - latest[0] if latest is not None else None
+        if age is not None and age < max_age + COMPUTE_CLAIM_SECONDS:
+            claimed = age >= max_age and cache.add("claim:" + key, 1, timeout=COMPUTE_CLAIM_SECONDS)
+            if not claimed:  # young enough, or another request is computing this version
+                _served_as_of(latest[0])
+                return latest[1]
+    try:
+        value = _compute(spec, session, versions, scope=scope, filters=filters, options=options)
+    finally:
+        if claimed:
+            cache.delete("claim:" + key)
+    if not max_age:
+        cache.set(key, value)
+    else:
+        cache.set_many({key: value, latest_key: (read_at, value)})
+    return value
+
+
+def _compute(spec, session, versions: Versions, **kwargs):
+    from server.database import db_session, view_session
+
     where = session if session is not None else view_session(_required_lsn(versions))
     try:
-        value = spec.compute(where, scope=scope, filters=filters, options=options)
+        return spec.compute(where, **kwargs)
     except (OperationalError, DBAPIError):
         if session is not None or where is db_session():
             raise
         where.rollback()  # the replica failed mid-way (gone, or a query cancelled by a replay conflict)
-        value = spec.compute(db_session(), scope=scope, filters=filters, options=options)
-    cache.set(key, value)
-    return value
+        return spec.compute(db_session(), **kwargs)
+
+
+_NO_VERSIONS = Versions("", None)
+
+
+def _served_as_of(moment: float) -> None:
+    """Remember, for this request, the oldest data time of the views served older than their version."""
+    if has_request_context():
+        g.view_as_of = min(moment, g.get("view_as_of", moment))
+
+
+def view_as_of() -> float | None:
+    """When the oldest view served in this request was computed, if one was served older than its version (a
+    live view within LIVE_VIEW_MAX_AGE_SECONDS); None: every view served reflects the last committed change."""
+    return g.get("view_as_of") if has_request_context() else None
 
 
 def _required_lsn(versions: Versions) -> int | None:

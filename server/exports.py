@@ -47,7 +47,7 @@ def _from_view(key: str, fmt: str):
     filters = parse_filters(request.args, today=date.today(), territory=settings.departements)
     options = view_spec.options(request.args, filters)
     session = db_session()
-    view = page_view(spec.view, scope=scope, filters=filters, options=options)
+    view = page_view(spec.view, scope=scope, filters=filters, options=options, exact=True)
     if getattr(view, "refused", False):  # the view decided the caller may not see this table at all
         return error_page(403, "Accès refusé", getattr(view, "message", None) or "Votre profil ne permet pas "
                                                                                  "d'exporter ce tableau.")

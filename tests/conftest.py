@@ -78,7 +78,9 @@ def app(database_url, demo_counts):
     from app import create_app
 
     server = create_app({"database_url": database_url, "demo_on_first_start": False, "env": "test",
-                         "secret_key": "test-secret-key-" + "x" * 32, "login_rate_limit": "1000 per minute"})
+                         "secret_key": "test-secret-key-" + "x" * 32, "login_rate_limit": "1000 per minute",
+                         # every view reflects the last change (tests/callbacks/test_live_views.py tests the delay)
+                         "live_view_max_age_seconds": 0})
     server.config.update(TESTING=True)
     return server
 

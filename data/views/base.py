@@ -365,6 +365,8 @@ class ViewSpec:
     # filters → the months the view reads of some of its datasets (server/cache.py versions them per month);
     # a dataset it does not name here is read as a whole (latest states, trailing windows, all-time figures)
     months: Callable[[Filters], Mapping[str, tuple[date, ...]]] | None = field(default=None, compare=False)
+    # a live page (polled): its view may be served up to LIVE_VIEW_MAX_AGE_SECONDS old (server/cache.py)
+    live: bool = False
 
     def dependencies(self, filters: Filters | None, options=None) -> dict[str, tuple[date, ...] | None]:
         """dataset → the months of it the view reads for these filters (None: all of it)."""
@@ -405,12 +407,13 @@ FINISHERS: list[Callable[..., Any]] = []
 def register_view(name: str, *, dataset: str | None, datasets: tuple[str, ...],
                   options: Callable[[Mapping[str, str], Filters], Any], tables: Mapping[str, str] = (),
                   roles: tuple[str, ...] | None = None,
-                  months: Callable[[Filters], Mapping[str, tuple[date, ...]]] | None = None):
+                  months: Callable[[Filters], Mapping[str, tuple[date, ...]]] | None = None, live: bool = False):
     """Register `compute(session, *, scope, filters, options)` as the view of a page, with its exports.
 
     `months(filters)` names, for datasets the view reads only within some months, those months: its cache entry
     then survives changes of other months (declare it only when every figure of the view, provenance included,
-    reads nothing else of that dataset)."""
+    reads nothing else of that dataset). `live`: the page polls for new data; its view may then be served up to
+    LIVE_VIEW_MAX_AGE_SECONDS old rather than recomputed for every ingested batch (server/cache.py `page_view`)."""
 
     def decorate(func_):
         @wraps(func_)
@@ -420,7 +423,7 @@ def register_view(name: str, *, dataset: str | None, datasets: tuple[str, ...],
                 view = finish(session, view, spec=VIEWS[name], scope=scope, filters=filters)
             return view
 
-        VIEWS[name] = ViewSpec(name, dataset, datasets, compute, options, roles, months)
+        VIEWS[name] = ViewSpec(name, dataset, datasets, compute, options, roles, months, live)
         for key, title in dict(tables).items():
             EXPORTS[key] = ExportSpec(key, title, name)
         return compute

@@ -92,6 +92,7 @@ def minutes(v) -> str:
 
 
 @register_view(NAME, dataset=Dataset.BIOLOGY.value, datasets=(Dataset.BIOLOGY.value,), options=options_from_args,
+               live=True,
                tables={DEVICES_TABLE: "État des automates", WEEKLY_TABLE: "Analyses par semaine et par examen",
                        SITES_TABLE: "Analyses par EHPAD et par examen"})
 def biology_view(session: Session, *, scope: AccessScope, filters: Filters, options: BiologyOptions) -> BiologyView:

@@ -69,6 +69,7 @@ class FeedsView:
 
 
 @register_view(NAME, dataset=Dataset.FEEDS.value, datasets=(Dataset.FEEDS.value,), options=options_from_args,
+               live=True,
                tables={SOURCES_TABLE: "Santé des flux par source", HOURLY_TABLE: "Événements reçus par heure",
                        REJECTS_TABLE: "Refus par motif (7 jours)", **QUALITY_TABLES,
                        **COMPLETENESS_TABLES})

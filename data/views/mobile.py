@@ -140,6 +140,7 @@ def _stats(s: q.MobileSummary, detail: Detail) -> tuple[Stat, ...]:
 
 
 @register_view(NAME, dataset=Dataset.MOBILE.value, datasets=(Dataset.MOBILE.value,), options=options_from_args,
+               live=True,
                tables={VEHICLES_TABLE: "Dernière position des véhicules", WEEKLY_TABLE: "Arrêts par semaine",
                        COMMUNES_TABLE: "Communes desservies", TOUR_TABLE: "Tournée du jour"})
 def mobile_view(session: Session, *, scope: AccessScope, filters: Filters,

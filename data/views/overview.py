@@ -43,7 +43,8 @@ def options_from_args(_args: Mapping[str, str], _filters: Filters) -> None:
     return None
 
 
-@register_view(NAME, dataset=None, datasets=tuple(d.value for d in Dataset), options=options_from_args)
+@register_view(NAME, dataset=None, datasets=tuple(d.value for d in Dataset), options=options_from_args,
+               live=True)
 def overview_view(session: Session, *, scope: AccessScope, filters: Filters, options: None = None) -> OverviewView:
     detail = detail_for(scope, filters, Dataset.WORKFORCE)
     # An EPCI or commune filter narrows a headline figure only where its dataset is shown in detail;

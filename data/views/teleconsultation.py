@@ -97,7 +97,7 @@ def _months(filters: Filters) -> dict[str, tuple]:
 
 
 @register_view(NAME, dataset=Dataset.TELECONSULTATION.value, datasets=(Dataset.TELECONSULTATION.value,),
-               options=options_from_args, months=_months,
+               options=options_from_args, months=_months, live=True,
                tables={WEEKLY_TABLE: "Téléconsultations par semaine", SITES_TABLE: "Activité par site"})
 def teleconsultation_view(session: Session, *, scope: AccessScope, filters: Filters,
                           options: None = None) -> TeleconsultationView:
