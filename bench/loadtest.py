@@ -160,6 +160,9 @@ def main() -> None:
                         help="simulator: events of each window sent as one batch per endpoint (0: one request each)")
     parser.add_argument("--profile", type=int, default=20,
                         help="seconds of py-spy on app1's workers mid-run when p95 passes 300 ms (0: never)")
+    parser.add_argument("--steady", action="store_true",
+                        help="figures from the moment every user has signed in (locust --reset-stats): the steady "
+                             "state, without the sign-in ramp's scrypt hashes")
     parser.add_argument("--locust", default=str(ROOT / ".venv-load" / "bin" / "locust"))
     args = parser.parse_args()
     if not Path(args.locust).exists():
@@ -188,6 +191,7 @@ def main() -> None:
               f"{args.instances} instance(s) × {args.workers} gunicorn workers × {args.threads} thread(s), "
               f"simulator {args.rate:g} events/s (batches every {args.batch_seconds:g} s), {args.seconds} s, "
               f"{os.cpu_count()} CPU, {'PostgreSQL' if args.postgres else 'SQLite'}"
+              f"{'; figures after the ramp (steady state)' if args.steady else ''}"
               f"{' + Redis' if args.redis else ''}; load before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         cluster.start()
         engine = make_engine(url)
@@ -203,7 +207,8 @@ def main() -> None:
         locust = subprocess.Popen([args.locust, "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u",
                                    str(args.users), "-r", str(spawn), "-t", f"{args.seconds}s",
                                    "--host", cluster.url, "--csv", str(work / "load"), "--only-summary",
-                                   "--loglevel", "WARNING"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                   "--loglevel", "WARNING", *(["--reset-stats"] if args.steady else [])],
+                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, text=True)
         feeder.start()
         if args.profile:
