@@ -607,7 +607,7 @@ def _programme_entries() -> dict[str, Indicator]:
     generic = INDICATORS[PROGRAMME_GENERIC]
     people = ", ".join(PEOPLE_UNITS)
     return {f"prog-{code}": replace(generic, key=f"prog-{code}", name=label,
-                                    definition=f"{label} : {generic.definition[0].lower()}{generic.definition[1:]}",
+                                    definition=generic.definition,  # its name is the entry's title
                                     limits=f"{generic.limits} Effectifs de personnes (secret) : unités {people}.")
             for code, label in INDICATOR_LABELS.items()}
 

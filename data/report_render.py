@@ -224,6 +224,11 @@ def _data_table(table: Table, styles, width: float, wide: float | None = None) -
     if len(frame) > limit:
         flow.append(_p(f"{limit} premières lignes sur {fmt_number(len(frame))} : le tableau complet est dans "
                        f"le classeur XLSX joint (feuille « {t.title} »).", styles["small"]))
+    # a table of at most TABLE_ROWS rows fits a page: its title, rows and sources stay on one (never a page
+    # holding only the sources line of the table before it)
+    from reportlab.platypus import KeepTogether
+
+    flow = [KeepTogether(flow)]
     if turn:  # its own landscape page; the section's next page break turns back to portrait
         from reportlab.platypus import NextPageTemplate, PageBreak
 
@@ -350,7 +355,9 @@ def _sources_page(content: ReportContent, styles) -> list:
     flow += [_p(x, styles["body"]) for x in seen]
     defined: list[tuple[str, str]] = []
     for s in content.sections:
-        defined += [d for d in s.definitions if d not in defined]
+        for d in s.definitions:  # a figure shown per département or per part is defined once
+            if d not in defined:
+                defined.append(d)
     if defined:
         flow.append(_p("Définitions des chiffres du mois (page « Méthodes »)", styles["h2"]))
         flow += [_p(f"{name} : {definition}", styles["small"]) for name, definition in defined]

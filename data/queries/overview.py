@@ -112,10 +112,11 @@ def _site_sums(session: Session, rollup, column, deps: tuple[str, ...], periods:
     return _two_periods(session.execute(stmt).all(), deps)
 
 
-def _site_last_day(session: Session, rollup, deps: tuple[str, ...]) -> date | None:
-    """Last day with data at a site of the départements (read from the rollup's site × day index)."""
+def _site_last_day(session: Session, rollup, deps: tuple[str, ...], until: date) -> date | None:
+    """Last day with data at a site of the départements up to `until`, the period's end (a figure of a past month
+    never says it has data after it), read from the rollup's site × day index."""
     sites = select(Site.id).join(Commune, Commune.insee == Site.commune_insee).where(Commune.departement_code.in_(deps))
-    return session.scalar(select(func.max(rollup.day)).where(rollup.site_id.in_(sites)))
+    return session.scalar(select(func.max(rollup.day)).where(rollup.site_id.in_(sites), rollup.day <= until))
 
 
 def _mobile_sums(session: Session, deps: tuple[str, ...], periods: tuple[Period, Period],
@@ -206,16 +207,17 @@ def overview_kpis(session: Session, *, scope: AccessScope, filters: Filters,
         out.append(count_kpi("teleconsultations", Dataset.TELECONSULTATION,
                              *_site_sums(session, tc, tc.sessions, every, (period, prev), done,
                                          *within(Dataset.TELECONSULTATION)),
-                             _site_last_day(session, tc, selection)))
+                             _site_last_day(session, tc, selection, period.end)))
     if scope.can_see(Dataset.BIOLOGY):
         out.append(count_kpi("poc_tests", Dataset.BIOLOGY,
                              *_site_sums(session, BiologyDaily, BiologyDaily.tests, every, (period, prev),
                                          *within(Dataset.BIOLOGY)),
-                             _site_last_day(session, BiologyDaily, selection)))
+                             _site_last_day(session, BiologyDaily, selection, period.end)))
     if scope.can_see(Dataset.MOBILE):
         last = session.scalar(select(func.max(MobileDaily.day))
                               .join(Commune, Commune.insee == MobileDaily.commune_insee)
-                              .where(Commune.departement_code.in_(selection), MobileDaily.status == "completed"))
+                              .where(Commune.departement_code.in_(selection), MobileDaily.status == "completed",
+                                     MobileDaily.day <= period.end))
         out.append(count_kpi("mobile_consultations", Dataset.MOBILE,
                              *_mobile_sums(session, every, (period, prev), *within(Dataset.MOBILE)), last))
     if scope.can_see(Dataset.WORKFORCE):
@@ -227,12 +229,13 @@ def overview_kpis(session: Session, *, scope: AccessScope, filters: Filters,
         before = _publish(gp_counts(session, scope=scope, departements=every, on=period.start, where=area),
                           selection, level)
         last = session.scalar(select(func.max(HealthProfessional.received_at)))
+        last = min(last.date(), period.end) if last else None  # the registry's extract, as of the period's end
 
         def density(c: Cell) -> float | None:
             return c.value / pop * PER_INHABITANTS if pop and c.value is not None else None
 
         out.append(Kpi("gp_density", indicator("gp_density").name, Dataset.WORKFORCE.value,
-                       density(now), density(before), "", 1, last.date() if last else None,
+                       density(now), density(before), "", 1, last,
                        now.label, before.label))
     return out
 

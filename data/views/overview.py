@@ -58,7 +58,26 @@ def overview_view(session: Session, *, scope: AccessScope, filters: Filters, opt
     if filters.finer_than_departement:  # each card says which area it covers: the commune, or its département
         kpis = tuple(replace(k, covers=_covers(session, scope, filters, k.dataset)) for k in kpis)
     df = gp_density_map(session, scope=scope, filters=map_context(filters, detail))  # a commune among its neighbours
+    if detail.summary and not df.empty:
+        df = _published_stock(session, scope, df, filters.period.end)
     return OverviewView(kpis, _map(session, detail, df, filters), detail)
+
+
+def _published_stock(session: Session, scope: AccessScope, df: pd.DataFrame, on) -> pd.DataFrame:
+    """Summary level: each département's GPs as the publication grid publishes them (the workforce page's and the
+    headline figure's cells), never the exact count, which the density times the public population gave back
+    (two month ends then gave the exact net flow the page publishes only as grid cells)."""
+    stock = grid.workforce_stock(session, scope.restrict(None), "medecin_gp", on)
+    cells = {d: stock.total(deps=[d]) for d in df["departement"].unique()}
+    df = df.copy()
+    df["gps"] = df["departement"].map(lambda d: cells[d].value).astype("Int64")
+    df["secret"] = df["departement"].map(lambda d: cells[d].label)
+    population = df["population"].where(df["population"] > 0)
+    df["density"] = (df["gps"].astype(float) / population * PER_INHABITANTS).round(2)
+    hidden = df["secret"].notna()
+    df.loc[hidden, "density"] = float("nan")
+    df.loc[hidden, "gps"] = pd.NA
+    return df
 
 
 def _covers(session: Session, scope: AccessScope, filters: Filters, dataset: str) -> str:

@@ -139,9 +139,10 @@ def _last_day(session: Session, kind: str, departements: tuple[str, ...], end: d
         stmt = (select(func.max(MobileDaily.day)).join(Commune, Commune.insee == MobileDaily.commune_insee)
                 .where(Commune.departement_code.in_(departements), MobileDaily.status == "completed"))
         return session.scalar(_within(stmt, MobileDaily.day, end, since))
-    if kind == "workforce":  # a registry extract: the day it was last received
+    if kind == "workforce":  # a registry extract: the day it was last received, as of the period's end
         last = session.scalar(select(func.max(HealthProfessional.received_at)))
-        return last.date() if isinstance(last, datetime) else last
+        last = last.date() if isinstance(last, datetime) else last
+        return min(last, end) if last is not None and end is not None else last
     if kind == "programme":
         stmt = select(func.max(ProgrammeIndicatorValue.period_end))
         return session.scalar(stmt.where(ProgrammeIndicatorValue.period_end <= end) if end else stmt)

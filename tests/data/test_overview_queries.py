@@ -79,7 +79,7 @@ def test_kpis_on_known_figures(tiny):
     tc = kpis["teleconsultations"]
     assert (tc.value, tc.previous) == (3, 2)
     assert tc.change_pct == pytest.approx(50.0)
-    assert tc.last_day == date(2026, 2, 1)
+    assert tc.last_day == date(2026, 1, 31)  # the last day with data within the period: 1 Feb is after it
     gp = kpis["gp_density"]
     # On 31 Jan: GP 1 and GP 3 (GP 2 left on the 15th); on 1 Jan: GP 1 and GP 2.
     assert gp.value == pytest.approx(2 / POP_55 * 10_000)

@@ -263,3 +263,83 @@ def test_a_deactivated_user_gets_no_report(engine):
         finally:
             user.active = True
             session.commit()
+
+
+def _strings(value) -> list[str]:
+    """Every text a report's content holds (dataclasses, tuples, lists, dicts; frames are the tables' cells)."""
+    import dataclasses
+
+    import pandas as pd
+
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, pd.DataFrame):
+        return [str(v) for v in value.to_numpy().ravel()] + [str(c) for c in value.columns]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [s for f in dataclasses.fields(value) for s in _strings(getattr(value, f.name))]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+             "novembre", "décembre")
+DATA_DATE = re.compile(r"(?:dernière donnée|données jusqu'au)\s*:?\s*(1er|\d{1,2})\s+(" + "|".join(MONTHS_FR)
+                       + r")\s+(\d{4})", re.IGNORECASE)
+
+
+def test_a_months_report_never_dates_its_data_after_the_month(db):
+    """September's report, written when October's data is in: every « dernière donnée » and « données jusqu'au »
+    stops at 30 September (a headline card said the feed's last day overall, the registry its extract day)."""
+    from tests.reports_support import plain
+
+    september = date(2026, 9, 1)
+    found = []
+    for email in (USAGERS, PROFESSIONNELS, "ars@demo.e-meuse-sante.fr"):
+        user = user_by_email(db, email)
+        scope = scope_for_user(db, user, territory=TERRITORY)
+        content = compose(db, scope=scope, user=user, month=september, territory=TERRITORY,
+                          pages=["overview", "teleconsultation", "mobile", "workforce"], now=datetime(2026, 10, 2, 6))
+        for text in _strings(content):
+            for day, month, year in DATA_DATE.findall(plain(text)):
+                found.append((email, date(int(year), MONTHS_FR.index(month.lower()) + 1,
+                                          1 if day == "1er" else int(day)), text[:120]))
+    assert found, "no data date in the report: the test shows nothing"
+    assert [f for f in found if f[1] > date(2026, 9, 30)] == []
+
+
+def _page_lines(pdf: bytes) -> list[list[str]]:
+    from pypdf import PdfReader
+
+    from tests.reports_support import plain
+
+    return [[plain(line) for line in page.extract_text().splitlines() if plain(line)]
+            for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_no_page_holds_only_the_sources_line_of_the_table_before_it(db, usagers_report):
+    """The programme part of the ARS report had tables filling their page to the last line: their sources line
+    went alone onto the next page. A table (at most 15 rows) now keeps its title, rows and sources together."""
+    user = user_by_email(db, "ars@demo.e-meuse-sante.fr")
+    content = compose(db, scope=scope_for_user(db, user, territory=TERRITORY), user=user, month=OCTOBER,
+                      pages=["programme"], territory=TERRITORY, now=NOW)
+    for pdf in (usagers_report[1], render(content)[0]):
+        for number, lines in enumerate(_page_lines(pdf), 1):
+            body = [line for line in lines if not re.search(r"Page \d+ / \d+$", line)]
+            assert body, f"page {number} is empty"
+            assert not (body[0].startswith("Sources :") and len(body) <= 3), (number, body)
+
+
+def test_each_figure_of_the_month_is_defined_once_without_repeating_its_name(usagers_report):
+    content, pdf, _ = usagers_report
+    lines = pdf_lines(pdf)
+    start = lines.index("Définitions des chiffres du mois (page « Méthodes »)")
+    end = next(i for i in range(start, len(lines)) if lines[i] == "Population et géographie")
+    names = {name for s in content.sections for name, _ in s.definitions}
+    assert len(names) >= 5
+    for name in names:
+        defined = [line for line in lines[start:end] if line.startswith(f"{name} : ")]
+        assert len(defined) == 1, (name, defined)
+        assert not defined[0].startswith(f"{name} : {name} :"), defined[0]

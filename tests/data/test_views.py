@@ -177,3 +177,29 @@ def test_small_counts_read_the_same_everywhere_at_summary_level(db):
         chart = dict(view.ages.series)[view.label]
         assert [chart[i] for i in hidden] == [None] * len(hidden) and view.ages.masked
     assert "masqués" in view.ages_table.caption
+
+
+def test_summary_overview_map_carries_the_published_gp_stock_not_the_exact_one(db):
+    """Attack: at summary level the overview map's GP density per département, times the (public) population,
+    gave back the exact number of GPs. Two month ends then gave the exact net flow, which the workforce page
+    publishes only as grid cells (« < 11 » when small). The map must carry the same published stock as the
+    workforce page and the headline figure, and never an exact one."""
+    from data.queries.overview import populations
+    from data.views import grid
+
+    pops = populations(db, scope=SUMMARY, departements=TERRITORY)
+    differs = 0
+    for month in (date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)):
+        end = grid.month_end(month)
+        f = Filters(TERRITORY, month, month, end)
+        area = overview_view(db, scope=SUMMARY, filters=f).map.area
+        page = workforce_view(db, scope=SUMMARY, filters=f, options=workforce_options())
+        published = dict(zip(page.density_table.frame["Code du département"],
+                             page.density_table.frame["Professionnels"], strict=True))
+        exact = {d: c for d, c in __import__("data.queries.overview", fromlist=["gp_counts"]).gp_counts(
+            db, scope=DETAIL, departements=TERRITORY, on=end).items()}
+        for dep, density in zip(area.codes, area.values, strict=True):
+            implied = round(density * pops[dep] / 10_000) if density is not None else None
+            assert implied == published[dep], (month, dep, implied, published[dep], exact[dep])
+            differs += implied != exact[dep]
+    assert differs, "the published stock equals the exact one everywhere: the test shows nothing"
