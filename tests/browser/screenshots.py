@@ -3,7 +3,7 @@
     .venv/bin/python -m tests.browser.screenshots --user ars --pages / /teleconsultation --out /tmp/shots
     .venv/bin/python -m tests.browser.screenshots --user ars --width 390 --height 844 --pages /   # a phone
     .venv/bin/python -m tests.browser.screenshots --user ars --print --pages /couverture         # print media
-    .venv/bin/python -m tests.browser.screenshots --user usagers --pages /biologie --click '#about-bio-tests'
+    .venv/bin/python -m tests.browser.screenshots --user ars --pages /biologie --click '#about-bio-tests'
 
 With --full the screenshot covers the whole page height (the window is stretched to it).
 """
