@@ -36,7 +36,7 @@ def _missing(value) -> bool:
 
 def guillemets(text: str) -> str:
     """French quotation marks held to their words by no-break spaces (« < 11 » never splits over two lines)."""
-    return text.replace("« ", f"«{NBSP}").replace(" »", f"{NBSP}»")
+    return text.replace("« ", f"«{NBSP}").replace(" »", f"{NBSP}»").replace("< 11", f"<{NBSP}11")
 
 
 def fmt_number(value: float | int | None, decimals: int = 0) -> str:
