@@ -191,8 +191,8 @@ def main() -> None:
               f"{args.instances} instance(s) × {args.workers} gunicorn workers × {args.threads} thread(s), "
               f"simulator {args.rate:g} events/s (batches every {args.batch_seconds:g} s), {args.seconds} s, "
               f"{os.cpu_count()} CPU, {'PostgreSQL' if args.postgres else 'SQLite'}"
-              f"{'; figures after the ramp (steady state)' if args.steady else ''}"
-              f"{' + Redis' if args.redis else ''}; load before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+              f"{' + Redis' if args.redis else ''}; load before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+              f"{'; figures after the ramp (steady state)' if args.steady else ''}")
         cluster.start()
         engine = make_engine(url)
         with session_scope(make_session_factory(engine)) as session:
