@@ -96,7 +96,8 @@ cluster: $(VENV)/.bench-deps
 	$(PY) -m bench.cluster --postgres $(CLUSTER_DB) --redis $(CLUSTER_REDIS)
 
 ## The issue-18 figures in one command: USERS=200 users and the simulator at 500 events/s through HAProxy, one
-## instance then two (each LB_WORKERS gunicorn workers × LB_THREADS threads), PostgreSQL + Redis, LOAD_SECONDS each
+## instance then two (each LB_WORKERS gunicorn workers × LB_THREADS threads), PostgreSQL + Redis, LB_SECONDS each;
+## STEADY=1: figures from the end of the sign-in ramp (locust --reset-stats)
 LB_USERS ?= 200
 LB_RATE ?= 500
 LB_WORKERS ?= 2
@@ -105,7 +106,7 @@ LB_SECONDS ?= 120
 loadtest-lb: $(VENV)/.bench-deps .venv-load/.deps
 	for n in 1 2; do $(PY) -m bench.loadtest --users $(LB_USERS) --instances $$n --workers $(LB_WORKERS) \
 	  --threads $(LB_THREADS) --rate $(LB_RATE) --seconds $(LB_SECONDS) --postgres $(CLUSTER_DB) \
-	  --redis $(CLUSTER_REDIS) || exit 1; done
+	  --redis $(CLUSTER_REDIS) $(if $(STEADY),--steady,) || exit 1; done
 
 ## Failover: 30 locust users + the simulator through HAProxy, app1 SIGKILLed mid-run and restarted; prints the
 ## requests, errors in the failover window, events sent / stored / duplicated / lost
