@@ -126,7 +126,12 @@ def biology_view(session: Session, *, scope: AccessScope, filters: Filters, opti
                            x_title="Mois" if detail.summary else "Semaine du",
                            x_labels=dict(zip(weekly["month_key"], weekly["month"], strict=True))
                            if detail.summary and not weekly.empty else None)
-    by_site = weekly_series(sites, x="site", group="test", value="abnormal_pct")
+    # the exams in the weekly chart's order, so each keeps its colour and fill pattern from one chart to the
+    # other (a black-and-white print tells them apart by pattern only)
+    weekly_order = [name for name, _ in series.series]
+    by_site = weekly_series(sites, x="site", group="test", value="abnormal_pct",
+                            order=weekly_order + sorted(set(sites["test"]) - set(weekly_order)) if not sites.empty
+                            else None)
     return BiologyView(
         detail=detail, stats=stats,
         devices_table=TableView(DEVICES_TABLE, "État des automates (alertes en premier)",

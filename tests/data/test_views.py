@@ -203,3 +203,14 @@ def test_summary_overview_map_carries_the_published_gp_stock_not_the_exact_one(d
             assert implied == published[dep], (month, dep, implied, published[dep], exact[dep])
             differs += implied != exact[dep]
     assert differs, "the published stock equals the exact one everywhere: the test shows nothing"
+
+
+def test_each_exam_keeps_its_place_and_so_its_colour_and_pattern_in_both_biology_charts(db):
+    """Bars take colour and fill pattern from their series' rank: the weekly chart ranked exams by volume, the
+    per-EHPAD chart by abnormal rate, so one exam wore two patterns on the same printed page."""
+    for scope in (DETAIL, SUMMARY):
+        view = biology_view(db, scope=scope, filters=YEAR, options=biology_options())
+        weekly = [name for name, _ in view.weekly.series]
+        by_site = [name for name, _ in view.sites.series]
+        assert len(weekly) >= 3
+        assert by_site == [name for name in weekly if name in by_site]
