@@ -173,8 +173,9 @@ INDICATORS: dict[str, Indicator] = _entries(
               "Densité de médecins généralistes en activité au dernier jour de la période, par commune (par "
               "département au niveau « synthèse »).",
               "médecins généralistes actifs de la commune ÷ population municipale × 10 000", "pour 10 000 habitants",
-              (WF, POP), "Au niveau « synthèse » : chaque commune porte la valeur de son département ; un effectif "
-              f"de 1 à 10 est masqué (« {SMALL_LABEL} »).",
+              (WF, POP), "Au niveau « synthèse » : une valeur par département, calculée sur l'effectif de la grille "
+              "de publication (le même que la page « Professionnels de santé » et le chiffre clé, publié à ±2 près) ; "
+              f"un effectif de 1 à 10 est masqué (« {SMALL_LABEL} »).",
               "Un médecin est compté dans sa commune d'exercice, pas dans celles qu'il dessert.", INSEE, kind="map"),
     # --- teleconsultation ---
     Indicator("tc-completed", TC, "Séances réalisées",
