@@ -153,3 +153,20 @@ def streaming_replica():
     finally:
         for cluster in reversed(clusters):
             cluster.remove()
+
+
+def count_computations(monkeypatch, names: tuple[str, ...]) -> list[str]:
+    """The names of the page views among `names` computed (not served from the cache) from now on in the test."""
+    import dataclasses
+
+    from data.views import VIEWS
+
+    calls: list[str] = []
+    for name in names:
+        spec = VIEWS[name]
+
+        def compute(session, *, _spec=spec, **kwargs):
+            calls.append(_spec.name)
+            return _spec.compute(session, **kwargs)
+        monkeypatch.setitem(VIEWS, name, dataclasses.replace(spec, compute=compute))
+    return calls

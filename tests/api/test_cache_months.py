@@ -2,7 +2,6 @@
 correction that moves an event), never a past period's figures, and never leaves a stale figure for its month."""
 from __future__ import annotations
 
-import dataclasses
 import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ from data.filters import Filters
 from data.views import VIEWS
 from server.cache import page_view, read_versions
 from tests.api.conftest import unique
+from tests.conftest import count_computations
 
 TERRITORY = ("52", "54", "55")
 PARIS = ZoneInfo("Europe/Paris")
@@ -22,15 +22,7 @@ PARIS = ZoneInfo("Europe/Paris")
 @pytest.fixture()
 def computed(monkeypatch):
     """The names of the views computed (not served from the cache) during the test."""
-    calls: list[str] = []
-    for name in ("teleconsultation", "mobile"):
-        spec = VIEWS[name]
-
-        def compute(session, *, _spec=spec, **kwargs):
-            calls.append(_spec.name)
-            return _spec.compute(session, **kwargs)
-        monkeypatch.setitem(VIEWS, name, dataclasses.replace(spec, compute=compute))
-    return calls
+    return count_computations(monkeypatch, ("teleconsultation", "mobile"))
 
 
 def _completed(view) -> int:

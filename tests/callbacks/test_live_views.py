@@ -19,6 +19,7 @@ from server import cache as view_cache
 from server.cache import COMPUTE_CLAIM_SECONDS, bump, page_view, view_as_of
 from server.extensions import cache
 from tests.api.conftest import unique
+from tests.conftest import count_computations
 
 TERRITORY = ("52", "54", "55")
 PARIS = ZoneInfo("Europe/Paris")
@@ -55,15 +56,7 @@ def send(engine, demo_counts, app):
 @pytest.fixture()
 def computed(monkeypatch):
     """The views computed (not served from the cache) during the test, by name."""
-    calls: list[str] = []
-    for name in ("teleconsultation", "programme"):
-        spec = VIEWS[name]
-
-        def compute(session, *, _spec=spec, **kwargs):
-            calls.append(_spec.name)
-            return _spec.compute(session, **kwargs)
-        monkeypatch.setitem(VIEWS, name, dataclasses.replace(spec, compute=compute))
-    return calls
+    return count_computations(monkeypatch, ("teleconsultation", "programme"))
 
 
 def _completed(view) -> int:
