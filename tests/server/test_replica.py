@@ -37,7 +37,9 @@ def replicated(streaming_replica):
     app = create_app({"database_url": streaming_replica.primary_url,
                       "database_read_url": streaming_replica.replica_url, "demo_on_first_start": False,
                       "env": "test", "secret_key": "test-secret-key-" + "x" * 32, "replica_wait_seconds": 0.25,
-                      "login_rate_limit": "1000 per minute"})
+                      "login_rate_limit": "1000 per minute",
+                      # exact versions: what a key claims is tested here (the live pages' delay in test_live_views)
+                      "live_view_max_age_seconds": 0})
     app.config.update(TESTING=True)
     yield app, key
     for name in ("emeuse.engine", "emeuse.read_engine"):
