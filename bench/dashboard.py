@@ -94,15 +94,10 @@ PARTITIONING = "0013"  # the revision that converts them
 def plain_schema(engine) -> None:
     """Every table of the latest schema, with the raw event tables left unpartitioned: revision 0012, then 0013
     stamped as done without running it, then the later revisions (which must not depend on partitions)."""
-    from alembic import command
-
-    from data.db import alembic_config
+    from data.db import stamp
 
     upgrade(engine, UNPARTITIONED)
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.stamp(cfg, PARTITIONING)
+    stamp(engine, PARTITIONING)
     upgrade(engine)
 
 

@@ -59,14 +59,23 @@ def alembic_config(url: str):
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to the latest Alembic revision (or to `revision`: the bench's unpartitioned schema)."""
+def _alembic(engine: Engine, verb: str, revision: str) -> None:
     from alembic import command
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        getattr(command, verb)(cfg, revision)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to the latest Alembic revision (or to `revision`: the bench's unpartitioned schema)."""
+    _alembic(engine, "upgrade", revision)
+
+
+def stamp(engine: Engine, revision: str) -> None:
+    """Mark `revision` as applied without running it (the bench's unpartitioned schema skips 0013)."""
+    _alembic(engine, "stamp", revision)
 
 
 def schema_revision(engine: Engine) -> str | None:

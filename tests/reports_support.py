@@ -13,12 +13,17 @@ OCTOBER_NOW = "2026-11-02T06:00:00"  # naive UTC: October 2026 is complete (the 
 SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 
-def pdf_lines(pdf: bytes) -> list[str]:
-    """Every line of text pypdf extracts from the PDF, spaces (no-break ones included) made plain."""
+def pdf_page_lines(pdf: bytes) -> list[list[str]]:
+    """Each page's lines of text as pypdf extracts them, spaces (no-break ones included) made plain."""
     from pypdf import PdfReader
 
-    reader = PdfReader(io.BytesIO(pdf))
-    return [SPACES.sub(" ", line).strip() for page in reader.pages for line in page.extract_text().splitlines()]
+    return [[SPACES.sub(" ", line).strip() for line in page.extract_text().splitlines()]
+            for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def pdf_lines(pdf: bytes) -> list[str]:
+    """Every line of text pypdf extracts from the PDF, spaces (no-break ones included) made plain."""
+    return [line for page in pdf_page_lines(pdf) for line in page]
 
 
 def plain(text: str) -> str:

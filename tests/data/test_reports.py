@@ -20,7 +20,7 @@ from data.report_content import compose, user_by_email
 from data.report_render import render
 from tests.conftest import TERRITORY
 from tests.leak_detector import Detector, small_counts_in_text
-from tests.reports_support import OCTOBER_NOW, clear_reports, pdf_images, pdf_lines
+from tests.reports_support import OCTOBER_NOW, clear_reports, pdf_images, pdf_lines, pdf_page_lines
 
 NOW = datetime.fromisoformat(OCTOBER_NOW)
 OCTOBER = date(2026, 10, 1)
@@ -310,15 +310,6 @@ def test_a_months_report_never_dates_its_data_after_the_month(db):
     assert [f for f in found if f[1] > date(2026, 9, 30)] == []
 
 
-def _page_lines(pdf: bytes) -> list[list[str]]:
-    from pypdf import PdfReader
-
-    from tests.reports_support import plain
-
-    return [[plain(line) for line in page.extract_text().splitlines() if plain(line)]
-            for page in PdfReader(io.BytesIO(pdf)).pages]
-
-
 def test_no_page_holds_only_the_sources_line_of_the_table_before_it(db, usagers_report):
     """The programme part of the ARS report had tables filling their page to the last line: their sources line
     went alone onto the next page. A table (at most 15 rows) now keeps its title, rows and sources together."""
@@ -326,8 +317,8 @@ def test_no_page_holds_only_the_sources_line_of_the_table_before_it(db, usagers_
     content = compose(db, scope=scope_for_user(db, user, territory=TERRITORY), user=user, month=OCTOBER,
                       pages=["programme"], territory=TERRITORY, now=NOW)
     for pdf in (usagers_report[1], render(content)[0]):
-        for number, lines in enumerate(_page_lines(pdf), 1):
-            body = [line for line in lines if not re.search(r"Page \d+ / \d+$", line)]
+        for number, lines in enumerate(pdf_page_lines(pdf), 1):
+            body = [line for line in lines if line and not re.search(r"Page \d+ / \d+$", line)]
             assert body, f"page {number} is empty"
             assert not (body[0].startswith("Sources :") and len(body) <= 3), (number, body)
 
